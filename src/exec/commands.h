@@ -1,0 +1,84 @@
+// The commands a stream carries: resolved at record time to host addresses and image
+// layouts (Vulkan requires resources to be bound before they are recorded), so that
+// execution never looks a handle up.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vulkan/vulkan_core.h>
+
+#include "format/image_layout.h"
+
+namespace kiln::exec {
+
+class CommandStream;
+class Event;
+
+struct ImageRef {
+    std::byte* base = nullptr;  // the image's first byte in device memory
+    const format::ImageLayout* layout = nullptr;
+};
+
+struct MemoryRegion {
+    uint64_t src_offset, dst_offset, size;
+};
+
+struct CopyMemoryCmd {  // + MemoryRegion[region_count]
+    std::byte* dst;
+    const std::byte* src;
+    uint32_t region_count;
+    uint32_t pad_[3];
+};
+
+struct FillMemoryCmd {
+    std::byte* dst;
+    uint64_t size;  // a multiple of 4
+    uint32_t value;
+};
+
+struct UpdateMemoryCmd {  // + size bytes
+    std::byte* dst;
+    uint64_t size;
+};
+
+struct BufferImageCmd {  // + VkBufferImageCopy[region_count]
+    std::byte* buffer;
+    ImageRef image;
+    uint32_t region_count;
+    uint32_t pad_[3];
+};
+
+struct CopyImageCmd {  // + VkImageCopy[region_count]
+    ImageRef src, dst;
+    uint32_t region_count;
+    uint32_t pad_[3];
+};
+
+struct ClearColorCmd {  // + VkImageSubresourceRange[range_count]
+    ImageRef image;
+    alignas(16) std::byte texel[16];  // one encoded texel block
+    uint32_t range_count;
+    uint32_t pad_[3];
+};
+
+struct ClearDepthStencilCmd {  // + VkImageSubresourceRange[range_count]
+    ImageRef image;
+    std::byte depth[4];  // one encoded depth texel (2 or 4 bytes used)
+    uint8_t stencil;
+    uint32_t range_count;
+    uint32_t pad_[2];
+};
+
+struct EventCmd {
+    Event* event;
+};
+
+struct WaitEventsCmd {  // + Event*[event_count]
+    uint64_t event_count;
+};
+
+struct ExecuteStreamCmd {
+    const CommandStream* stream;
+};
+
+}  // namespace kiln::exec

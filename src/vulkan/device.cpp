@@ -1,0 +1,205 @@
+// vkCreateDevice, queues and submission.
+#include "device.h"
+
+#include <cstring>
+#include <vector>
+
+#include "command_buffer.h"
+#include "instance.h"
+#include "physical_device.h"
+#include "sync.h"
+#include "vk_entrypoints.h"
+
+namespace kiln {
+
+Device::~Device() {
+    for (uint32_t i = 0; i < queue_count; ++i)
+        destroy_object(allocator, queues[i]);  // joins each worker after its work is done
+}
+
+void Device::wait_idle() {
+    for (uint32_t i = 0; i < queue_count; ++i)
+        queues[i]->engine.wait_idle();
+}
+
+// True when any VkBool32 after the header of a feature struct is set.
+static bool any_feature_set(const void* s, size_t offset, size_t size) {
+    const auto* bytes = static_cast<const char*>(s);
+    for (size_t at = offset; at + sizeof(VkBool32) <= size; at += sizeof(VkBool32)) {
+        VkBool32 v;
+        std::memcpy(&v, bytes + at, sizeof v);
+        if (v)
+            return true;
+    }
+    return false;
+}
+
+// Kiln supports no optional feature yet: asking for one is VK_ERROR_FEATURE_NOT_PRESENT.
+static bool requests_unsupported_feature(const VkDeviceCreateInfo& info) {
+    if (info.pEnabledFeatures && any_feature_set(info.pEnabledFeatures, 0, sizeof(VkPhysicalDeviceFeatures)))
+        return true;
+    for (auto* s = static_cast<const VkBaseInStructure*>(info.pNext); s; s = s->pNext) {
+        size_t size = 0;
+        switch (s->sType) {
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2:
+            if (any_feature_set(&reinterpret_cast<const VkPhysicalDeviceFeatures2*>(s)->features, 0,
+                                sizeof(VkPhysicalDeviceFeatures)))
+                return true;
+            continue;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES:
+            size = sizeof(VkPhysicalDevice16BitStorageFeatures);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MULTIVIEW_FEATURES:
+            size = sizeof(VkPhysicalDeviceMultiviewFeatures);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VARIABLE_POINTERS_FEATURES:
+            size = sizeof(VkPhysicalDeviceVariablePointersFeatures);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROTECTED_MEMORY_FEATURES:
+            size = sizeof(VkPhysicalDeviceProtectedMemoryFeatures);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SAMPLER_YCBCR_CONVERSION_FEATURES:
+            size = sizeof(VkPhysicalDeviceSamplerYcbcrConversionFeatures);
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_DRAW_PARAMETERS_FEATURES:
+            size = sizeof(VkPhysicalDeviceShaderDrawParametersFeatures);
+            break;
+        default:
+            continue;
+        }
+        if (any_feature_set(s, sizeof(VkBaseInStructure), size))
+            return true;
+    }
+    return false;
+}
+
+}  // namespace kiln
+
+using namespace kiln;
+
+VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateDevice(VkPhysicalDevice physicalDevice,
+                                                   const VkDeviceCreateInfo* pCreateInfo,
+                                                   const VkAllocationCallbacks* pAllocator, VkDevice* pDevice) {
+    PhysicalDevice* pd = PhysicalDevice::from(physicalDevice);
+    gen::DeviceExtensionSet enabled;
+    for (uint32_t i = 0; i < pCreateInfo->enabledExtensionCount; ++i) {
+        const int index = find_device_extension(pCreateInfo->ppEnabledExtensionNames[i]);
+        if (index < 0 || !pd->extensions.test(size_t(index)))
+            return VK_ERROR_EXTENSION_NOT_PRESENT;
+        enabled.set(size_t(index));
+    }
+    if (requests_unsupported_feature(*pCreateInfo))
+        return VK_ERROR_FEATURE_NOT_PRESENT;
+    uint32_t queues = 0;
+    for (uint32_t i = 0; i < pCreateInfo->queueCreateInfoCount; ++i) {
+        const VkDeviceQueueCreateInfo& q = pCreateInfo->pQueueCreateInfos[i];
+        // Invalid usage (VUID-VkDeviceQueueCreateInfo-queueFamilyIndex-00381, -queueCount-00382):
+        // refused rather than trusted.
+        if (q.queueFamilyIndex != 0 || q.queueCount == 0 || q.queueCount > kQueueCount)
+            return VK_ERROR_INITIALIZATION_FAILED;
+        queues = q.queueCount;
+    }
+
+    const HostAllocator allocator(pAllocator, pd->instance.allocator.callbacks());
+    const uint32_t app_version = pd->instance.api_version;
+    const uint32_t api_version = VK_MAKE_API_VERSION(0, VK_API_VERSION_MAJOR(app_version), VK_API_VERSION_MINOR(app_version), 0) <
+                                         VK_MAKE_API_VERSION(0, 1, 1, 0)
+                                     ? VK_API_VERSION_1_0
+                                     : VK_API_VERSION_1_1;
+    Device* device = create_object<Device>(allocator, VK_SYSTEM_ALLOCATION_SCOPE_DEVICE, *pd, allocator,
+                                           api_version, enabled);
+    if (!device)
+        return VK_ERROR_OUT_OF_HOST_MEMORY;
+    for (uint32_t i = 0; i < pCreateInfo->queueCreateInfoCount; ++i) {
+        const VkDeviceQueueCreateInfo& q = pCreateInfo->pQueueCreateInfos[i];
+        for (uint32_t n = 0; n < q.queueCount; ++n) {
+            Queue* queue = create_object<Queue>(allocator, VK_SYSTEM_ALLOCATION_SCOPE_DEVICE, *device,
+                                                device->sync_hub, n, q.flags);
+            if (!queue) {
+                destroy_object(allocator, device);
+                return VK_ERROR_OUT_OF_HOST_MEMORY;
+            }
+            device->queues[device->queue_count++] = queue;
+        }
+    }
+    (void)queues;
+    *pDevice = device->handle();
+    return VK_SUCCESS;
+}
+
+VKAPI_ATTR void VKAPI_CALL kiln_vkDestroyDevice(VkDevice handle, const VkAllocationCallbacks* pAllocator) {
+    Device* device = Device::from(handle);
+    if (!device)
+        return;
+    const HostAllocator allocator = device->allocator;
+    destroy_object(allocator, device);
+}
+
+VKAPI_ATTR void VKAPI_CALL kiln_vkGetDeviceQueue(VkDevice handle, uint32_t family, uint32_t index, VkQueue* pQueue) {
+    Device* device = Device::from(handle);
+    *pQueue = VK_NULL_HANDLE;
+    for (uint32_t i = 0; i < device->queue_count; ++i)
+        if (device->queues[i]->index == index && device->queues[i]->flags == 0 && family == 0)
+            *pQueue = device->queues[i]->handle();
+}
+
+VKAPI_ATTR void VKAPI_CALL kiln_vkGetDeviceQueue2(VkDevice handle, const VkDeviceQueueInfo2* pInfo, VkQueue* pQueue) {
+    Device* device = Device::from(handle);
+    *pQueue = VK_NULL_HANDLE;
+    for (uint32_t i = 0; i < device->queue_count; ++i)
+        if (device->queues[i]->index == pInfo->queueIndex && device->queues[i]->flags == pInfo->flags &&
+            pInfo->queueFamilyIndex == 0)
+            *pQueue = device->queues[i]->handle();
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL kiln_vkDeviceWaitIdle(VkDevice handle) {
+    Device::from(handle)->wait_idle();
+    return VK_SUCCESS;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL kiln_vkQueueWaitIdle(VkQueue handle) {
+    Queue::from(handle)->engine.wait_idle();
+    return VK_SUCCESS;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL kiln_vkQueueSubmit(VkQueue handle, uint32_t submitCount, const VkSubmitInfo* pSubmits,
+                                                  VkFence fence) {
+    Queue* queue = Queue::from(handle);
+    std::vector<exec::Submission> batches;
+    try {
+        batches.resize(submitCount ? submitCount : 1);
+        for (uint32_t i = 0; i < submitCount; ++i) {
+            const VkSubmitInfo& info = pSubmits[i];
+            exec::Submission& batch = batches[i];
+            for (uint32_t w = 0; w < info.waitSemaphoreCount; ++w)
+                batch.waits.push_back(&Semaphore::from(info.pWaitSemaphores[w])->state);
+            for (uint32_t c = 0; c < info.commandBufferCount; ++c)
+                batch.streams.push_back(&CommandBuffer::from(info.pCommandBuffers[c])->stream);
+            for (uint32_t s = 0; s < info.signalSemaphoreCount; ++s)
+                batch.signals.push_back(&Semaphore::from(info.pSignalSemaphores[s])->state);
+        }
+    } catch (const std::bad_alloc&) {
+        return VK_ERROR_OUT_OF_HOST_MEMORY;
+    }
+    if (fence != VK_NULL_HANDLE)
+        batches.back().fence = &Fence::from(fence)->state;
+    // Pending before the worker can see them, so that their state reads "pending" at once.
+    for (exec::Submission& batch : batches)
+        for (exec::CommandStream* stream : batch.streams)
+            stream->pending.fetch_add(1, std::memory_order_acq_rel);
+    for (uint32_t i = 0; i < submitCount; ++i)
+        for (uint32_t c = 0; c < pSubmits[i].commandBufferCount; ++c) {
+            CommandBuffer* cb = CommandBuffer::from(pSubmits[i].pCommandBuffers[c]);
+            if (cb->usage & VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT)
+                cb->state = CommandBuffer::State::Invalid;  // one-time buffers end invalid
+        }
+    std::vector<exec::CommandStream*> raised;
+    for (exec::Submission& batch : batches)
+        raised.insert(raised.end(), batch.streams.begin(), batch.streams.end());
+    if (!queue->engine.submit(std::move(batches))) {
+        for (exec::CommandStream* stream : raised)
+            stream->pending.fetch_sub(1, std::memory_order_acq_rel);
+        return VK_ERROR_OUT_OF_HOST_MEMORY;
+    }
+    return VK_SUCCESS;
+}

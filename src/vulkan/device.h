@@ -1,0 +1,50 @@
+// VkDevice and VkQueue.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <memory>
+
+#include "exec/queue.h"
+#include "exec/sync.h"
+#include "object.h"
+#include "vk_extensions.h"
+
+namespace kiln {
+
+class PhysicalDevice;
+class Device;
+
+class Queue : public DispatchableObject {
+public:
+    KILN_HANDLE_CASTS(Queue, VkQueue)
+    Queue(Device& device, exec::SyncHub& hub, uint32_t index, VkDeviceQueueCreateFlags flags)
+        : device(device), index(index), flags(flags), engine(hub) {}
+
+    Device& device;
+    uint32_t index;
+    VkDeviceQueueCreateFlags flags;
+    exec::Queue engine;
+};
+
+class Device : public DispatchableObject {
+public:
+    KILN_HANDLE_CASTS(Device, VkDevice)
+    Device(PhysicalDevice& physical_device, const HostAllocator& allocator, uint32_t api_version,
+           const gen::DeviceExtensionSet& extensions)
+        : physical_device(physical_device), allocator(allocator), api_version(api_version), extensions(extensions) {}
+    ~Device();
+
+    PhysicalDevice& physical_device;
+    HostAllocator allocator;
+    uint32_t api_version;  // the effective version: min(application's, Kiln's)
+    gen::DeviceExtensionSet extensions;
+    exec::SyncHub sync_hub;
+    std::array<Queue*, 4> queues{};
+    uint32_t queue_count = 0;
+    std::atomic<uint32_t> allocation_count{0};  // live VkDeviceMemory objects
+
+    void wait_idle();
+};
+
+}  // namespace kiln

@@ -1,0 +1,144 @@
+// vkAllocateMemory, mapping, and binding buffers and images to memory.
+#include "device_memory.h"
+
+#include "buffer.h"
+#include "device.h"
+#include "image.h"
+#include "physical_device.h"
+#include "vk_entrypoints.h"
+
+namespace kiln {
+
+std::byte* Buffer::address() const { return memory ? memory->block.data() + memory_offset : nullptr; }
+std::byte* Image::address() const { return memory ? memory->block.data() + memory_offset : nullptr; }
+
+}  // namespace kiln
+
+using namespace kiln;
+
+VKAPI_ATTR VkResult VKAPI_CALL kiln_vkAllocateMemory(VkDevice handle, const VkMemoryAllocateInfo* pAllocateInfo,
+                                                     const VkAllocationCallbacks* pAllocator,
+                                                     VkDeviceMemory* pMemory) {
+    Device* device = Device::from(handle);
+    PhysicalDevice& pd = device->physical_device;
+    // VUID-vkAllocateMemory-pAllocateInfo-01714 makes an out-of-range index invalid usage;
+    // Kiln refuses it as memory it cannot provide instead of reading past its type table.
+    if (pAllocateInfo->memoryTypeIndex >= pd.memory_properties.memoryTypeCount)
+        return VK_ERROR_OUT_OF_DEVICE_MEMORY;
+    if (pAllocateInfo->allocationSize == 0 || pAllocateInfo->allocationSize > pd.heap.size())
+        return VK_ERROR_OUT_OF_DEVICE_MEMORY;
+
+    // maxMemoryAllocationCount: VK_ERROR_TOO_MANY_OBJECTS beyond it.
+    if (device->allocation_count.fetch_add(1, std::memory_order_relaxed) >= kMaxMemoryAllocationCount) {
+        device->allocation_count.fetch_sub(1, std::memory_order_relaxed);
+        return VK_ERROR_TOO_MANY_OBJECTS;
+    }
+
+    // Memory that may be exported lives in a memfd; everything else in private memory.
+    const auto* export_info = find<VkExportMemoryAllocateInfo>(pAllocateInfo->pNext);
+    const memory::Backing backing =
+        export_info && export_info->handleTypes ? memory::Backing::Shareable : memory::Backing::Private;
+
+    memory::Block block;
+    const memory::Status status = memory::Block::allocate(pd.heap, pAllocateInfo->allocationSize, backing, &block);
+    if (status != memory::Status::Ok) {
+        device->allocation_count.fetch_sub(1, std::memory_order_relaxed);
+        return status == memory::Status::OutOfHeap ? VK_ERROR_OUT_OF_DEVICE_MEMORY : VK_ERROR_OUT_OF_HOST_MEMORY;
+    }
+    const HostAllocator allocator(pAllocator, device->allocator.callbacks());
+    DeviceMemory* memory = create_object<DeviceMemory>(allocator, VK_SYSTEM_ALLOCATION_SCOPE_OBJECT, *device,
+                                                       pAllocateInfo->memoryTypeIndex, std::move(block));
+    if (!memory) {
+        device->allocation_count.fetch_sub(1, std::memory_order_relaxed);
+        return VK_ERROR_OUT_OF_HOST_MEMORY;
+    }
+    *pMemory = memory->handle();
+    return VK_SUCCESS;
+}
+
+VKAPI_ATTR void VKAPI_CALL kiln_vkFreeMemory(VkDevice handle, VkDeviceMemory memoryHandle,
+                                             const VkAllocationCallbacks* pAllocator) {
+    if (memoryHandle == VK_NULL_HANDLE)
+        return;
+    Device* device = Device::from(handle);
+    destroy_object(HostAllocator(pAllocator, device->allocator.callbacks()), DeviceMemory::from(memoryHandle));
+    device->allocation_count.fetch_sub(1, std::memory_order_relaxed);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL kiln_vkMapMemory(VkDevice, VkDeviceMemory memoryHandle, VkDeviceSize offset,
+                                                VkDeviceSize size, VkMemoryMapFlags, void** ppData) {
+    DeviceMemory* memory = DeviceMemory::from(memoryHandle);
+    *ppData = nullptr;
+    // Not host visible (VUID-vkMapMemory-memory-00682), already mapped (-00678) or out of
+    // range (-00679, -00680): invalid usage that Kiln answers with the map-failure code.
+    if (!memory->device.physical_device.memory_type_is_host_visible(memory->type_index) || memory->mapped)
+        return VK_ERROR_MEMORY_MAP_FAILED;
+    const VkDeviceSize total = memory->block.size();
+    if (offset >= total || (size != VK_WHOLE_SIZE && (size == 0 || size > total - offset)))
+        return VK_ERROR_MEMORY_MAP_FAILED;
+    memory->mapped = true;
+    *ppData = memory->block.data() + offset;
+    return VK_SUCCESS;
+}
+
+VKAPI_ATTR void VKAPI_CALL kiln_vkUnmapMemory(VkDevice, VkDeviceMemory memoryHandle) {
+    DeviceMemory::from(memoryHandle)->mapped = false;
+}
+
+// Every host-visible type is coherent: the device is the host. Flushes and invalidates are
+// ordering points only, which the queue's submission already provides.
+VKAPI_ATTR VkResult VKAPI_CALL kiln_vkFlushMappedMemoryRanges(VkDevice, uint32_t, const VkMappedMemoryRange*) {
+    return VK_SUCCESS;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL kiln_vkInvalidateMappedMemoryRanges(VkDevice, uint32_t, const VkMappedMemoryRange*) {
+    return VK_SUCCESS;
+}
+
+VKAPI_ATTR void VKAPI_CALL kiln_vkGetDeviceMemoryCommitment(VkDevice, VkDeviceMemory memoryHandle,
+                                                            VkDeviceSize* pCommittedMemoryInBytes) {
+    // No lazily allocated type exists: all of an allocation is committed.
+    *pCommittedMemoryInBytes = DeviceMemory::from(memoryHandle)->block.size();
+}
+
+static VkResult bind(DeviceMemory* memory, VkDeviceSize offset, VkDeviceSize size, DeviceMemory** out_memory,
+                     VkDeviceSize* out_offset) {
+    // VUID-vkBindBufferMemory-size-01037 / vkBindImageMemory-size-01049: the resource must fit.
+    if (!memory || offset > memory->block.size() || size > memory->block.size() - offset)
+        return VK_ERROR_OUT_OF_DEVICE_MEMORY;
+    *out_memory = memory;
+    *out_offset = offset;
+    return VK_SUCCESS;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL kiln_vkBindBufferMemory(VkDevice, VkBuffer buffer, VkDeviceMemory memory,
+                                                       VkDeviceSize offset) {
+    Buffer* b = Buffer::from(buffer);
+    return bind(DeviceMemory::from(memory), offset, b->size, &b->memory, &b->memory_offset);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL kiln_vkBindImageMemory(VkDevice, VkImage image, VkDeviceMemory memory,
+                                                      VkDeviceSize offset) {
+    Image* i = Image::from(image);
+    return bind(DeviceMemory::from(memory), offset, i->layout.size(), &i->memory, &i->memory_offset);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL kiln_vkBindBufferMemory2(VkDevice device, uint32_t count,
+                                                        const VkBindBufferMemoryInfo* pInfos) {
+    for (uint32_t i = 0; i < count; ++i) {
+        const VkResult r = kiln_vkBindBufferMemory(device, pInfos[i].buffer, pInfos[i].memory, pInfos[i].memoryOffset);
+        if (r != VK_SUCCESS)
+            return r;
+    }
+    return VK_SUCCESS;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL kiln_vkBindImageMemory2(VkDevice device, uint32_t count,
+                                                       const VkBindImageMemoryInfo* pInfos) {
+    for (uint32_t i = 0; i < count; ++i) {
+        const VkResult r = kiln_vkBindImageMemory(device, pInfos[i].image, pInfos[i].memory, pInfos[i].memoryOffset);
+        if (r != VK_SUCCESS)
+            return r;
+    }
+    return VK_SUCCESS;
+}

@@ -1,0 +1,37 @@
+// VkInstance: the enabled API version and extensions, and the one physical device.
+#pragma once
+
+#include "object.h"
+#include "vk_extensions.h"
+
+namespace kiln {
+
+class PhysicalDevice;
+
+// The API version Kiln reports (also written into the manifest by icd/CMakeLists.txt).
+inline constexpr uint32_t kApiVersion = VK_MAKE_API_VERSION(0, 1, 1, VK_HEADER_VERSION);
+
+class Instance : public DispatchableObject {
+public:
+    KILN_HANDLE_CASTS(Instance, VkInstance)
+
+    Instance(const HostAllocator& allocator, uint32_t api_version, const gen::InstanceExtensionSet& extensions)
+        : allocator(allocator), api_version(api_version), extensions(extensions) {}
+
+    HostAllocator allocator;
+    uint32_t api_version;  // what the application asked for (1.0 when it did not say)
+    gen::InstanceExtensionSet extensions;
+    PhysicalDevice* physical_device = nullptr;
+};
+
+// The instance extensions Kiln implements.
+const gen::InstanceExtensionSet& supported_instance_extensions();
+
+// Index of an extension by name, or -1.
+int find_instance_extension(const char* name);
+int find_device_extension(const char* name);
+
+// For the loader's vk_icdGetPhysicalDeviceProcAddr: physical-device commands only.
+PFN_vkVoidFunction physical_device_proc(VkInstance instance, const char* name);
+
+}  // namespace kiln

@@ -1,0 +1,457 @@
+// The physical device: properties, features, limits, queues, memory and format support.
+#include "physical_device.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "enumerate.h"
+#include "format/image_layout.h"
+#include "format/texel.h"
+#include "instance.h"
+#include "vk_entrypoints.h"
+#include "vk_formats.h"
+
+namespace kiln {
+
+// Kiln's identity. The driver UUID changes with the driver version; the device UUID with the
+// image layout, since two devices may share images only when they lay texels out alike.
+static constexpr char kDriverIdentity[] = "Kiln driver " KILN_VERSION_STRING;
+static constexpr char kDeviceIdentity[] = "Kiln CPU device, image layout 1";
+static constexpr uint32_t kDriverVersion = VK_MAKE_VERSION(KILN_VERSION_MAJOR, KILN_VERSION_MINOR, KILN_VERSION_PATCH);
+
+static constexpr uint64_t fnv1a(const char* s, uint64_t seed) {
+    uint64_t h = 0xcbf29ce484222325ull ^ seed;
+    for (; *s; ++s)
+        h = (h ^ uint8_t(*s)) * 0x100000001b3ull;
+    return h;
+}
+
+// A 16-byte identifier made of two 64-bit hashes of `identity`, as an RFC 4122 version-5-shaped UUID.
+static void make_uuid(const char* identity, uint8_t out[VK_UUID_SIZE]) {
+    const uint64_t a = fnv1a(identity, 1), b = fnv1a(identity, 2);
+    std::memcpy(out, &a, 8);
+    std::memcpy(out + 8, &b, 8);
+    out[6] = uint8_t((out[6] & 0x0f) | 0x50);
+    out[8] = uint8_t((out[8] & 0x3f) | 0x80);
+}
+
+void fill_id_properties(VkPhysicalDeviceIDProperties& id) {
+    make_uuid(kDeviceIdentity, id.deviceUUID);
+    make_uuid(kDriverIdentity, id.driverUUID);
+    // A LUID is 8 bytes on Windows (low DWORD, high LONG); Kiln's is stable and never zero.
+    const uint64_t luid = fnv1a(kDeviceIdentity, 3) | 1;
+    std::memcpy(id.deviceLUID, &luid, VK_LUID_SIZE);
+    id.deviceNodeMask = 1;
+    id.deviceLUIDValid = VK_TRUE;
+}
+
+static VkPhysicalDeviceLimits make_limits(uint64_t heap_size) {
+    VkPhysicalDeviceLimits l{};
+    l.maxImageDimension1D = 16384;
+    l.maxImageDimension2D = 16384;
+    l.maxImageDimension3D = 2048;
+    l.maxImageDimensionCube = 16384;
+    l.maxImageArrayLayers = 2048;
+    l.maxTexelBufferElements = 1u << 27;
+    l.maxUniformBufferRange = 65536;
+    l.maxStorageBufferRange = 1u << 30;
+    l.maxPushConstantsSize = 128;
+    l.maxMemoryAllocationCount = kMaxMemoryAllocationCount;
+    l.maxSamplerAllocationCount = 4000;
+    l.bufferImageGranularity = 1;  // buffers and images share memory freely: no tiling hazards
+    l.sparseAddressSpaceSize = 0;
+    l.maxBoundDescriptorSets = 8;
+    l.maxPerStageDescriptorSamplers = 16;
+    l.maxPerStageDescriptorUniformBuffers = 12;
+    l.maxPerStageDescriptorStorageBuffers = 4;
+    l.maxPerStageDescriptorSampledImages = 16;
+    l.maxPerStageDescriptorStorageImages = 4;
+    l.maxPerStageDescriptorInputAttachments = 4;
+    l.maxPerStageResources = 128;
+    l.maxDescriptorSetSamplers = 96;
+    l.maxDescriptorSetUniformBuffers = 72;
+    l.maxDescriptorSetUniformBuffersDynamic = 8;
+    l.maxDescriptorSetStorageBuffers = 24;
+    l.maxDescriptorSetStorageBuffersDynamic = 4;
+    l.maxDescriptorSetSampledImages = 96;
+    l.maxDescriptorSetStorageImages = 24;
+    l.maxDescriptorSetInputAttachments = 4;
+    l.maxVertexInputAttributes = 16;
+    l.maxVertexInputBindings = 16;
+    l.maxVertexInputAttributeOffset = 2047;
+    l.maxVertexInputBindingStride = 2048;
+    l.maxVertexOutputComponents = 64;
+    l.maxFragmentInputComponents = 64;
+    l.maxFragmentOutputAttachments = 4;
+    l.maxFragmentCombinedOutputResources = 4;
+    l.maxComputeSharedMemorySize = 16384;
+    l.maxComputeWorkGroupCount[0] = l.maxComputeWorkGroupCount[1] = l.maxComputeWorkGroupCount[2] = 65535;
+    l.maxComputeWorkGroupInvocations = 128;
+    l.maxComputeWorkGroupSize[0] = l.maxComputeWorkGroupSize[1] = 128;
+    l.maxComputeWorkGroupSize[2] = 64;
+    l.subPixelPrecisionBits = 4;
+    l.subTexelPrecisionBits = 4;
+    l.mipmapPrecisionBits = 4;
+    l.maxDrawIndexedIndexValue = (1u << 24) - 1;
+    l.maxDrawIndirectCount = 1;
+    l.maxSamplerLodBias = 2;
+    l.maxSamplerAnisotropy = 1;
+    l.maxViewports = 1;
+    l.maxViewportDimensions[0] = l.maxViewportDimensions[1] = 16384;
+    l.viewportBoundsRange[0] = -32768;
+    l.viewportBoundsRange[1] = 32767;
+    l.minMemoryMapAlignment = 64;
+    l.minTexelBufferOffsetAlignment = 16;
+    l.minUniformBufferOffsetAlignment = 16;
+    l.minStorageBufferOffsetAlignment = 16;
+    l.maxTexelOffset = 7;
+    l.minTexelOffset = -8;
+    l.maxFramebufferWidth = 16384;
+    l.maxFramebufferHeight = 16384;
+    l.maxFramebufferLayers = 1024;
+    l.framebufferColorSampleCounts = VK_SAMPLE_COUNT_1_BIT;
+    l.framebufferDepthSampleCounts = VK_SAMPLE_COUNT_1_BIT;
+    l.framebufferStencilSampleCounts = VK_SAMPLE_COUNT_1_BIT;
+    l.framebufferNoAttachmentsSampleCounts = VK_SAMPLE_COUNT_1_BIT;
+    l.maxColorAttachments = 4;
+    l.sampledImageColorSampleCounts = VK_SAMPLE_COUNT_1_BIT;
+    l.sampledImageIntegerSampleCounts = VK_SAMPLE_COUNT_1_BIT;
+    l.sampledImageDepthSampleCounts = VK_SAMPLE_COUNT_1_BIT;
+    l.sampledImageStencilSampleCounts = VK_SAMPLE_COUNT_1_BIT;
+    l.storageImageSampleCounts = VK_SAMPLE_COUNT_1_BIT;
+    l.maxSampleMaskWords = 1;
+    l.timestampComputeAndGraphics = VK_FALSE;  // no query pools yet
+    l.timestampPeriod = 1.0f;
+    l.maxClipDistances = 8;
+    l.maxCullDistances = 8;
+    l.maxCombinedClipAndCullDistances = 8;
+    l.discreteQueuePriorities = 2;
+    l.pointSizeRange[0] = l.pointSizeRange[1] = 1.0f;
+    l.lineWidthRange[0] = l.lineWidthRange[1] = 1.0f;
+    l.strictLines = VK_FALSE;
+    l.standardSampleLocations = VK_TRUE;
+    l.optimalBufferCopyOffsetAlignment = 16;
+    l.optimalBufferCopyRowPitchAlignment = 16;
+    l.nonCoherentAtomSize = 64;
+    (void)heap_size;
+    return l;
+}
+
+PhysicalDevice::PhysicalDevice(Instance& instance) : instance(instance), heap(memory::Heap::system_heap_size()) {
+    properties.apiVersion = kApiVersion;
+    properties.driverVersion = kDriverVersion;
+    properties.vendorID = 0;  // Kiln has no PCI or Khronos vendor ID
+    properties.deviceID = 0;
+    properties.deviceType = VK_PHYSICAL_DEVICE_TYPE_CPU;
+    std::strncpy(properties.deviceName, "Kiln (CPU, host memory)", VK_MAX_PHYSICAL_DEVICE_NAME_SIZE - 1);
+    VkPhysicalDeviceIDProperties id{};
+    fill_id_properties(id);
+    std::memcpy(properties.pipelineCacheUUID, id.deviceUUID, VK_UUID_SIZE);
+    properties.limits = make_limits(heap.size());
+    properties.sparseProperties = {};
+
+    memory_properties.memoryHeapCount = 1;
+    memory_properties.memoryHeaps[0] = {heap.size(), VK_MEMORY_HEAP_DEVICE_LOCAL_BIT};
+    memory_properties.memoryTypeCount = kMemoryTypeCount;
+    // A type that is not mappable comes first: its flags are a strict subset of the other's,
+    // which the spec's ordering rule requires.
+    memory_properties.memoryTypes[kMemoryTypeDeviceOnly] = {VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, 0};
+    memory_properties.memoryTypes[kMemoryTypeHostVisible] = {
+        VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT | VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
+            VK_MEMORY_PROPERTY_HOST_COHERENT_BIT | VK_MEMORY_PROPERTY_HOST_CACHED_BIT,
+        0};
+
+    extensions.set(size_t(gen::DeviceExt::KHR_dedicated_allocation));
+    extensions.set(size_t(gen::DeviceExt::KHR_get_memory_requirements2));
+    extensions.set(size_t(gen::DeviceExt::KHR_bind_memory2));
+    extensions.set(size_t(gen::DeviceExt::KHR_driver_properties));
+    extensions.set(size_t(gen::DeviceExt::EXT_memory_budget));
+}
+
+static bool is_depth_stencil(VkFormat format) {
+    return format::depth_texel_size(format) != 0 || format == VK_FORMAT_S8_UINT;
+}
+
+VkFormatProperties format_properties(VkFormat format) {
+    // The transfer engine copies any format Kiln can lay out and clears any it can encode.
+    constexpr VkFormatFeatureFlags transfer = VK_FORMAT_FEATURE_TRANSFER_SRC_BIT | VK_FORMAT_FEATURE_TRANSFER_DST_BIT;
+    VkFormatProperties p{};
+    if (format::can_pack_color(format)) {
+        p.linearTilingFeatures = transfer;
+        p.optimalTilingFeatures = transfer;
+    } else if (is_depth_stencil(format)) {
+        p.optimalTilingFeatures = transfer;
+    }
+    return p;
+}
+
+}  // namespace kiln
+
+using namespace kiln;
+
+VKAPI_ATTR void VKAPI_CALL kiln_vkGetPhysicalDeviceProperties(VkPhysicalDevice handle,
+                                                              VkPhysicalDeviceProperties* pProperties) {
+    *pProperties = PhysicalDevice::from(handle)->properties;
+}
+
+VKAPI_ATTR void VKAPI_CALL kiln_vkGetPhysicalDeviceProperties2(VkPhysicalDevice handle,
+                                                               VkPhysicalDeviceProperties2* pProperties) {
+    PhysicalDevice* pd = PhysicalDevice::from(handle);
+    pProperties->properties = pd->properties;
+    for (auto* s = static_cast<VkBaseOutStructure*>(pProperties->pNext); s; s = s->pNext) {
+        switch (s->sType) {
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ID_PROPERTIES:
+            fill_id_properties(*reinterpret_cast<VkPhysicalDeviceIDProperties*>(s));
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES: {
+            auto& p = *reinterpret_cast<VkPhysicalDeviceDriverProperties*>(s);
+            // Kiln has no registered VkDriverId; it reports the "MAX_ENUM" sentinel, never another driver's ID.
+            p.driverID = VK_DRIVER_ID_MAX_ENUM;
+            std::memset(p.driverName, 0, sizeof p.driverName);
+            std::memset(p.driverInfo, 0, sizeof p.driverInfo);
+            std::strncpy(p.driverName, "Kiln", VK_MAX_DRIVER_NAME_SIZE - 1);
+            std::strncpy(p.driverInfo, "Kiln " KILN_VERSION_STRING " (CPU, win32 interop)", VK_MAX_DRIVER_INFO_SIZE - 1);
+            p.conformanceVersion = {0, 0, 0, 0};  // not submitted for conformance
+            break;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_3_PROPERTIES: {
+            auto& p = *reinterpret_cast<VkPhysicalDeviceMaintenance3Properties*>(s);
+            p.maxPerSetDescriptors = 1024;
+            p.maxMemoryAllocationSize = pd->heap.size();
+            break;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_POINT_CLIPPING_PROPERTIES:
+            reinterpret_cast<VkPhysicalDevicePointClippingProperties*>(s)->pointClippingBehavior =
+                VK_POINT_CLIPPING_BEHAVIOR_ALL_CLIP_PLANES;
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MULTIVIEW_PROPERTIES: {
+            auto& p = *reinterpret_cast<VkPhysicalDeviceMultiviewProperties*>(s);
+            p.maxMultiviewViewCount = 6;
+            p.maxMultiviewInstanceIndex = (1u << 27) - 1;
+            break;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROTECTED_MEMORY_PROPERTIES:
+            reinterpret_cast<VkPhysicalDeviceProtectedMemoryProperties*>(s)->protectedNoFault = VK_FALSE;
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES: {
+            auto& p = *reinterpret_cast<VkPhysicalDeviceSubgroupProperties*>(s);
+            p.subgroupSize = 4;       // a 2x2 quad, the execution width of the shader engine
+            p.supportedStages = 0;    // no shader stages yet
+            p.supportedOperations = 0;
+            p.quadOperationsInAllStages = VK_FALSE;
+            break;
+        }
+        default:
+            break;  // structures Kiln does not know stay untouched
+        }
+    }
+}
+
+// Every feature structure Kiln knows: all VK_FALSE until the engines implement them.
+static void clear_feature_struct(VkBaseOutStructure* s, size_t size) {
+    std::memset(reinterpret_cast<char*>(s) + sizeof(VkBaseOutStructure), 0, size - sizeof(VkBaseOutStructure));
+}
+
+VKAPI_ATTR void VKAPI_CALL kiln_vkGetPhysicalDeviceFeatures(VkPhysicalDevice, VkPhysicalDeviceFeatures* pFeatures) {
+    *pFeatures = {};
+}
+
+VKAPI_ATTR void VKAPI_CALL kiln_vkGetPhysicalDeviceFeatures2(VkPhysicalDevice handle,
+                                                             VkPhysicalDeviceFeatures2* pFeatures) {
+    pFeatures->features = {};
+    for (auto* s = static_cast<VkBaseOutStructure*>(pFeatures->pNext); s; s = s->pNext) {
+        switch (s->sType) {
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES:
+            clear_feature_struct(s, sizeof(VkPhysicalDevice16BitStorageFeatures));
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MULTIVIEW_FEATURES:
+            clear_feature_struct(s, sizeof(VkPhysicalDeviceMultiviewFeatures));
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VARIABLE_POINTERS_FEATURES:
+            clear_feature_struct(s, sizeof(VkPhysicalDeviceVariablePointersFeatures));
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROTECTED_MEMORY_FEATURES:
+            clear_feature_struct(s, sizeof(VkPhysicalDeviceProtectedMemoryFeatures));
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SAMPLER_YCBCR_CONVERSION_FEATURES:
+            clear_feature_struct(s, sizeof(VkPhysicalDeviceSamplerYcbcrConversionFeatures));
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_DRAW_PARAMETERS_FEATURES:
+            clear_feature_struct(s, sizeof(VkPhysicalDeviceShaderDrawParametersFeatures));
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+static const VkQueueFamilyProperties kQueueFamily = {
+    VK_QUEUE_GRAPHICS_BIT | VK_QUEUE_COMPUTE_BIT | VK_QUEUE_TRANSFER_BIT, kQueueCount,
+    0,  // no timestamps yet
+    {1, 1, 1}};
+
+VKAPI_ATTR void VKAPI_CALL kiln_vkGetPhysicalDeviceQueueFamilyProperties(VkPhysicalDevice, uint32_t* pCount,
+                                                                         VkQueueFamilyProperties* pProperties) {
+    enumerate(1u, pCount, pProperties, [](uint32_t, VkQueueFamilyProperties& p) { p = kQueueFamily; });
+}
+
+VKAPI_ATTR void VKAPI_CALL kiln_vkGetPhysicalDeviceQueueFamilyProperties2(VkPhysicalDevice, uint32_t* pCount,
+                                                                          VkQueueFamilyProperties2* pProperties) {
+    enumerate(1u, pCount, pProperties, [](uint32_t, VkQueueFamilyProperties2& p) { p.queueFamilyProperties = kQueueFamily; });
+}
+
+VKAPI_ATTR void VKAPI_CALL kiln_vkGetPhysicalDeviceMemoryProperties(VkPhysicalDevice handle,
+                                                                    VkPhysicalDeviceMemoryProperties* pProperties) {
+    *pProperties = PhysicalDevice::from(handle)->memory_properties;
+}
+
+VKAPI_ATTR void VKAPI_CALL kiln_vkGetPhysicalDeviceMemoryProperties2(VkPhysicalDevice handle,
+                                                                     VkPhysicalDeviceMemoryProperties2* pProperties) {
+    PhysicalDevice* pd = PhysicalDevice::from(handle);
+    pProperties->memoryProperties = pd->memory_properties;
+    if (auto* budget = find_out<VkPhysicalDeviceMemoryBudgetPropertiesEXT>(pProperties->pNext)) {
+        std::memset(budget->heapBudget, 0, sizeof budget->heapBudget);
+        std::memset(budget->heapUsage, 0, sizeof budget->heapUsage);
+        budget->heapUsage[0] = pd->heap.used();
+        budget->heapBudget[0] = pd->heap.size();
+    }
+}
+
+VKAPI_ATTR void VKAPI_CALL kiln_vkGetPhysicalDeviceFormatProperties(VkPhysicalDevice, VkFormat format,
+                                                                    VkFormatProperties* pProperties) {
+    *pProperties = format_properties(format);
+}
+
+VKAPI_ATTR void VKAPI_CALL kiln_vkGetPhysicalDeviceFormatProperties2(VkPhysicalDevice, VkFormat format,
+                                                                     VkFormatProperties2* pProperties) {
+    pProperties->formatProperties = format_properties(format);
+}
+
+static VkResult image_format_properties(PhysicalDevice& pd, VkFormat format, VkImageType type, VkImageTiling tiling,
+                                        VkImageUsageFlags usage, VkImageCreateFlags flags,
+                                        VkImageFormatProperties* out) {
+    *out = {};
+    const VkFormatProperties fp = format_properties(format);
+    const VkFormatFeatureFlags features =
+        tiling == VK_IMAGE_TILING_LINEAR ? fp.linearTilingFeatures
+        : tiling == VK_IMAGE_TILING_OPTIMAL ? fp.optimalTilingFeatures : 0;
+    if (!features)
+        return VK_ERROR_FORMAT_NOT_SUPPORTED;
+    // Every usage needs the format feature that backs it; only transfer usages exist yet.
+    if ((usage & VK_IMAGE_USAGE_TRANSFER_SRC_BIT) && !(features & VK_FORMAT_FEATURE_TRANSFER_SRC_BIT))
+        return VK_ERROR_FORMAT_NOT_SUPPORTED;
+    if ((usage & VK_IMAGE_USAGE_TRANSFER_DST_BIT) && !(features & VK_FORMAT_FEATURE_TRANSFER_DST_BIT))
+        return VK_ERROR_FORMAT_NOT_SUPPORTED;
+    if (usage & ~VkImageUsageFlags(VK_IMAGE_USAGE_TRANSFER_SRC_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT))
+        return VK_ERROR_FORMAT_NOT_SUPPORTED;
+    constexpr VkImageCreateFlags known_flags = VK_IMAGE_CREATE_MUTABLE_FORMAT_BIT | VK_IMAGE_CREATE_CUBE_COMPATIBLE_BIT |
+                                               VK_IMAGE_CREATE_ALIAS_BIT | VK_IMAGE_CREATE_EXTENDED_USAGE_BIT |
+                                               VK_IMAGE_CREATE_2D_ARRAY_COMPATIBLE_BIT;
+    if (flags & ~known_flags)
+        return VK_ERROR_FORMAT_NOT_SUPPORTED;  // sparse, protected, disjoint, ...
+    if ((flags & VK_IMAGE_CREATE_CUBE_COMPATIBLE_BIT) && type != VK_IMAGE_TYPE_2D)
+        return VK_ERROR_FORMAT_NOT_SUPPORTED;
+    if ((flags & VK_IMAGE_CREATE_2D_ARRAY_COMPATIBLE_BIT) && type != VK_IMAGE_TYPE_3D)
+        return VK_ERROR_FORMAT_NOT_SUPPORTED;
+    const VkPhysicalDeviceLimits& l = pd.properties.limits;
+    switch (type) {
+    case VK_IMAGE_TYPE_1D:
+        out->maxExtent = {l.maxImageDimension1D, 1, 1};
+        break;
+    case VK_IMAGE_TYPE_2D:
+        out->maxExtent = {l.maxImageDimension2D, l.maxImageDimension2D, 1};
+        break;
+    case VK_IMAGE_TYPE_3D:
+        if (is_depth_stencil(format))
+            return VK_ERROR_FORMAT_NOT_SUPPORTED;
+        out->maxExtent = {l.maxImageDimension3D, l.maxImageDimension3D, l.maxImageDimension3D};
+        break;
+    default:
+        return VK_ERROR_FORMAT_NOT_SUPPORTED;
+    }
+    if (tiling == VK_IMAGE_TILING_LINEAR) {
+        // Kiln's linear images: 2D, one level, one layer (the spec's minimum).
+        if (type != VK_IMAGE_TYPE_2D)
+            return VK_ERROR_FORMAT_NOT_SUPPORTED;
+        out->maxMipLevels = 1;
+        out->maxArrayLayers = 1;
+    } else {
+        const uint32_t largest = std::max({out->maxExtent.width, out->maxExtent.height, out->maxExtent.depth});
+        uint32_t levels = 1;
+        while ((largest >> levels) != 0)
+            ++levels;
+        out->maxMipLevels = std::min(levels, format::kMaxMipLevels);
+        out->maxArrayLayers = type == VK_IMAGE_TYPE_3D ? 1 : l.maxImageArrayLayers;
+    }
+    out->sampleCounts = VK_SAMPLE_COUNT_1_BIT;
+    out->maxResourceSize = pd.heap.size();
+    return VK_SUCCESS;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL kiln_vkGetPhysicalDeviceImageFormatProperties(
+    VkPhysicalDevice handle, VkFormat format, VkImageType type, VkImageTiling tiling, VkImageUsageFlags usage,
+    VkImageCreateFlags flags, VkImageFormatProperties* pProperties) {
+    return image_format_properties(*PhysicalDevice::from(handle), format, type, tiling, usage, flags, pProperties);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL kiln_vkGetPhysicalDeviceImageFormatProperties2(
+    VkPhysicalDevice handle, const VkPhysicalDeviceImageFormatInfo2* pInfo, VkImageFormatProperties2* pProperties) {
+    VkResult result = image_format_properties(*PhysicalDevice::from(handle), pInfo->format, pInfo->type, pInfo->tiling,
+                                              pInfo->usage, pInfo->flags, &pProperties->imageFormatProperties);
+    if (result != VK_SUCCESS)
+        return result;
+    // No external handle type is supported yet (the win32 families come with the
+    // external-memory work): a non-zero one is unsupported, as the spec says.
+    if (auto* external = find<VkPhysicalDeviceExternalImageFormatInfo>(pInfo->pNext)) {
+        if (external->handleType != 0) {
+            pProperties->imageFormatProperties = {};
+            return VK_ERROR_FORMAT_NOT_SUPPORTED;
+        }
+    }
+    if (auto* out = find_out<VkExternalImageFormatProperties>(pProperties->pNext))
+        out->externalMemoryProperties = {};
+    if (auto* out = find_out<VkSamplerYcbcrConversionImageFormatProperties>(pProperties->pNext))
+        out->combinedImageSamplerDescriptorCount = 1;
+    return VK_SUCCESS;
+}
+
+VKAPI_ATTR void VKAPI_CALL kiln_vkGetPhysicalDeviceSparseImageFormatProperties(
+    VkPhysicalDevice, VkFormat, VkImageType, VkSampleCountFlagBits, VkImageUsageFlags, VkImageTiling, uint32_t* pCount,
+    VkSparseImageFormatProperties*) {
+    *pCount = 0;  // no sparse residency
+}
+
+VKAPI_ATTR void VKAPI_CALL kiln_vkGetPhysicalDeviceSparseImageFormatProperties2(
+    VkPhysicalDevice, const VkPhysicalDeviceSparseImageFormatInfo2*, uint32_t* pCount,
+    VkSparseImageFormatProperties2*) {
+    *pCount = 0;
+}
+
+VKAPI_ATTR void VKAPI_CALL kiln_vkGetPhysicalDeviceExternalBufferProperties(
+    VkPhysicalDevice, const VkPhysicalDeviceExternalBufferInfo*, VkExternalBufferProperties* pProperties) {
+    pProperties->externalMemoryProperties = {};  // no handle type is supported yet
+}
+
+VKAPI_ATTR void VKAPI_CALL kiln_vkGetPhysicalDeviceExternalFenceProperties(
+    VkPhysicalDevice, const VkPhysicalDeviceExternalFenceInfo*, VkExternalFenceProperties* pProperties) {
+    pProperties->exportFromImportedHandleTypes = 0;
+    pProperties->compatibleHandleTypes = 0;
+    pProperties->externalFenceFeatures = 0;
+}
+
+VKAPI_ATTR void VKAPI_CALL kiln_vkGetPhysicalDeviceExternalSemaphoreProperties(
+    VkPhysicalDevice, const VkPhysicalDeviceExternalSemaphoreInfo*, VkExternalSemaphoreProperties* pProperties) {
+    pProperties->exportFromImportedHandleTypes = 0;
+    pProperties->compatibleHandleTypes = 0;
+    pProperties->externalSemaphoreFeatures = 0;
+}
+
+
+VKAPI_ATTR VkResult VKAPI_CALL kiln_vkEnumerateDeviceExtensionProperties(VkPhysicalDevice handle,
+                                                                         const char* pLayerName, uint32_t* pCount,
+                                                                         VkExtensionProperties* pProperties) {
+    if (pLayerName)
+        return VK_ERROR_LAYER_NOT_PRESENT;
+    return enumerate_extensions(PhysicalDevice::from(handle)->extensions, gen::kDeviceExtensions, pCount,
+                                pProperties);
+}

@@ -1,0 +1,44 @@
+// VkPhysicalDevice: the CPU, its properties, features, limits, queue family, memory
+// types and format support. Everything reported here is true of the implementation.
+#pragma once
+
+#include "memory/allocator.h"
+#include "object.h"
+#include "vk_extensions.h"
+
+namespace kiln {
+
+class Instance;
+
+inline constexpr uint32_t kQueueCount = 4;
+inline constexpr uint32_t kMemoryTypeDeviceOnly = 0;
+inline constexpr uint32_t kMemoryTypeHostVisible = 1;
+inline constexpr uint32_t kMemoryTypeCount = 2;
+inline constexpr uint32_t kMaxMemoryAllocationCount = 32768;  // well under vm.max_map_count
+inline constexpr VkDeviceSize kBufferAlignment = 64;
+inline constexpr VkDeviceSize kImageAlignment = 64;
+
+class PhysicalDevice : public DispatchableObject {
+public:
+    KILN_HANDLE_CASTS(PhysicalDevice, VkPhysicalDevice)
+
+    explicit PhysicalDevice(Instance& instance);
+
+    Instance& instance;
+    memory::Heap heap;
+    VkPhysicalDeviceProperties properties{};
+    VkPhysicalDeviceMemoryProperties memory_properties{};
+    gen::DeviceExtensionSet extensions;  // supported device extensions
+
+    bool memory_type_is_host_visible(uint32_t index) const {
+        return memory_properties.memoryTypes[index].propertyFlags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT;
+    }
+};
+
+// Format support: what the transfer engine can do with each format.
+VkFormatProperties format_properties(VkFormat format);
+
+// The UUIDs and LUID identifying Kiln; identical in every process and instance.
+void fill_id_properties(VkPhysicalDeviceIDProperties& id);
+
+}  // namespace kiln

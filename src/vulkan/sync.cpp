@@ -1,0 +1,101 @@
+// Fences, semaphores and events.
+#include "sync.h"
+
+#include <vector>
+
+#include "device.h"
+#include "vk_entrypoints.h"
+
+using namespace kiln;
+
+template <typename T, typename... Args>
+static VkResult create(VkDevice handle, const VkAllocationCallbacks* pAllocator, T** out, Args&&... args) {
+    Device* device = Device::from(handle);
+    *out = create_object<T>(HostAllocator(pAllocator, device->allocator.callbacks()), VK_SYSTEM_ALLOCATION_SCOPE_OBJECT,
+                            device->sync_hub, std::forward<Args>(args)...);
+    return *out ? VK_SUCCESS : VK_ERROR_OUT_OF_HOST_MEMORY;
+}
+
+template <typename T>
+static void destroy(VkDevice handle, T* object, const VkAllocationCallbacks* pAllocator) {
+    if (object)
+        destroy_object(HostAllocator(pAllocator, Device::from(handle)->allocator.callbacks()), object);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateFence(VkDevice device, const VkFenceCreateInfo* pCreateInfo,
+                                                  const VkAllocationCallbacks* pAllocator, VkFence* pFence) {
+    Fence* fence = nullptr;
+    const VkResult r = create(device, pAllocator, &fence, (pCreateInfo->flags & VK_FENCE_CREATE_SIGNALED_BIT) != 0);
+    if (r == VK_SUCCESS)
+        *pFence = fence->handle();
+    return r;
+}
+
+VKAPI_ATTR void VKAPI_CALL kiln_vkDestroyFence(VkDevice device, VkFence fence, const VkAllocationCallbacks* pAllocator) {
+    destroy(device, Fence::from(fence), pAllocator);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL kiln_vkResetFences(VkDevice, uint32_t count, const VkFence* pFences) {
+    for (uint32_t i = 0; i < count; ++i)
+        Fence::from(pFences[i])->state.reset();
+    return VK_SUCCESS;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL kiln_vkGetFenceStatus(VkDevice, VkFence fence) {
+    return Fence::from(fence)->state.is_signaled() ? VK_SUCCESS : VK_NOT_READY;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL kiln_vkWaitForFences(VkDevice handle, uint32_t count, const VkFence* pFences,
+                                                    VkBool32 waitAll, uint64_t timeout) {
+    std::vector<exec::Fence*> fences;
+    try {
+        fences.reserve(count);
+    } catch (const std::bad_alloc&) {
+        return VK_ERROR_OUT_OF_HOST_MEMORY;
+    }
+    for (uint32_t i = 0; i < count; ++i)
+        fences.push_back(&Fence::from(pFences[i])->state);
+    return exec::wait_for_fences(Device::from(handle)->sync_hub, fences, waitAll == VK_TRUE, timeout) ? VK_SUCCESS
+                                                                                                     : VK_TIMEOUT;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateSemaphore(VkDevice device, const VkSemaphoreCreateInfo*,
+                                                      const VkAllocationCallbacks* pAllocator, VkSemaphore* pSemaphore) {
+    Semaphore* semaphore = nullptr;
+    const VkResult r = create(device, pAllocator, &semaphore);
+    if (r == VK_SUCCESS)
+        *pSemaphore = semaphore->handle();
+    return r;
+}
+
+VKAPI_ATTR void VKAPI_CALL kiln_vkDestroySemaphore(VkDevice device, VkSemaphore semaphore,
+                                                   const VkAllocationCallbacks* pAllocator) {
+    destroy(device, Semaphore::from(semaphore), pAllocator);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateEvent(VkDevice device, const VkEventCreateInfo*,
+                                                  const VkAllocationCallbacks* pAllocator, VkEvent* pEvent) {
+    Event* event = nullptr;
+    const VkResult r = create(device, pAllocator, &event);
+    if (r == VK_SUCCESS)
+        *pEvent = event->handle();
+    return r;
+}
+
+VKAPI_ATTR void VKAPI_CALL kiln_vkDestroyEvent(VkDevice device, VkEvent event, const VkAllocationCallbacks* pAllocator) {
+    destroy(device, Event::from(event), pAllocator);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL kiln_vkGetEventStatus(VkDevice, VkEvent event) {
+    return Event::from(event)->state.is_set() ? VK_EVENT_SET : VK_EVENT_RESET;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL kiln_vkSetEvent(VkDevice, VkEvent event) {
+    Event::from(event)->state.set();
+    return VK_SUCCESS;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL kiln_vkResetEvent(VkDevice, VkEvent event) {
+    Event::from(event)->state.reset();
+    return VK_SUCCESS;
+}
