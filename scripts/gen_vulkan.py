@@ -279,16 +279,47 @@ def gen_structs(reg, out):
         f.write("\n".join(c) + "\n")
 
 
+# Known errors in the <formats> of older registries, fixed upstream; each entry replaces the
+# component list (most significant first for packed formats) with the one the spec's format
+# description gives. Applied only when the registry still has the error.
+FORMAT_ERRATA = {
+    # Vulkan-Docs PR #2145 (1.3.256): R has 11 bits, not 10.
+    "VK_FORMAT_B10G11R11_UFLOAT_PACK32": [("B", 10, "UFLOAT"), ("G", 11, "UFLOAT"), ("R", 11, "UFLOAT")],
+    # Vulkan-Docs PR #2147: the components are B, G, R, A from the high bits down, as the name says.
+    "VK_FORMAT_B5G5R5A1_UNORM_PACK16": [("B", 5, "UNORM"), ("G", 5, "UNORM"), ("R", 5, "UNORM"), ("A", 1, "UNORM")],
+}
+
+
+def check_packed_components(name, comps, packed, block):
+    """A single-word packed format's components must fill the word, in the order of the name."""
+    if not packed or packed // 8 != block or name == "VK_FORMAT_E5B9G9R9_UFLOAT_PACK32":
+        return
+    parts = []
+    for part in name[len("VK_FORMAT_"):].split("_"):
+        if part in ("UNORM", "SNORM", "USCALED", "SSCALED", "UINT", "SINT", "UFLOAT", "SFLOAT", "SRGB"):
+            break
+        parts.append(part)
+    expected = re.findall(r"([RGBAXDS])(\d+)", "".join(parts))
+    got = [(c, str(b)) for c, b, _ in comps]
+    padding = sum(int(b) for c, b in expected if c == "X")  # unused bits are not components
+    expected = [(c, b) for c, b in expected if c != "X"]
+    if sum(b for _, b, _ in comps) + padding != packed or got != expected:
+        raise SystemExit(f"gen_vulkan.py: the registry's {name} components {got} disagree with its name; "
+                         f"add an erratum after checking the spec")
+
+
 def gen_formats(reg, out):
     # Formats whose enum the core header defines.
     available = set()
     for enums in reg.root.findall("enums"):
         if enums.get("name") == "VkFormat":
             available.update(e.get("name") for e in enums.findall("enum") if not e.get("alias"))
-    for ext in reg.root.find("extensions"):
-        if not supported(ext) or ext.get("platform"):
+    for holder in list(reg.root.findall("feature")) + list(reg.root.find("extensions")):
+        if holder.tag == "feature" and not api_ok(holder):
             continue
-        for req in ext.findall("require"):
+        if holder.tag == "extension" and (not supported(holder) or holder.get("platform")):
+            continue
+        for req in holder.findall("require"):
             for e in req.findall("enum"):
                 if e.get("extends") == "VkFormat" and not e.get("alias"):
                     available.add(e.get("name"))
@@ -303,6 +334,10 @@ def gen_formats(reg, out):
             bits = comp.get("bits")
             comps.append((comp.get("name"), 0 if bits == "compressed" else int(bits),
                           comp.get("numericFormat")))
+        if name in FORMAT_ERRATA and sum(b for _, b, _ in comps) != sum(b for _, b, _ in FORMAT_ERRATA[name]) or \
+                name in FORMAT_ERRATA and [c for c, _, _ in comps] != [c for c, _, _ in FORMAT_ERRATA[name]]:
+            comps = FORMAT_ERRATA[name]
+        check_packed_components(name, comps, int(f.get("packed") or 0), int(f.get("blockSize")))
         extent = [int(x) for x in (f.get("blockExtent") or "1,1,1").split(",")]
         rows.append(dict(name=name, cls=f.get("class"), block=int(f.get("blockSize")),
                          texels=int(f.get("texelsPerBlock")), extent=extent,

@@ -56,7 +56,7 @@ struct CopyImageCmd {  // + VkImageCopy[region_count]
 
 struct ClearColorCmd {  // + VkImageSubresourceRange[range_count]
     ImageRef image;
-    alignas(16) std::byte texel[16];  // one encoded texel block
+    alignas(16) std::byte texel[32];  // one encoded texel block (R64G64B64A64 is 32 bytes)
     uint32_t range_count;
     uint32_t pad_[3];
 };

@@ -8,8 +8,8 @@ void Fence::signal() {
     {
         std::lock_guard lock(hub_.mutex);
         signaled_ = true;
+        hub_.changed.notify_all();  // under the lock: a waiter that sees the signal may destroy the fence
     }
-    hub_.changed.notify_all();
 }
 
 void Fence::reset() {
@@ -45,8 +45,8 @@ void Semaphore::signal() {
     {
         std::lock_guard lock(hub_.mutex);
         signaled_ = true;
+        hub_.changed.notify_all();  // under the lock: once a waiter sees the change it may destroy *this
     }
-    hub_.changed.notify_all();
 }
 
 void Semaphore::wait_and_unsignal() {
@@ -64,8 +64,8 @@ void Event::set() {
     {
         std::lock_guard lock(hub_.mutex);
         set_ = true;
+        hub_.changed.notify_all();  // under the lock: once a waiter sees the change it may destroy *this
     }
-    hub_.changed.notify_all();
 }
 
 void Event::reset() {

@@ -90,7 +90,7 @@ uint32_t float3_to_rgb9e5(const float rgb[3]) {
         c[i] = std::clamp(v, 0.0f, sharedexp_max);
     }
     const float cmax = std::max({c[0], c[1], c[2]});
-    int exp_p = std::max(-B - 1, int(std::floor(std::log2(cmax)))) + 1 + B;
+    int exp_p = cmax == 0.0f ? 0 : std::max(-B - 1, int(std::floor(std::log2(cmax)))) + 1 + B;  // log2(0) = -inf
     if (cmax == 0.0f)
         exp_p = 0;
     int max_s = int(std::floor(cmax / std::exp2(float(exp_p - B - N)) + 0.5f));
@@ -210,8 +210,20 @@ bool pack_color(VkFormat format, const VkClearColorValue& value, std::byte* out)
         std::memcpy(out, &word, 4);
         return true;
     }
+    if (info->packed && info->block_size > info->packed / 8) {
+        // Several packed words per block (R10X6G10X6_UNORM_2PACK16...): one component per word,
+        // in memory order, its bits at the top of the word and the padding below.
+        const unsigned word_bytes = info->packed / 8;
+        for (unsigned i = 0; i < info->component_count; ++i) {
+            const auto& c = info->components[i];
+            const uint64_t word = encode_channel(c, value, channel_index(c.name)) << (info->packed - c.bits);
+            std::memcpy(out + i * word_bytes, &word, word_bytes);
+        }
+        return info->component_count * word_bytes == info->block_size;
+    }
     if (info->packed) {
-        // Packed: components are listed from the most significant bits down.
+        // One packed word: components are listed from the most significant bits down (the
+        // generator checks that they fill the word).
         uint64_t word = 0;
         unsigned shift = info->packed;
         for (unsigned i = 0; i < info->component_count; ++i) {
@@ -219,12 +231,7 @@ bool pack_color(VkFormat format, const VkClearColorValue& value, std::byte* out)
             shift -= c.bits;
             word |= encode_channel(c, value, channel_index(c.name)) << shift;
         }
-        // Packed words wider than a block (none today) would be a registry change.
         std::memcpy(out, &word, info->packed / 8);
-        if (info->block_size > info->packed / 8) {
-            // Several packed words per block (e.g. R10X6G10X6...): not single-plane color, not reached.
-            return false;
-        }
         return true;
     }
     // Byte-aligned components, in memory order, each little-endian.

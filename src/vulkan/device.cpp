@@ -203,3 +203,13 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkQueueSubmit(VkQueue handle, uint32_t submi
     }
     return VK_SUCCESS;
 }
+
+// Device groups: Kiln's groups hold one device, so there is never a peer
+// (VUID-vkGetDeviceGroupPeerMemoryFeatures-localDeviceIndex-00692 forbids asking about oneself).
+VKAPI_ATTR void VKAPI_CALL kiln_vkGetDeviceGroupPeerMemoryFeatures(VkDevice, uint32_t, uint32_t, uint32_t,
+                                                                   VkPeerMemoryFeatureFlags* pPeerMemoryFeatures) {
+    *pPeerMemoryFeatures = 0;
+}
+
+// The only valid mask of a one-device group is 1, which is what every command runs on.
+VKAPI_ATTR void VKAPI_CALL kiln_vkCmdSetDeviceMask(VkCommandBuffer, uint32_t) {}
