@@ -3,9 +3,15 @@
 //
 //   build/bench/kiln_memory_bench [--benchmark_filter=REGEX] [any Google Benchmark flag]
 //
-// The machines this runs on are small and noisy, so by default every benchmark runs 9 times and
-// only the aggregates are printed: quote the median. Later flags override these defaults
-// (--benchmark_repetitions=1 for a quick look).
+//   AllocateFree/<driver>/<bytes>          vkAllocateMemory + vkFreeMemory, HOST_VISIBLE | HOST_COHERENT
+//   MapUnmap/<driver>/<bytes>              vkMapMemory(VK_WHOLE_SIZE) + vkUnmapMemory of one allocation
+//   AllocateMapTouchFree/<driver>/<bytes>  allocate, map, write one byte per page, unmap, free
+//   HostBacking/<backing>[_touch]/<bytes>  the same without Vulkan, per host backing
+//
+// <driver> is kiln or lavapipe; one that is missing (not built, not installed) is skipped. The
+// machines this runs on are small and noisy, so by default every benchmark runs 9 times and only
+// the aggregates are printed: quote the median. Later flags override these defaults
+// (--benchmark_repetitions=1 for a quick look). KILN_BENCH_COLD_MALLOC=1: see warm_malloc().
 
 #include "vulkan_driver.h"
 
@@ -129,7 +135,7 @@ void AllocateMapTouchFree(benchmark::State& state, const Driver* driver) {
 // The host backings src/memory can choose for device memory, without Vulkan: what one block costs
 // to get and give back, with and without touching its pages.
 enum class HostBacking {
-    AlignedAlloc64,    // std::aligned_alloc(64) + free, as src/memory/allocator.cpp does today
+    AlignedAlloc64,    // std::aligned_alloc(64) + free: memory::kBlockAlignment, Kiln's choice so far
     AlignedAllocPage,  // std::aligned_alloc(4096) + free, as lavapipe does (posix_memalign)
     MallocAlignUp64,   // std::malloc(size + 63), the pointer rounded up to 64 bytes, + free
     Memfd,             // memfd_create + ftruncate + mmap(MAP_SHARED) + munmap + close: exportable

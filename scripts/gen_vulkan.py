@@ -281,19 +281,21 @@ def gen_structs(reg, out):
 
 # Known errors in the <formats> of older registries, fixed upstream; each entry replaces the
 # component list (most significant first for packed formats) with the one the spec's format
-# description gives. Applied only when the registry still has the error.
+# description gives. check_components() stops the build on any other disagreement.
 FORMAT_ERRATA = {
     # Vulkan-Docs PR #2145 (1.3.256): R has 11 bits, not 10.
     "VK_FORMAT_B10G11R11_UFLOAT_PACK32": [("B", 10, "UFLOAT"), ("G", 11, "UFLOAT"), ("R", 11, "UFLOAT")],
     # Vulkan-Docs PR #2147: the components are B, G, R, A from the high bits down, as the name says.
     "VK_FORMAT_B5G5R5A1_UNORM_PACK16": [("B", 5, "UNORM"), ("G", 5, "UNORM"), ("R", 5, "UNORM"), ("A", 1, "UNORM")],
+    # The second component of the R64G64 formats is G (the registry of 1.3.239 says B).
+    **{f"VK_FORMAT_R64G64_{n}": [("R", 64, n), ("G", 64, n)] for n in ("UINT", "SINT", "SFLOAT")},
 }
 
 
-def check_packed_components(name, comps, packed, block):
-    """A single-word packed format's components must fill the word, in the order of the name."""
-    if not packed or packed // 8 != block or name == "VK_FORMAT_E5B9G9R9_UFLOAT_PACK32":
-        return
+def check_components(name, comps, packed, block):
+    """A format's components must be the ones its name lists, in that order, and fill the block."""
+    if name in ("VK_FORMAT_E5B9G9R9_UFLOAT_PACK32", "VK_FORMAT_R16G16_S10_5_NV") or any(c in "DS" for c, _, _ in comps):
+        return  # a shared exponent; S10.5 fixed point; depth/stencil names hold two numeric types
     parts = []
     for part in name[len("VK_FORMAT_"):].split("_"):
         if part in ("UNORM", "SNORM", "USCALED", "SSCALED", "UINT", "SINT", "UFLOAT", "SFLOAT", "SRGB"):
@@ -303,7 +305,8 @@ def check_packed_components(name, comps, packed, block):
     got = [(c, str(b)) for c, b, _ in comps]
     padding = sum(int(b) for c, b in expected if c == "X")  # unused bits are not components
     expected = [(c, b) for c, b in expected if c != "X"]
-    if sum(b for _, b, _ in comps) + padding != packed or got != expected:
+    words = block * 8 // packed if packed else 1
+    if sum(b for _, b, _ in comps) + padding != block * 8 or got != expected or words * (packed or 0) not in (0, block * 8):
         raise SystemExit(f"gen_vulkan.py: the registry's {name} components {got} disagree with its name; "
                          f"add an erratum after checking the spec")
 
@@ -334,10 +337,9 @@ def gen_formats(reg, out):
             bits = comp.get("bits")
             comps.append((comp.get("name"), 0 if bits == "compressed" else int(bits),
                           comp.get("numericFormat")))
-        if name in FORMAT_ERRATA and sum(b for _, b, _ in comps) != sum(b for _, b, _ in FORMAT_ERRATA[name]) or \
-                name in FORMAT_ERRATA and [c for c, _, _ in comps] != [c for c, _, _ in FORMAT_ERRATA[name]]:
-            comps = FORMAT_ERRATA[name]
-        check_packed_components(name, comps, int(f.get("packed") or 0), int(f.get("blockSize")))
+        comps = FORMAT_ERRATA.get(name, comps)
+        if not f.get("compressed") and not f.get("chroma") and f.find("plane") is None:
+            check_components(name, comps, int(f.get("packed") or 0), int(f.get("blockSize")))
         extent = [int(x) for x in (f.get("blockExtent") or "1,1,1").split(",")]
         rows.append(dict(name=name, cls=f.get("class"), block=int(f.get("blockSize")),
                          texels=int(f.get("texelsPerBlock")), extent=extent,

@@ -7,6 +7,10 @@ namespace kiln::exec {
 static constexpr std::size_t kFirstChunk = 4096;
 static constexpr std::size_t kMaxChunk = 1 << 20;
 
+// Commands are placed at 16-byte multiples of a chunk's start, which operator new aligns to
+// at least that much.
+static_assert(__STDCPP_DEFAULT_NEW_ALIGNMENT__ >= kCommandAlignment);
+
 static std::size_t align_up(std::size_t v) { return (v + kCommandAlignment - 1) & ~(kCommandAlignment - 1); }
 
 void* CommandStream::allocate(Op op, std::size_t payload) {
@@ -14,7 +18,7 @@ void* CommandStream::allocate(Op op, std::size_t payload) {
     // The header is padded to the alignment so that the payload is aligned too.
     const std::size_t total = align_up(kCommandAlignment + payload);
     if (chunks_.empty() || chunks_.back().capacity - chunks_.back().used < total) {
-        // Reuse a chunk kept by reset() when it is large enough, else grow geometrically.
+        // Grow geometrically; reset() keeps the first chunk for the next recording.
         std::size_t next = chunks_.empty() ? kFirstChunk : std::min(chunks_.back().capacity * 2, kMaxChunk);
         next = std::max(next, total);
         Chunk chunk;

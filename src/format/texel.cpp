@@ -91,8 +91,6 @@ uint32_t float3_to_rgb9e5(const float rgb[3]) {
     }
     const float cmax = std::max({c[0], c[1], c[2]});
     int exp_p = cmax == 0.0f ? 0 : std::max(-B - 1, int(std::floor(std::log2(cmax)))) + 1 + B;  // log2(0) = -inf
-    if (cmax == 0.0f)
-        exp_p = 0;
     int max_s = int(std::floor(cmax / std::exp2(float(exp_p - B - N)) + 0.5f));
     const int exp_s = (max_s == (1 << N)) ? exp_p + 1 : exp_p;
     uint32_t out = uint32_t(exp_s) << 27;
@@ -126,6 +124,9 @@ static int channel_index(char name) {
 }
 
 static bool supported_layout(const FormatInfo& info) {
+    // S10.5 fixed point, which the registry describes as SINT: not encoded until it is needed.
+    if (info.format == VK_FORMAT_R16G16_S10_5_NV)
+        return false;
     if (info.compressed || info.ycbcr || info.plane_count || info.component_count == 0)
         return false;
     for (unsigned i = 0; i < info.component_count; ++i)
@@ -188,13 +189,7 @@ static uint64_t encode_channel(const gen::FormatComponent& c, const VkClearColor
             std::memcpy(&u, &f, 4);
             return u;
         }
-        if (bits == 64) {
-            const double d = f;
-            uint64_t u;
-            std::memcpy(&u, &d, 8);
-            return u;
-        }
-        return 0;
+        return 0;  // 64-bit components are taken whole in pack_color
     case Numeric::UFLOAT:
         return float_to_unsigned_minifloat(f, bits - 5);
     }
@@ -232,6 +227,15 @@ bool pack_color(VkFormat format, const VkClearColorValue& value, std::byte* out)
             word |= encode_channel(c, value, channel_index(c.name)) << shift;
         }
         std::memcpy(out, &word, info->packed / 8);
+        return true;
+    }
+    if (info->components[0].bits == 64) {
+        // 64-bit components take two array elements each: R the bytes of elements 0-1, G of
+        // 2-3 (spec 1.3.287, Vulkan-Docs #2375). Formats with more than two 64-bit components
+        // cannot be cleared (VUID-vkCmdClearColorImage-image-09678).
+        if (info->component_count > 2)
+            return false;
+        std::memcpy(out, &value, 8u * info->component_count);
         return true;
     }
     // Byte-aligned components, in memory order, each little-endian.

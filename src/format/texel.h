@@ -13,8 +13,10 @@ namespace kiln::format {
 bool can_pack_color(VkFormat format);
 
 // Writes one texel block of `format` holding `value` into `out` (block_size bytes).
-// Float channels are clamped to the format's range; integer channels are clamped too
-// (as Mesa's util_format does), so out-of-range clears are deterministic.
+// Normalized and scaled channels are clamped to the format's range; integer channels are
+// clamped too (as Mesa's util_format does), so out-of-range clears are deterministic.
+// 16-bit floats round to nearest even, so overflow gives +-infinity (IEEE 754); the unsigned
+// 11- and 10-bit floats clamp to their largest finite value and turn negatives into 0.
 // Returns false when the format cannot be encoded.
 bool pack_color(VkFormat format, const VkClearColorValue& value, std::byte* out);
 

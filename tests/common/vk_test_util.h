@@ -109,8 +109,8 @@ class VkError : public std::runtime_error {
 inline void Check(VkResult result, const char* expression, const char* file, int line) {
   if (result == VK_SUCCESS) return;
   std::ostringstream message;
-  message << expression << " returned " << VkResultName(result) << " (" << static_cast<int>(result)
-          << ") at " << file << ":" << line;
+  message << expression << " returned " << VkResultName(result) << " (" << static_cast<int>(result) << ") at " << file
+          << ":" << line;
   throw VkError(message.str(), result);
 }
 #define KT_CHECK(expression) ::kiln_test::Check((expression), #expression, __FILE__, __LINE__)
@@ -136,9 +136,9 @@ inline std::string DriverFilesUnderTest() {
 // expectations (names, memory types, the error codes Kiln chose for invalid usage) apply.
 inline bool OnKiln() { return DriverFilesUnderTest() == KILN_TEST_MANIFEST; }
 
-#define KT_REQUIRE_KILN()                                                                 \
-  do {                                                                                    \
-    if (!::kiln_test::OnKiln())                                                           \
+#define KT_REQUIRE_KILN()                                                                      \
+  do {                                                                                         \
+    if (!::kiln_test::OnKiln())                                                                \
       GTEST_SKIP() << "Kiln-specific expectation; VK_DRIVER_FILES is not " KILN_TEST_MANIFEST; \
   } while (0)
 
@@ -177,9 +177,10 @@ class MessageLog {
   std::vector<std::string> errors_;
 };
 
-inline VKAPI_ATTR VkBool32 VKAPI_CALL RecordValidationError(
-    VkDebugUtilsMessageSeverityFlagBitsEXT severity, VkDebugUtilsMessageTypeFlagsEXT,
-    const VkDebugUtilsMessengerCallbackDataEXT* data, void* userData) {
+inline VKAPI_ATTR VkBool32 VKAPI_CALL RecordValidationError(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
+                                                            VkDebugUtilsMessageTypeFlagsEXT,
+                                                            const VkDebugUtilsMessengerCallbackDataEXT* data,
+                                                            void* userData) {
   if (severity & VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT)
     static_cast<MessageLog*>(userData)->Add(data->pMessage ? data->pMessage : "(no message)");
   return VK_FALSE;  // the spec says applications should return VK_FALSE
@@ -207,9 +208,10 @@ class Instance {
 
     std::vector<const char*> layers = options.layers;
     std::vector<const char*> extensions = options.extensions;
-    auto messengerInfo = Struct<VkDebugUtilsMessengerCreateInfoEXT>(VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT);
-    messengerInfo.messageSeverity = VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT |
-                                    VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT;
+    auto messengerInfo =
+        Struct<VkDebugUtilsMessengerCreateInfoEXT>(VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT);
+    messengerInfo.messageSeverity =
+        VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT | VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT;
     messengerInfo.messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT |
                                 VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT |
                                 VK_DEBUG_UTILS_MESSAGE_TYPE_PERFORMANCE_BIT_EXT;
@@ -359,8 +361,7 @@ struct DeviceOptions {
 
 class Device {
  public:
-  static VkResult TryCreate(const Instance& instance, const DeviceOptions& options,
-                            std::unique_ptr<Device>* out) {
+  static VkResult TryCreate(const Instance& instance, const DeviceOptions& options, std::unique_ptr<Device>* out) {
     std::unique_ptr<Device> device(new Device);
     device->physical = instance.PhysicalDevice();
     device->allocator_ = options.allocator;
@@ -420,8 +421,7 @@ class Device {
 
   // The lowest memory type index in typeBits that has every `required` flag and none of `avoid`;
   // UINT32_MAX if there is none.
-  uint32_t FindMemoryType(uint32_t typeBits, VkMemoryPropertyFlags required,
-                          VkMemoryPropertyFlags avoid = 0) const {
+  uint32_t FindMemoryType(uint32_t typeBits, VkMemoryPropertyFlags required, VkMemoryPropertyFlags avoid = 0) const {
     for (uint32_t i = 0; i < memory.memoryTypeCount; ++i) {
       VkMemoryPropertyFlags flags = memory.memoryTypes[i].propertyFlags;
       if ((typeBits & (1u << i)) && (flags & required) == required && (flags & avoid) == 0) return i;
@@ -677,8 +677,7 @@ class CommandPool {
   CommandPool& operator=(const CommandPool&) = delete;
 
   VkCommandPool handle() const { return pool_; }
-  std::vector<VkCommandBuffer> Allocate(uint32_t count,
-                                        VkCommandBufferLevel level = VK_COMMAND_BUFFER_LEVEL_PRIMARY) {
+  std::vector<VkCommandBuffer> Allocate(uint32_t count, VkCommandBufferLevel level = VK_COMMAND_BUFFER_LEVEL_PRIMARY) {
     auto info = Struct<VkCommandBufferAllocateInfo>(VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO);
     info.commandPool = pool_;
     info.level = level;
@@ -732,8 +731,8 @@ inline void TransferBarrier(VkCommandBuffer cmd) {
   auto barrier = Struct<VkMemoryBarrier>(VK_STRUCTURE_TYPE_MEMORY_BARRIER);
   barrier.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
   barrier.dstAccessMask = VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
-  vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 1, &barrier, 0,
-                       nullptr, 0, nullptr);
+  vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 1, &barrier, 0, nullptr,
+                       0, nullptr);
 }
 
 // Makes transfer writes available to host reads after the fence wait (Synchronization, Host Access
@@ -742,8 +741,8 @@ inline void HostReadBarrier(VkCommandBuffer cmd) {
   auto barrier = Struct<VkMemoryBarrier>(VK_STRUCTURE_TYPE_MEMORY_BARRIER);
   barrier.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
   barrier.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
-  vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &barrier, 0,
-                       nullptr, 0, nullptr);
+  vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &barrier, 0, nullptr, 0,
+                       nullptr);
 }
 
 inline VkImageAspectFlags AspectsOf(VkFormat format) {
@@ -773,8 +772,7 @@ inline void TransitionImage(VkCommandBuffer cmd, const Image& image, VkImageLayo
   barrier.srcQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
   barrier.dstQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
   barrier.image = image.handle();
-  barrier.subresourceRange = {AspectsOf(image.info().format), 0, VK_REMAINING_MIP_LEVELS, 0,
-                              VK_REMAINING_ARRAY_LAYERS};
+  barrier.subresourceRange = {AspectsOf(image.info().format), 0, VK_REMAINING_MIP_LEVELS, 0, VK_REMAINING_ARRAY_LAYERS};
   VkPipelineStageFlags srcStage =
       from == VK_IMAGE_LAYOUT_UNDEFINED ? VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT : VK_PIPELINE_STAGE_TRANSFER_BIT;
   vkCmdPipelineBarrier(cmd, srcStage, VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 0, nullptr, 0, nullptr, 1, &barrier);
@@ -782,8 +780,7 @@ inline void TransitionImage(VkCommandBuffer cmd, const Image& image, VkImageLayo
 
 // Records `record` into a fresh primary command buffer, adds a barrier making transfer writes
 // visible to the host, submits it to `queueIndex` with a fence and waits for the fence.
-inline void RunOnce(const Device& device, const std::function<void(VkCommandBuffer)>& record,
-                    size_t queueIndex = 0) {
+inline void RunOnce(const Device& device, const std::function<void(VkCommandBuffer)>& record, size_t queueIndex = 0) {
   CommandPool pool(device, 0);
   VkCommandBuffer cmd = pool.Allocate();
   Begin(cmd);
@@ -820,16 +817,15 @@ inline ::testing::AssertionResult BytesEqual(const uint8_t* actual, const uint8_
   for (size_t i = 0; i < count; ++i) {
     if (actual[i] == expected[i]) continue;
     if (mismatches < 8)
-      detail << "\n  byte " << i << ": got 0x" << std::hex << int(actual[i]) << ", expected 0x"
-             << int(expected[i]) << std::dec;
+      detail << "\n  byte " << i << ": got 0x" << std::hex << int(actual[i]) << ", expected 0x" << int(expected[i])
+             << std::dec;
     ++mismatches;
   }
   if (mismatches == 0) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure() << mismatches << " of " << count << " bytes differ" << detail.str();
 }
 
-inline ::testing::AssertionResult BytesEqual(const std::vector<uint8_t>& actual,
-                                             const std::vector<uint8_t>& expected) {
+inline ::testing::AssertionResult BytesEqual(const std::vector<uint8_t>& actual, const std::vector<uint8_t>& expected) {
   if (actual.size() != expected.size())
     return ::testing::AssertionFailure() << "sizes differ: " << actual.size() << " vs " << expected.size();
   return BytesEqual(actual.data(), expected.data(), actual.size());

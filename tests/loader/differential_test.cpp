@@ -92,65 +92,6 @@ class Differential : public ::testing::Test {
   std::unique_ptr<Device> underTest_, reference_;
 };
 
-enum class ClearKind { Float, Uint, Sint };
-
-ClearKind KindOf(const FormatInfo& f) {
-  for (unsigned i = 0; i < f.componentCount; ++i) {
-    if (f.components[i].numeric == Numeric::UINT) return ClearKind::Uint;
-    if (f.components[i].numeric == Numeric::SINT) return ClearKind::Sint;
-  }
-  return ClearKind::Float;
-}
-
-// Clear values exercising rounding, clamping and sign; integer values are cut to each component's
-// width so that every value is representable (out-of-range SINT clears are undefined).
-std::vector<VkClearColorValue> ClearValuesFor(const FormatInfo& f) {
-  const float floats[3][4] = {{0.0f, 0.25f, 0.5f, 1.0f}, {0.3f, 0.7f, 0.1f, 0.9f}, {-0.6f, 1.7f, 0.123f, 0.0039f}};
-  const double doubles[3][2] = {{0.0, 1.0}, {0.3, -2.5}, {1e300, -1e-300}};
-  const uint32_t uints[3][4] = {{0, 1, 127, 255}, {3, 200, 64, 128}, {0xFFFFFFFFu, 0x12345678u, 65535, 1}};
-  const int32_t sints[3][4] = {{-128, -1, 0, 127}, {5, -77, 100, -3}, {-2, 1, -100, 64}};
-  std::vector<VkClearColorValue> values(3);
-  bool wide = f.componentCount > 0 && f.components[0].bits == 64;
-  for (int v = 0; v < 3; ++v) {
-    VkClearColorValue& c = values[v];
-    std::memset(&c, 0, sizeof c);
-    ClearKind kind = KindOf(f);
-    if (wide) {  // R and G take two array elements each (VkClearColorValue)
-      for (int ch = 0; ch < 2; ++ch) {
-        uint64_t bits;
-        if (kind == ClearKind::Float) {
-          std::memcpy(&bits, &doubles[v][ch], 8);
-        } else {
-          bits = kind == ClearKind::Uint ? uint64_t{uints[v][ch]} * 0x100000001ull
-                                         : static_cast<uint64_t>(static_cast<int64_t>(sints[v][ch]) * 1000003);
-        }
-        c.uint32[2 * ch] = static_cast<uint32_t>(bits);
-        c.uint32[2 * ch + 1] = static_cast<uint32_t>(bits >> 32);
-      }
-      continue;
-    }
-    for (int ch = 0; ch < 4; ++ch) {
-      if (kind == ClearKind::Float) {
-        c.float32[ch] = floats[v][ch];
-        continue;
-      }
-      unsigned bits = 32;  // the component's width, if the format has this channel
-      for (unsigned i = 0; i < f.componentCount; ++i)
-        if (f.components[i].name == "RGBA"[ch]) bits = f.components[i].bits;
-      uint64_t mask = bits >= 32 ? 0xFFFFFFFFull : (1ull << bits) - 1;
-      if (kind == ClearKind::Uint) {
-        c.uint32[ch] = static_cast<uint32_t>(uints[v][ch] & mask);
-      } else {
-        uint64_t cut = static_cast<uint64_t>(static_cast<int64_t>(sints[v][ch])) & mask;
-        int64_t value = (bits < 32 && (cut >> (bits - 1)) & 1) ? static_cast<int64_t>(cut) - (int64_t{1} << bits)
-                                                             : static_cast<int64_t>(cut);
-        c.int32[ch] = static_cast<int32_t>(value);
-      }
-    }
-  }
-  return values;
-}
-
 // Clears layer i of an 8x8, 3-layer image with values[i] and reads all layers back.
 HostImage ClearAndRead(const Device& device, const VkImageCreateInfo& info,
                        const std::vector<VkClearColorValue>& values) {
@@ -168,13 +109,17 @@ HostImage ClearAndRead(const Device& device, const VkImageCreateInfo& info,
 TEST_F(Differential, ClearColorMatchesLavapipeForEveryFormat) {
   size_t compared = 0;
   std::vector<Disagreement> referenceOff, bothAllowed;
+  std::string onlyUnderTest, onlyReference;
   for (const FormatInfo& f : kFormatTable) {
-    if (f.compressed || HasDepthOrStencil(f)) continue;  // clears of these are invalid (VUID-vkCmdClearColorImage-image-00007)
+    if (!ClearableColorFormat(f)) continue;
     VkImageCreateInfo info = ImageInfo(VK_IMAGE_TYPE_2D, f.format, {8, 8, 1}, 1, 3);
-    if (!BothSupport(info)) continue;
+    bool underTestHas = ImageSupported(underTest_->physical, info);
+    bool referenceHas = ImageSupported(reference_->physical, info);
+    if (underTestHas != referenceHas) (underTestHas ? onlyUnderTest : onlyReference) += std::string(" ") + f.name;
+    if (!underTestHas || !referenceHas) continue;
     ++compared;
     SCOPED_TRACE(f.name);
-    std::vector<VkClearColorValue> values = ClearValuesFor(f);
+    std::vector<VkClearColorValue> values = SampleClearValues(f);
     HostImage mine = ClearAndRead(*underTest_, info, values);
     HostImage theirs = ClearAndRead(*reference_, info, values);
     for (uint32_t layer = 0; layer < values.size(); ++layer) {
@@ -183,7 +128,8 @@ TEST_F(Differential, ClearColorMatchesLavapipeForEveryFormat) {
       const uint8_t* a = mine.Sub(0, layer).data();
       const uint8_t* b = theirs.Sub(0, layer).data();
       for (size_t at = f.blockSize; at < mine.Sub(0, layer).size(); at += f.blockSize)
-        ASSERT_TRUE(CompareTexels(f, a + at, a, 0).empty()) << "layer " << layer << " is not uniform on the driver under test";
+        ASSERT_TRUE(CompareTexels(f, a + at, a, 0).empty())
+            << "layer " << layer << " is not uniform on the driver under test";
       ExpectedTexel spec = EncodeClearColor(f, values[layer], /*strictNearest=*/false);
       std::string underTestVsSpec = CompareTexel(f, a, spec);
       EXPECT_EQ(underTestVsSpec, "") << "layer " << layer << ": the driver under test is off the spec";
@@ -197,6 +143,8 @@ TEST_F(Differential, ClearColorMatchesLavapipeForEveryFormat) {
     }
   }
   Report("clear", compared, referenceOff, bothAllowed);
+  std::cout << "  transfer-capable only on the driver under test:" << onlyUnderTest << "\n"
+            << "  transfer-capable only on lavapipe:" << onlyReference << "\n";
   EXPECT_GT(compared, 10u) << "too few formats supported by both drivers";
 }
 
@@ -291,8 +239,9 @@ TEST_F(Differential, DepthStencilClearsMatchLavapipe) {
       });
       out->assign(aspects.size(), std::vector<uint32_t>(kLayers));
       for (size_t a = 0; a < aspects.size(); ++a) {
-        uint32_t size = aspects[a] == VK_IMAGE_ASPECT_STENCIL_BIT ? 1
-                        : (format == VK_FORMAT_D16_UNORM || format == VK_FORMAT_D16_UNORM_S8_UINT) ? 2 : 4;
+        uint32_t size = aspects[a] == VK_IMAGE_ASPECT_STENCIL_BIT                                  ? 1
+                        : (format == VK_FORMAT_D16_UNORM || format == VK_FORMAT_D16_UNORM_S8_UINT) ? 2
+                                                                                                   : 4;
         uint32_t mask = (aspects[a] == VK_IMAGE_ASPECT_DEPTH_BIT &&
                          (format == VK_FORMAT_X8_D24_UNORM_PACK32 || format == VK_FORMAT_D24_UNORM_S8_UINT))
                             ? 0x00FFFFFFu
@@ -323,7 +272,8 @@ TEST_F(Differential, DepthStencilClearsMatchLavapipe) {
         EXPECT_TRUE(within(mine[a][layer])) << (depth ? "depth" : "stencil") << " layer " << layer << ": got 0x"
                                             << std::hex << mine[a][layer] << ", spec 0x" << spec;
         if (!within(theirs[a][layer]))
-          referenceOff.push_back({f.name, std::string(depth ? "depth" : "stencil") + " layer " + std::to_string(layer)});
+          referenceOff.push_back(
+              {f.name, std::string(depth ? "depth" : "stencil") + " layer " + std::to_string(layer)});
       }
   }
   Report("depth/stencil", compared, referenceOff, unused);

@@ -16,11 +16,16 @@ uint64_t Mask(unsigned bits) { return bits >= 64 ? ~0ull : (1ull << bits) - 1; }
 
 int ChannelIndex(char name) {
   switch (name) {
-    case 'R': return 0;
-    case 'G': return 1;
-    case 'B': return 2;
-    case 'A': return 3;
-    default: return -1;
+    case 'R':
+      return 0;
+    case 'G':
+      return 1;
+    case 'B':
+      return 2;
+    case 'A':
+      return 3;
+    default:
+      return -1;
   }
 }
 
@@ -51,9 +56,7 @@ double Clamp(double value, double low, double high) {
   return std::min(std::max(value, low), high);
 }
 
-bool IsBitExactFloat(const FormatComponent& c) {
-  return c.numeric == Numeric::SFLOAT && c.bits >= 32;
-}
+bool IsBitExactFloat(const FormatComponent& c) { return c.numeric == Numeric::SFLOAT && c.bits >= 32; }
 
 bool IsRoundingComponent(const FormatComponent& c) {
   switch (c.numeric) {
@@ -90,7 +93,8 @@ uint64_t Distance(const FormatComponent& c, uint64_t a, uint64_t b) {
 // The value of channel `channel` of a 64-bit component clear: "the first 2 array elements ... are
 // reinterpreted as a single 64-bit element for the R component; the next 2 for G" (VkClearColorValue).
 uint64_t Clear64(const VkClearColorValue& color, int channel) {
-  return static_cast<uint64_t>(color.uint32[2 * channel]) | (static_cast<uint64_t>(color.uint32[2 * channel + 1]) << 32);
+  return static_cast<uint64_t>(color.uint32[2 * channel]) |
+         (static_cast<uint64_t>(color.uint32[2 * channel + 1]) << 32);
 }
 
 }  // namespace
@@ -111,6 +115,11 @@ bool HasDepthOrStencil(const FormatInfo& format) {
   for (unsigned i = 0; i < format.componentCount; ++i)
     if (format.components[i].name == 'D' || format.components[i].name == 'S') return true;
   return false;
+}
+
+bool ClearableColorFormat(const FormatInfo& format) {
+  if (format.compressed || HasDepthOrStencil(format)) return false;
+  return !(format.componentCount > 2 && format.components[0].bits == 64);
 }
 
 uint64_t ReadBits(const uint8_t* block, unsigned offset, unsigned bits) {
@@ -140,7 +149,7 @@ uint16_t FloatToHalf(float value) {
   if (std::isnan(value)) return sign | 0x7e00;
   double a = std::fabs(static_cast<double>(value));
   if (std::isinf(value) || a >= 65520.0) return sign | 0x7c00;  // 65520 rounds to infinity
-  if (a < std::ldexp(1.0, -14)) {  // subnormal: multiples of 2^-24
+  if (a < std::ldexp(1.0, -14)) {                               // subnormal: multiples of 2^-24
     return sign | static_cast<uint16_t>(std::nearbyint(a / std::ldexp(1.0, -24)));
   }
   int e;
@@ -171,8 +180,7 @@ uint32_t FloatToUnsignedFloat(float value, int mantissaBits) {
   double a = value;
   double maxFinite = (2.0 - std::ldexp(1.0, -mantissaBits)) * 32768.0;
   if (a >= maxFinite) return (0x1eu << mantissaBits) | ((1u << mantissaBits) - 1);
-  if (a < std::ldexp(1.0, -14))
-    return static_cast<uint32_t>(std::nearbyint(a / std::ldexp(1.0, -14 - mantissaBits)));
+  if (a < std::ldexp(1.0, -14)) return static_cast<uint32_t>(std::nearbyint(a / std::ldexp(1.0, -14 - mantissaBits)));
   int e;
   std::frexp(a, &e);
   double mantissa = (a / std::ldexp(1.0, e - 1) - 1.0) * std::ldexp(1.0, mantissaBits);
@@ -360,7 +368,8 @@ std::string CompareTexel(const FormatInfo& format, const uint8_t* actual, const 
     double unit = std::ldexp(1.0, static_cast<int>(std::max(a >> 27, e >> 27)) - 24);
     for (int i = 0; i < 3; ++i)
       if (std::fabs(va[i] - ve[i]) > static_cast<double>(ulps) * unit)
-        problems << "channel " << "RGB"[i] << " decodes to " << va[i] << ", expected " << ve[i] << "; ";
+        problems << "channel "
+                 << "RGB"[i] << " decodes to " << va[i] << ", expected " << ve[i] << "; ";
   } else {
     for (unsigned i = 0; i < format.componentCount; ++i) {
       const FormatComponent& c = format.components[i];
@@ -392,6 +401,83 @@ std::string CompareTexels(const FormatInfo& format, const uint8_t* a, const uint
   }
   if (IsSharedExponent(format)) std::fill(asExpected.tolerance.begin(), asExpected.tolerance.end(), ulps);
   return CompareTexel(format, a, asExpected);
+}
+
+std::vector<VkClearColorValue> SampleClearValues(const FormatInfo& f) {
+  enum class Kind { Float, Uint, Sint, Uscaled, Sscaled };
+  Kind kind = Kind::Float;
+  for (unsigned i = 0; i < f.componentCount; ++i) {
+    switch (f.components[i].numeric) {
+      case Numeric::UINT:
+        kind = Kind::Uint;
+        break;
+      case Numeric::SINT:
+        kind = Kind::Sint;
+        break;
+      case Numeric::USCALED:
+        kind = Kind::Uscaled;
+        break;
+      case Numeric::SSCALED:
+        kind = Kind::Sscaled;
+        break;
+      default:
+        break;
+    }
+  }
+  const float floats[3][4] = {{0.0f, 0.25f, 0.5f, 1.0f}, {0.3f, 0.7f, 0.1f, 0.9f}, {-0.6f, 1.7f, 0.123f, 0.0039f}};
+  const double doubles[3][2] = {{0.0, 1.0}, {0.3, -2.5}, {1e300, -1e-300}};
+  const uint32_t uints[3][4] = {{0, 1, 127, 255}, {3, 200, 64, 128}, {0xFFFFFFFFu, 0x12345678u, 65535, 1}};
+  const int32_t sints[3][4] = {{-128, -1, 0, 127}, {5, -77, 100, -3}, {-2, 1, -100, 64}};
+  std::vector<VkClearColorValue> values(3);
+  const bool wide = f.componentCount > 0 && f.components[0].bits == 64;
+  for (int v = 0; v < 3; ++v) {
+    VkClearColorValue& c = values[v];
+    std::memset(&c, 0, sizeof c);
+    if (wide) {  // R and G take two array elements each
+      for (int ch = 0; ch < 2; ++ch) {
+        uint64_t bits;
+        if (kind == Kind::Float)
+          std::memcpy(&bits, &doubles[v][ch], 8);
+        else if (kind == Kind::Uint)
+          bits = uint64_t{uints[v][ch]} * 0x100000001ull;
+        else
+          bits = static_cast<uint64_t>(static_cast<int64_t>(sints[v][ch]) * 1000000000039ll);  // beyond 32 bits
+        c.uint32[2 * ch] = static_cast<uint32_t>(bits);
+        c.uint32[2 * ch + 1] = static_cast<uint32_t>(bits >> 32);
+      }
+      continue;
+    }
+    for (int ch = 0; ch < 4; ++ch) {
+      if (kind == Kind::Float) {
+        c.float32[ch] = floats[v][ch];
+        continue;
+      }
+      unsigned bits = 32;  // the component's width, if the format has this channel
+      for (unsigned i = 0; i < f.componentCount; ++i)
+        if (f.components[i].name == "RGBA"[ch]) bits = f.components[i].bits;
+      uint64_t mask = Mask(std::min(bits, 32u));
+      uint32_t unsignedValue = static_cast<uint32_t>(uints[v][ch] & mask);
+      int32_t signedValue = static_cast<int32_t>(
+          SignExtend(static_cast<uint64_t>(static_cast<int64_t>(sints[v][ch])) & mask, std::min(bits, 32u)));
+      switch (kind) {
+        case Kind::Uint:
+          c.uint32[ch] = unsignedValue;
+          break;
+        case Kind::Sint:
+          c.int32[ch] = signedValue;
+          break;
+        case Kind::Uscaled:
+          c.float32[ch] = static_cast<float>(unsignedValue);
+          break;
+        case Kind::Sscaled:
+          c.float32[ch] = static_cast<float>(signedValue);
+          break;
+        case Kind::Float:
+          break;
+      }
+    }
+  }
+  return values;
 }
 
 }  // namespace kiln_test

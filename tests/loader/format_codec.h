@@ -21,11 +21,11 @@ uint64_t ReadBits(const uint8_t* block, unsigned offset, unsigned bits);
 void WriteBits(uint8_t* block, unsigned offset, unsigned bits, uint64_t value);
 
 // Scalar conversions (Fundamentals, "Fixed-Point Data Conversions" and "Floating-Point Formats").
-uint16_t FloatToHalf(float value);                    // round to nearest even
+uint16_t FloatToHalf(float value);  // round to nearest even
 double HalfToDouble(uint16_t half);
 uint32_t FloatToUnsignedFloat(float value, int mantissaBits);  // 11-bit (6) and 10-bit (5) floats
 double UnsignedFloatToDouble(uint32_t bits, int mantissaBits);
-uint32_t EncodeRgb9e5(float red, float green, float blue);     // Textures, "Shared Exponent" conversion
+uint32_t EncodeRgb9e5(float red, float green, float blue);  // Textures, "Shared Exponent" conversion
 void DecodeRgb9e5(uint32_t packed, double rgb[3]);
 
 // One texel block as a clear should write it, and per component (in FormatInfo::components order)
@@ -56,6 +56,16 @@ std::string CompareTexel(const FormatInfo& format, const uint8_t* actual, const 
 std::string CompareTexels(const FormatInfo& format, const uint8_t* a, const uint8_t* b, uint64_t ulps);
 
 std::string DescribeTexel(const FormatInfo& format, const uint8_t* block);
+
+// Formats vkCmdClearColorImage accepts: not compressed, not depth/stencil
+// (VUID-vkCmdClearColorImage-image-00007), and no 64-bit format with more than two components
+// (VUID-vkCmdClearColorImage-image-09678, spec 1.3.287: the clear value holds only two 64-bit values).
+bool ClearableColorFormat(const FormatInfo& format);
+
+// Three clear values for `format` exercising rounding, clamping and sign. Integer and SCALED
+// values are cut to each component's width, so that every value is representable (out-of-range
+// SINT clears are undefined; VkClearColorValue). 64-bit formats get 64-bit R and G values.
+std::vector<VkClearColorValue> SampleClearValues(const FormatInfo& format);
 
 }  // namespace kiln_test
 

@@ -79,9 +79,9 @@ inline VkDeviceSize BufferAddress(const FormatInfo& f, const VkBufferImageCopy& 
   VkDeviceSize rowBlocks = DivRoundUp(rowLength, f.blockWidth);
   VkDeviceSize sliceBlocks = DivRoundUp(imageHeight, f.blockHeight) * rowBlocks;
   VkDeviceSize layerBlocks = DivRoundUp(r.imageExtent.depth, f.blockDepth) * sliceBlocks;
-  return r.bufferOffset + (layer * layerBlocks + (z / f.blockDepth) * sliceBlocks + (y / f.blockHeight) * rowBlocks +
-                           x / f.blockWidth) *
-                              f.blockSize;
+  return r.bufferOffset +
+         (layer * layerBlocks + (z / f.blockDepth) * sliceBlocks + (y / f.blockHeight) * rowBlocks + x / f.blockWidth) *
+             f.blockSize;
 }
 
 // One past the last buffer byte a region touches.
@@ -108,17 +108,19 @@ void ForEachRegionBlock(const FormatInfo& f, const VkBufferImageCopy& r, bool is
 // Writes the model's blocks covered by `r` into `buffer` (as vkCmdCopyBufferToImage will read them).
 inline void ScatterToBuffer(const HostImage& image, const VkBufferImageCopy& r, bool is3D, uint8_t* buffer) {
   const FormatInfo& f = image.format();
-  ForEachRegionBlock(f, r, is3D, [&](VkDeviceSize at, uint32_t mip, uint32_t layer, uint32_t bx, uint32_t by, uint32_t bz) {
-    std::memcpy(buffer + at, image.Block(mip, layer, bx, by, bz), f.blockSize);
-  });
+  ForEachRegionBlock(f, r, is3D,
+                     [&](VkDeviceSize at, uint32_t mip, uint32_t layer, uint32_t bx, uint32_t by, uint32_t bz) {
+                       std::memcpy(buffer + at, image.Block(mip, layer, bx, by, bz), f.blockSize);
+                     });
 }
 
 // Applies to the model what vkCmdCopyBufferToImage does with `buffer` for region `r`.
 inline void GatherFromBuffer(HostImage& image, const VkBufferImageCopy& r, bool is3D, const uint8_t* buffer) {
   const FormatInfo& f = image.format();
-  ForEachRegionBlock(f, r, is3D, [&](VkDeviceSize at, uint32_t mip, uint32_t layer, uint32_t bx, uint32_t by, uint32_t bz) {
-    std::memcpy(image.Block(mip, layer, bx, by, bz), buffer + at, f.blockSize);
-  });
+  ForEachRegionBlock(f, r, is3D,
+                     [&](VkDeviceSize at, uint32_t mip, uint32_t layer, uint32_t bx, uint32_t by, uint32_t bz) {
+                       std::memcpy(image.Block(mip, layer, bx, by, bz), buffer + at, f.blockSize);
+                     });
 }
 
 // What vkCmdCopyImage does, applied to host models (same texel block size; block extents equal).

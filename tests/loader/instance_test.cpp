@@ -19,7 +19,7 @@ namespace {
 
 constexpr const char* kPromisedDeviceExtensions[] = {
     VK_KHR_DEDICATED_ALLOCATION_EXTENSION_NAME, VK_KHR_GET_MEMORY_REQUIREMENTS_2_EXTENSION_NAME,
-    VK_KHR_BIND_MEMORY_2_EXTENSION_NAME,       VK_KHR_DRIVER_PROPERTIES_EXTENSION_NAME,
+    VK_KHR_BIND_MEMORY_2_EXTENSION_NAME,        VK_KHR_DRIVER_PROPERTIES_EXTENSION_NAME,
     VK_EXT_MEMORY_BUDGET_EXTENSION_NAME,
 };
 
@@ -29,7 +29,8 @@ constexpr const char* kPromisedInstanceExtensions[] = {
 };
 
 struct DeviceIds {
-  VkPhysicalDeviceIDProperties id = Struct<VkPhysicalDeviceIDProperties>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ID_PROPERTIES);
+  VkPhysicalDeviceIDProperties id =
+      Struct<VkPhysicalDeviceIDProperties>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ID_PROPERTIES);
 };
 
 DeviceIds QueryIds(VkPhysicalDevice physical) {
@@ -214,13 +215,33 @@ TEST(Device, PromisedExtensionsCanBeEnabled) {
 TEST(Device, GetDeviceProcAddrFindsImplementedCommands) {
   auto instance = Instance::Create();
   auto device = Device::Create(*instance);
-  for (const char* name :
-       {"vkCmdCopyBuffer", "vkCmdFillBuffer", "vkCmdUpdateBuffer", "vkCmdCopyBufferToImage", "vkCmdCopyImageToBuffer",
-        "vkCmdCopyImage", "vkCmdClearColorImage", "vkCmdClearDepthStencilImage", "vkCmdPipelineBarrier",
-        "vkCmdSetEvent", "vkCmdResetEvent", "vkCmdWaitEvents", "vkCmdExecuteCommands", "vkQueueSubmit",
-        "vkQueueWaitIdle", "vkDeviceWaitIdle", "vkAllocateMemory", "vkMapMemory", "vkFlushMappedMemoryRanges",
-        "vkInvalidateMappedMemoryRanges", "vkCreateImageView", "vkCreateBufferView", "vkGetBufferMemoryRequirements2",
-        "vkGetImageMemoryRequirements2", "vkBindBufferMemory2", "vkBindImageMemory2", "vkGetImageSubresourceLayout"})
+  for (const char* name : {"vkCmdCopyBuffer",
+                           "vkCmdFillBuffer",
+                           "vkCmdUpdateBuffer",
+                           "vkCmdCopyBufferToImage",
+                           "vkCmdCopyImageToBuffer",
+                           "vkCmdCopyImage",
+                           "vkCmdClearColorImage",
+                           "vkCmdClearDepthStencilImage",
+                           "vkCmdPipelineBarrier",
+                           "vkCmdSetEvent",
+                           "vkCmdResetEvent",
+                           "vkCmdWaitEvents",
+                           "vkCmdExecuteCommands",
+                           "vkQueueSubmit",
+                           "vkQueueWaitIdle",
+                           "vkDeviceWaitIdle",
+                           "vkAllocateMemory",
+                           "vkMapMemory",
+                           "vkFlushMappedMemoryRanges",
+                           "vkInvalidateMappedMemoryRanges",
+                           "vkCreateImageView",
+                           "vkCreateBufferView",
+                           "vkGetBufferMemoryRequirements2",
+                           "vkGetImageMemoryRequirements2",
+                           "vkBindBufferMemory2",
+                           "vkBindImageMemory2",
+                           "vkGetImageSubresourceLayout"})
     EXPECT_NE(vkGetDeviceProcAddr(device->handle, name), nullptr) << name;
 }
 
@@ -232,9 +253,9 @@ TEST(Device, GetDeviceProcAddrReturnsNullForUnimplementedCommands) {
   KT_REQUIRE_KILN();
   auto instance = Instance::Create();
   auto device = Device::Create(*instance);
-  for (const char* name : {"vkCmdDraw", "vkCmdDispatch", "vkCreateGraphicsPipelines", "vkCreateComputePipelines",
-                           "vkCreateShaderModule", "vkCreateDescriptorSetLayout", "vkCreateRenderPass",
-                           "vkCreateQueryPool", "vkCmdBeginRenderPass"})
+  for (const char* name :
+       {"vkCmdDraw", "vkCmdDispatch", "vkCreateGraphicsPipelines", "vkCreateComputePipelines", "vkCreateShaderModule",
+        "vkCreateDescriptorSetLayout", "vkCreateRenderPass", "vkCreateQueryPool", "vkCmdBeginRenderPass"})
     EXPECT_EQ(vkGetDeviceProcAddr(device->handle, name), nullptr) << name;
   EXPECT_EQ(vkGetDeviceProcAddr(device->handle, "vkNotARealCommandKILN"), nullptr);
 }
@@ -298,7 +319,7 @@ TEST(Device, ImageFormatQueryRejectsNonTransferUsage) {
             VK_SUCCESS);
   for (VkImageUsageFlags usage : std::vector<VkImageUsageFlags>{
            VK_IMAGE_USAGE_SAMPLED_BIT, VK_IMAGE_USAGE_STORAGE_BIT, VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT,
-        VK_IMAGE_USAGE_INPUT_ATTACHMENT_BIT, VK_IMAGE_USAGE_TRANSFER_DST_BIT | VK_IMAGE_USAGE_SAMPLED_BIT})
+           VK_IMAGE_USAGE_INPUT_ATTACHMENT_BIT, VK_IMAGE_USAGE_TRANSFER_DST_BIT | VK_IMAGE_USAGE_SAMPLED_BIT})
     EXPECT_EQ(vkGetPhysicalDeviceImageFormatProperties(physical, VK_FORMAT_R8G8B8A8_UNORM, VK_IMAGE_TYPE_2D,
                                                        VK_IMAGE_TILING_OPTIMAL, usage, 0, &limits),
               VK_ERROR_FORMAT_NOT_SUPPORTED)
@@ -331,8 +352,8 @@ TEST(Device, LinearTilingIsLimitedTo2DSingleMipSingleLayerColor) {
   EXPECT_EQ(limits.maxArrayLayers, 1u);
   EXPECT_EQ(limits.maxExtent.depth, 1u);
   for (VkImageType type : {VK_IMAGE_TYPE_1D, VK_IMAGE_TYPE_3D})
-    EXPECT_EQ(vkGetPhysicalDeviceImageFormatProperties(physical, VK_FORMAT_R8G8B8A8_UNORM, type,
-                                                       VK_IMAGE_TILING_LINEAR, kTransfer, 0, &limits),
+    EXPECT_EQ(vkGetPhysicalDeviceImageFormatProperties(physical, VK_FORMAT_R8G8B8A8_UNORM, type, VK_IMAGE_TILING_LINEAR,
+                                                       kTransfer, 0, &limits),
               VK_ERROR_FORMAT_NOT_SUPPORTED)
         << "image type " << type;
   for (VkFormat depth : {VK_FORMAT_D16_UNORM, VK_FORMAT_D32_SFLOAT, VK_FORMAT_S8_UINT, VK_FORMAT_D24_UNORM_S8_UINT}) {
@@ -357,9 +378,9 @@ TEST(Device, DepthStencilFormatsSupportTransfersInOptimalTiling) {
     vkGetPhysicalDeviceFormatProperties(physical, format, &features);
     EXPECT_EQ(features.optimalTilingFeatures & kTransfer, kTransfer) << "format " << format;
     VkImageFormatProperties limits;
-    EXPECT_EQ(vkGetPhysicalDeviceImageFormatProperties(physical, format, VK_IMAGE_TYPE_2D, VK_IMAGE_TILING_OPTIMAL,
-                                                       VK_IMAGE_USAGE_TRANSFER_SRC_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT,
-                                                       0, &limits),
+    EXPECT_EQ(vkGetPhysicalDeviceImageFormatProperties(
+                  physical, format, VK_IMAGE_TYPE_2D, VK_IMAGE_TILING_OPTIMAL,
+                  VK_IMAGE_USAGE_TRANSFER_SRC_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT, 0, &limits),
               VK_SUCCESS)
         << "format " << format;
   }
@@ -449,34 +470,44 @@ class CountingAllocator {
   std::vector<std::string> problems_;
 };
 
+// Separate allocators for the instance, the device and a buffer: each sees allocations, every
+// allocation is freed through the allocator that made it, and nothing outlives its object.
 TEST(Instance, AllocationCallbacksSeeEveryAllocationFreed) {
-  CountingAllocator counter;
-  VkAllocationCallbacks callbacks = counter.callbacks();
+  CountingAllocator instanceCounter, deviceCounter, bufferCounter;
+  VkAllocationCallbacks instanceCallbacks = instanceCounter.callbacks();
+  VkAllocationCallbacks deviceCallbacks = deviceCounter.callbacks();
+  VkAllocationCallbacks bufferCallbacks = bufferCounter.callbacks();
   {
     InstanceOptions instanceOptions;
-    instanceOptions.allocator = &callbacks;
+    instanceOptions.allocator = &instanceCallbacks;
     auto instance = Instance::Create(instanceOptions);
-    EXPECT_GT(counter.allocations(), 0u) << "vkCreateInstance allocated nothing through the callbacks";
+    EXPECT_GT(instanceCounter.allocations(), 0u) << "vkCreateInstance allocated nothing through the callbacks";
 
     DeviceOptions deviceOptions;
-    deviceOptions.allocator = &callbacks;
+    deviceOptions.allocator = &deviceCallbacks;
     auto device = Device::Create(*instance, deviceOptions);
+    EXPECT_GT(deviceCounter.allocations(), 0u) << "vkCreateDevice allocated nothing through the callbacks";
 
-    // The loader does not wrap vkCreateBuffer, so allocations made now are the driver's.
-    size_t before = counter.allocations();
-    size_t liveBefore = counter.live();
+    // The loader does not wrap vkCreateBuffer, so these allocations are the driver's.
     auto info = Struct<VkBufferCreateInfo>(VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO);
     info.size = 4096;
     info.usage = VK_BUFFER_USAGE_TRANSFER_DST_BIT;
     VkBuffer buffer = VK_NULL_HANDLE;
-    ASSERT_EQ(vkCreateBuffer(device->handle, &info, &callbacks, &buffer), VK_SUCCESS);
-    EXPECT_GT(counter.allocations(), before) << "vkCreateBuffer ignored pAllocator";
-    vkDestroyBuffer(device->handle, buffer, &callbacks);
-    EXPECT_EQ(counter.live(), liveBefore) << "vkDestroyBuffer left allocations behind";
+    ASSERT_EQ(vkCreateBuffer(device->handle, &info, &bufferCallbacks, &buffer), VK_SUCCESS);
+    EXPECT_GT(bufferCounter.allocations(), 0u) << "vkCreateBuffer ignored pAllocator";
+    vkDestroyBuffer(device->handle, buffer, &bufferCallbacks);
+    EXPECT_EQ(bufferCounter.live(), 0u) << "vkDestroyBuffer left allocations behind";
+
+    size_t deviceLive = deviceCounter.live();
+    device.reset();
+    EXPECT_LT(deviceCounter.live(), deviceLive);
+    EXPECT_EQ(deviceCounter.live(), 0u) << "allocations outlived vkDestroyDevice";
   }
-  EXPECT_EQ(counter.live(), 0u) << "allocations outlived vkDestroyDevice and vkDestroyInstance";
-  std::vector<std::string> problems = counter.problems();
-  EXPECT_TRUE(problems.empty()) << MessageLog::Join(problems);
+  EXPECT_EQ(instanceCounter.live(), 0u) << "allocations outlived vkDestroyInstance";
+  for (CountingAllocator* counter : {&instanceCounter, &deviceCounter, &bufferCounter}) {
+    std::vector<std::string> problems = counter->problems();
+    EXPECT_TRUE(problems.empty()) << MessageLog::Join(problems);
+  }
 }
 
 }  // namespace

@@ -40,7 +40,8 @@ class Memory : public DeviceTest {
     VkDeviceSize budget;
   };
   Budget QueryBudget(uint32_t heap) {
-    auto budget = Struct<VkPhysicalDeviceMemoryBudgetPropertiesEXT>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_BUDGET_PROPERTIES_EXT);
+    auto budget = Struct<VkPhysicalDeviceMemoryBudgetPropertiesEXT>(
+        VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_BUDGET_PROPERTIES_EXT);
     auto properties = Struct<VkPhysicalDeviceMemoryProperties2>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_PROPERTIES_2);
     properties.pNext = &budget;
     vkGetPhysicalDeviceMemoryProperties2(device().physical, &properties);
@@ -230,8 +231,8 @@ TEST_F(Memory, BufferRequirementsAreUsable) {
     EXPECT_GE(r.size, size);
     EXPECT_NE(r.alignment, 0u);
     EXPECT_EQ(r.alignment & (r.alignment - 1), 0u) << "alignment " << r.alignment;
-    EXPECT_NE(device().FindMemoryType(r.memoryTypeBits, VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
-                                                            VK_MEMORY_PROPERTY_HOST_COHERENT_BIT),
+    EXPECT_NE(device().FindMemoryType(r.memoryTypeBits,
+                                      VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT),
               UINT32_MAX)
         << "memoryTypeBits 0x" << std::hex << r.memoryTypeBits;
     EXPECT_EQ(r.memoryTypeBits >> device().memory.memoryTypeCount, 0u) << "bits beyond memoryTypeCount";
@@ -269,7 +270,8 @@ TEST_F(Memory, MemoryRequirements2ReportDedicatedRequirements) {
   vkGetImageMemoryRequirements(vk(), image, &plainImage);
   dedicated.prefersDedicatedAllocation = 0xCD;
   dedicated.requiresDedicatedAllocation = 0xCD;
-  auto imageRequirementsInfo = Struct<VkImageMemoryRequirementsInfo2>(VK_STRUCTURE_TYPE_IMAGE_MEMORY_REQUIREMENTS_INFO_2);
+  auto imageRequirementsInfo =
+      Struct<VkImageMemoryRequirementsInfo2>(VK_STRUCTURE_TYPE_IMAGE_MEMORY_REQUIREMENTS_INFO_2);
   imageRequirementsInfo.image = image;
   vkGetImageMemoryRequirements2(vk(), &imageRequirementsInfo, &requirements);
   EXPECT_EQ(requirements.memoryRequirements.size, plainImage.size);
@@ -340,7 +342,7 @@ TEST_F(Memory, BindBufferMemory2BindsSeveralBuffersAtTheirOffsets) {
   std::memset(bytes, 0, total);
 
   VkBindBufferMemoryInfo binds[2] = {Struct<VkBindBufferMemoryInfo>(VK_STRUCTURE_TYPE_BIND_BUFFER_MEMORY_INFO),
-                                    Struct<VkBindBufferMemoryInfo>(VK_STRUCTURE_TYPE_BIND_BUFFER_MEMORY_INFO)};
+                                     Struct<VkBindBufferMemoryInfo>(VK_STRUCTURE_TYPE_BIND_BUFFER_MEMORY_INFO)};
   binds[0].buffer = buffers[0];
   binds[0].memory = memory;
   binds[0].memoryOffset = 0;
@@ -372,8 +374,8 @@ TEST_F(Memory, BindImageMemory2BindsAtAnOffset) {
   VkMemoryRequirements r;
   vkGetImageMemoryRequirements(vk(), image, &r);
   VkDeviceSize offset = (4096 + r.alignment - 1) / r.alignment * r.alignment;
-  uint32_t type = device().FindMemoryType(r.memoryTypeBits, VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
-                                                                VK_MEMORY_PROPERTY_HOST_COHERENT_BIT);
+  uint32_t type = device().FindMemoryType(r.memoryTypeBits,
+                                          VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT);
   if (type == UINT32_MAX) type = device().FindMemoryType(r.memoryTypeBits, 0);
   bool mappable = device().memory.memoryTypes[type].propertyFlags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT;
   VkDeviceMemory memory;

@@ -138,6 +138,62 @@ TEST_F(KILN_SUITE(Sync), SemaphoreOrdersWorkAcrossTwoQueues) {
   }
 }
 
+// One vkQueueSubmit with three batches: batch 1 copies and signals a semaphore, batch 2 waits on it
+// and runs two command buffers (the second ordered after the first by a barrier), batch 3 waits on
+// a second semaphore and copies the result out. One fence covers all three.
+TEST_F(KILN_SUITE(Sync), SeveralBatchesInOneSubmitRunInOrder) {
+  constexpr VkDeviceSize kSize = 4 * 1024 * 1024;
+  Buffer a(device(), kSize), b(device(), kSize, MemoryKind::Device), c(device(), kSize, MemoryKind::Device);
+  Buffer d(device(), kSize);
+  std::vector<uint8_t> pattern = RandomBytes(kSize, 12);
+  std::memcpy(a.data(), pattern.data(), kSize);
+  std::memset(d.data(), 0, kSize);
+  CommandPool pool(device());
+  std::vector<VkCommandBuffer> cmds = pool.Allocate(4);
+  VkBufferCopy all{0, 0, kSize};
+  Begin(cmds[0]);
+  vkCmdCopyBuffer(cmds[0], a.handle(), b.handle(), 1, &all);
+  End(cmds[0]);
+  Begin(cmds[1]);
+  vkCmdCopyBuffer(cmds[1], b.handle(), c.handle(), 1, &all);
+  End(cmds[1]);
+  Begin(cmds[2]);
+  TransferBarrier(cmds[2]);  // after cmds[1] in submission order
+  vkCmdFillBuffer(cmds[2], c.handle(), 0, 256, 0x5A5A5A5A);
+  End(cmds[2]);
+  Begin(cmds[3]);
+  vkCmdCopyBuffer(cmds[3], c.handle(), d.handle(), 1, &all);
+  HostReadBarrier(cmds[3]);
+  End(cmds[3]);
+  Semaphore first(vk()), second(vk());
+  VkSemaphore firstHandle = first.handle(), secondHandle = second.handle();
+  VkPipelineStageFlags transfer = VK_PIPELINE_STAGE_TRANSFER_BIT;
+  VkSubmitInfo batches[3];
+  for (auto& batch : batches) batch = Struct<VkSubmitInfo>(VK_STRUCTURE_TYPE_SUBMIT_INFO);
+  batches[0].commandBufferCount = 1;
+  batches[0].pCommandBuffers = &cmds[0];
+  batches[0].signalSemaphoreCount = 1;
+  batches[0].pSignalSemaphores = &firstHandle;
+  batches[1].waitSemaphoreCount = 1;
+  batches[1].pWaitSemaphores = &firstHandle;
+  batches[1].pWaitDstStageMask = &transfer;
+  batches[1].commandBufferCount = 2;
+  batches[1].pCommandBuffers = &cmds[1];
+  batches[1].signalSemaphoreCount = 1;
+  batches[1].pSignalSemaphores = &secondHandle;
+  batches[2].waitSemaphoreCount = 1;
+  batches[2].pWaitSemaphores = &secondHandle;
+  batches[2].pWaitDstStageMask = &transfer;
+  batches[2].commandBufferCount = 1;
+  batches[2].pCommandBuffers = &cmds[3];
+  Fence fence(vk());
+  ASSERT_EQ(vkQueueSubmit(device().queue(), 3, batches, fence.handle()), VK_SUCCESS);
+  ASSERT_EQ(fence.Wait(), VK_SUCCESS);
+  std::vector<uint8_t> expected = pattern;
+  std::memset(expected.data(), 0x5A, 256);
+  EXPECT_TRUE(BytesEqual(d.data(), expected.data(), kSize));
+}
+
 // A command buffer waiting (vkCmdWaitEvents) on an event stays blocked until the host sets it;
 // host writes made before vkSetEvent are visible to the commands after the wait (the wait's
 // first scope includes VK_PIPELINE_STAGE_HOST_BIT, VUID-vkCmdWaitEvents-srcStageMask-01158).
@@ -218,6 +274,38 @@ TEST_F(KILN_SUITE(Sync), DeviceEventsOrderCopiesInOneCommandBuffer) {
   });
   EXPECT_TRUE(BytesEqual(dst.data(), pattern.data(), kSize));
   EXPECT_EQ(event.Status(), VK_EVENT_SET);
+}
+
+// An event set by vkCmdSetEvent in one submission releases a vkCmdWaitEvents in a later submission
+// to the same queue, with the memory dependency the wait names.
+TEST_F(KILN_SUITE(Sync), EventSetInAnEarlierSubmissionOrdersALaterOne) {
+  constexpr VkDeviceSize kSize = 8 * 1024 * 1024;
+  Buffer src(device(), kSize), middle(device(), kSize, MemoryKind::Device), dst(device(), kSize);
+  std::vector<uint8_t> pattern = RandomBytes(kSize, 13);
+  std::memcpy(src.data(), pattern.data(), kSize);
+  Event event(vk());
+  VkEvent handle = event.handle();
+  CommandPool pool(device());
+  VkCommandBuffer setter = pool.Allocate(), waiter = pool.Allocate();
+  VkBufferCopy all{0, 0, kSize};
+  Begin(setter);
+  vkCmdCopyBuffer(setter, src.handle(), middle.handle(), 1, &all);
+  vkCmdSetEvent(setter, handle, VK_PIPELINE_STAGE_TRANSFER_BIT);
+  End(setter);
+  Begin(waiter);
+  auto barrier = Struct<VkMemoryBarrier>(VK_STRUCTURE_TYPE_MEMORY_BARRIER);
+  barrier.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
+  barrier.dstAccessMask = VK_ACCESS_TRANSFER_READ_BIT;
+  vkCmdWaitEvents(waiter, 1, &handle, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT, 1, &barrier, 0,
+                  nullptr, 0, nullptr);
+  vkCmdCopyBuffer(waiter, middle.handle(), dst.handle(), 1, &all);
+  HostReadBarrier(waiter);
+  End(waiter);
+  Fence fence(vk());
+  ASSERT_EQ(Submit(device().queue(), setter), VK_SUCCESS);
+  ASSERT_EQ(Submit(device().queue(), waiter, fence.handle()), VK_SUCCESS);
+  ASSERT_EQ(fence.Wait(), VK_SUCCESS);
+  EXPECT_TRUE(BytesEqual(dst.data(), pattern.data(), kSize));
 }
 
 // "If submitCount is zero but fence is not VK_NULL_HANDLE, the fence will still be submitted to the

@@ -443,9 +443,9 @@ TEST(ExecutorClear, ColorClearCommandHoldsTheLargestColorTexel) {
 }
 
 TEST(ExecutorClear, ColorClearOfSixtyFourBitTexels) {
-    check_color_clear(shape(VK_FORMAT_R64G64B64A64_SFLOAT, VK_IMAGE_TYPE_2D, {3, 2, 1}, 1, 1), color(1, -2, 0.5f, 3),
+    check_color_clear(shape(VK_FORMAT_R64G64_SFLOAT, VK_IMAGE_TYPE_2D, {3, 2, 1}, 1, 1), color(1, -2, 0.5f, 3),
                       {{kColor, 0, 1, 0, 1}});
-    check_color_clear(shape(VK_FORMAT_R64G64B64_SFLOAT, VK_IMAGE_TYPE_2D, {3, 2, 1}, 1, 1), color(1, -2, 0.5f, 3),
+    check_color_clear(shape(VK_FORMAT_R64_UINT, VK_IMAGE_TYPE_2D, {3, 2, 1}, 1, 1), color(1, -2, 0.5f, 3),
                       {{kColor, 0, 1, 0, 1}});
 }
 

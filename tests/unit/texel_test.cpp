@@ -10,6 +10,8 @@
 #include <cstring>
 #include <limits>
 
+#include "vk_formats.h"
+
 namespace {
 
 using namespace kiln::format;
@@ -403,9 +405,13 @@ TEST(TexelLayout, SixteenBitPackedFormatsWithOneBitAlpha) {
     EXPECT_EQ(pack(VK_FORMAT_A1R5G5B5_UNORM_PACK16, floats(0, 0, 0, 1)).word<uint16_t>(), 0x8000);
     EXPECT_EQ(pack(VK_FORMAT_A1R5G5B5_UNORM_PACK16, floats(1, 0, 0, 0)).word<uint16_t>(), 0x7c00);
     EXPECT_EQ(pack(VK_FORMAT_R5G5B5A1_UNORM_PACK16, floats(0, 0, 0, 1)).word<uint16_t>(), 0x0001);
-    // B5G5R5A1: blue in the top five bits, red in bits 6..10, alpha in bit 0.
+}
+
+TEST(TexelLayout, B5G5R5A1PutsBlueInTheHighBitsAndAlphaInBitZero) {
+    // Bits 11..15 B, 6..10 G, 1..5 R, 0 A (older registries list R before G here).
     EXPECT_EQ(pack(VK_FORMAT_B5G5R5A1_UNORM_PACK16, floats(0, 0, 1, 0)).word<uint16_t>(), 0xf800);
-    EXPECT_EQ(pack(VK_FORMAT_B5G5R5A1_UNORM_PACK16, floats(1, 0, 0, 0)).word<uint16_t>(), 0x07c0);
+    EXPECT_EQ(pack(VK_FORMAT_B5G5R5A1_UNORM_PACK16, floats(0, 1, 0, 0)).word<uint16_t>(), 0x07c0);
+    EXPECT_EQ(pack(VK_FORMAT_B5G5R5A1_UNORM_PACK16, floats(1, 0, 0, 0)).word<uint16_t>(), 0x003e);
     EXPECT_EQ(pack(VK_FORMAT_B5G5R5A1_UNORM_PACK16, floats(0, 0, 0, 1)).word<uint16_t>(), 0x0001);
 }
 
@@ -441,33 +447,33 @@ TEST(TexelWide, ThirtyTwoBitFloatsAreStoredBitForBit) {
     EXPECT_EQ(t.word<uint32_t>(12), 0xff800000u);
 }
 
-TEST(TexelWide, SixtyFourBitIntegersAreWidened) {
-    Texel t = pack(VK_FORMAT_R64_UINT, uints(0xdeadbeefu));
+// 64-bit components take two array elements each, low word first: R from elements 0-1 and G
+// from 2-3 (spec 1.3.287, Vulkan-Docs #2375).
+TEST(TexelWide, SixtyFourBitIntegersTakeTwoElementsEach) {
+    Texel t = pack(VK_FORMAT_R64_UINT, uints(0xdeadbeefu, 0x01234567u));
     ASSERT_TRUE(t.ok);
-    EXPECT_EQ(t.word<uint64_t>(), 0xdeadbeefull);
+    EXPECT_EQ(t.word<uint64_t>(), 0x01234567deadbeefull);
     EXPECT_EQ(t.bytes[8], 0xcd);
-    t = pack(VK_FORMAT_R64_SINT, ints(-5));
+    t = pack(VK_FORMAT_R64G64_SINT, uints(0xfffffffbu, 0xffffffffu, 7u, 0u));
     ASSERT_TRUE(t.ok);
-    EXPECT_EQ(t.word<uint64_t>(), 0xfffffffffffffffbull);  // sign-extended
+    EXPECT_EQ(t.word<uint64_t>(0), uint64_t(int64_t{-5}));
+    EXPECT_EQ(t.word<uint64_t>(8), 7ull);
+    EXPECT_EQ(t.bytes[16], 0xcd);
 }
 
-TEST(TexelWide, SixtyFourBitFloatsAreDoubles) {
-    Texel t = pack(VK_FORMAT_R64_SFLOAT, floats(1.5f));
+TEST(TexelWide, SixtyFourBitFloatsAreTheDoubleInTwoElements) {
+    const double value = 0.3;
+    VkClearColorValue v{};
+    std::memcpy(&v.float32[0], &value, 8);
+    Texel t = pack(VK_FORMAT_R64_SFLOAT, v);
     ASSERT_TRUE(t.ok);
-    EXPECT_EQ(t.word<uint64_t>(), 0x3ff8000000000000ull);
-    t = pack(VK_FORMAT_R64G64B64A64_SFLOAT, floats(1.0f, -2.0f, 0.5f, 3.0f));
-    ASSERT_TRUE(t.ok);
-    EXPECT_EQ(t.word<uint64_t>(0), double_bits(1.0));
-    EXPECT_EQ(t.word<uint64_t>(8), double_bits(-2.0));
-    EXPECT_EQ(t.word<uint64_t>(16), double_bits(0.5));
-    EXPECT_EQ(t.word<uint64_t>(24), double_bits(3.0));
-    EXPECT_EQ(t.bytes[32], 0xcd);
-    t = pack(VK_FORMAT_R64G64B64_SINT, ints(-1, 2, INT32_MIN));
-    ASSERT_TRUE(t.ok);
-    EXPECT_EQ(t.word<uint64_t>(0), ~0ull);
-    EXPECT_EQ(t.word<uint64_t>(8), 2ull);
-    EXPECT_EQ(t.word<uint64_t>(16), uint64_t(int64_t(INT32_MIN)));
-    EXPECT_EQ(t.bytes[24], 0xcd);
+    EXPECT_EQ(t.word<uint64_t>(), double_bits(0.3));
+}
+
+TEST(TexelWide, MoreThanTwoSixtyFourBitComponentsCannotBeCleared) {
+    // VUID-vkCmdClearColorImage-image-09678: VkClearColorValue has room for two.
+    EXPECT_FALSE(pack(VK_FORMAT_R64G64B64_SFLOAT, floats(1, 2, 3)).ok);
+    EXPECT_FALSE(pack(VK_FORMAT_R64G64B64A64_UINT, uints(1, 2, 3, 4)).ok);
 }
 
 // ---- what cannot be packed -----------------------------------------------------------------
@@ -482,6 +488,24 @@ TEST(TexelSupport, DepthStencilCompressedAndUnknownFormatsAreNotColor) {
     }
     EXPECT_TRUE(can_pack_color(VK_FORMAT_R8G8B8A8_UNORM));
     EXPECT_TRUE(can_pack_color(VK_FORMAT_E5B9G9R9_UFLOAT_PACK32));
+}
+
+TEST(TexelSupport, EveryPackableFormatPacksExactlyOneBlock) {
+    // can_pack_color promises pack_color; pack_color writes block_size bytes and no more.
+    unsigned packable = 0;
+    for (unsigned i = 0; i < kiln::gen::kFormatCount; ++i) {
+        const kiln::gen::FormatInfo& info = kiln::gen::kFormats[i];
+        if (!can_pack_color(info.format))
+            continue;
+        if (info.components[0].bits == 64 && info.component_count > 2)
+            continue;  // copyable, but not clearable (VUID-vkCmdClearColorImage-image-09678)
+        ++packable;
+        const Texel t = pack(info.format, floats(0.75f, 0.5f, 0.25f, 1.0f));
+        EXPECT_TRUE(t.ok) << info.name;
+        for (unsigned b = info.block_size; b < t.bytes.size(); ++b)
+            ASSERT_EQ(t.bytes[b], 0xcd) << info.name << " wrote byte " << b;
+    }
+    EXPECT_GT(packable, 100u);  // the core color formats at least
 }
 
 // ---- depth -----------------------------------------------------------------------------------
