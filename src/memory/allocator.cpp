@@ -8,7 +8,7 @@
 
 namespace kiln::memory {
 
-uint64_t Heap::system_heap_size() {
+uint64_t system_heap_size() {
     struct sysinfo info {};
     if (sysinfo(&info) != 0)
         return uint64_t{1} << 30;  // a conservative gigabyte when the kernel will not say
@@ -16,27 +16,36 @@ uint64_t Heap::system_heap_size() {
     return total / 4 * 3;
 }
 
-bool Heap::reserve(uint64_t bytes) {
-    uint64_t current = used_.load(std::memory_order_relaxed);
+Status Account::reserve(uint64_t bytes) {
+    uint64_t current = word_.load(std::memory_order_relaxed);
+    uint64_t next;
     do {
-        if (bytes > size_ || current > size_ - bytes)
-            return false;
-    } while (!used_.compare_exchange_weak(current, current + bytes, std::memory_order_relaxed));
-    return true;
+        const uint64_t used = current & kByteMask;
+        if (bytes > byte_limit_ || used > byte_limit_ - bytes)
+            return Status::OutOfHeap;
+        if ((current >> kCountShift) >= count_limit_)
+            return Status::TooManyBlocks;
+        next = current + bytes + (uint64_t{1} << kCountShift);
+    } while (!word_.compare_exchange_weak(current, next, std::memory_order_relaxed));
+    return Status::Ok;
 }
 
-void Heap::release(uint64_t bytes) { used_.fetch_sub(bytes, std::memory_order_relaxed); }
+void Account::release(uint64_t bytes) {
+    word_.fetch_sub(bytes + (uint64_t{1} << kCountShift), std::memory_order_relaxed);
+}
 
 Block& Block::operator=(Block&& other) noexcept {
     if (this != &other) {
         reset();
-        heap_ = other.heap_;
+        account_ = other.account_;
+        allocation_ = other.allocation_;
         data_ = other.data_;
         size_ = other.size_;
         mapped_size_ = other.mapped_size_;
         fd_ = other.fd_;
         backing_ = other.backing_;
-        other.heap_ = nullptr;
+        other.account_ = nullptr;
+        other.allocation_ = nullptr;
         other.data_ = nullptr;
         other.fd_ = -1;
         other.size_ = other.mapped_size_ = 0;
@@ -48,33 +57,33 @@ static uint64_t round_up(uint64_t value, uint64_t alignment) {
     return (value + alignment - 1) / alignment * alignment;
 }
 
-Status Block::allocate(Heap& heap, uint64_t size, Backing backing, Block* out) {
-    if (size == 0 || size > heap.size())
+Status Block::allocate(Account& account, uint64_t size, Backing backing, Block* out) {
+    if (size == 0)
         return Status::OutOfHeap;
-    if (!heap.reserve(size))
-        return Status::OutOfHeap;
+    const Status reserved = account.reserve(size);
+    if (reserved != Status::Ok)
+        return reserved;
 
-    Block block;
-    block.heap_ = &heap;
+    Block block;  // from here on, its destructor gives back whatever was taken
+    block.account_ = &account;
     block.size_ = size;
     block.backing_ = backing;
     if (backing == Backing::Private) {
-        // malloc serves small blocks from its arenas and large ones with mmap itself:
-        // cheaper than a system call per allocation (see docs/performance.md).
-        void* p = std::aligned_alloc(kBlockAlignment, round_up(size, kBlockAlignment));
-        if (!p) {
-            heap.release(size);
-            block.heap_ = nullptr;
+        // malloc, rounded up to the alignment by hand: aligned_alloc(64) takes a slower path in
+        // glibc that fragments its arenas (measured: docs/performance.md). Large sizes are
+        // mmap-ed by malloc itself.
+        void* p = size > UINT64_MAX - kBlockAlignment ? nullptr : std::malloc(size + kBlockAlignment - 1);
+        if (!p)
             return Status::OutOfHostMemory;
-        }
-        block.data_ = static_cast<std::byte*>(p);
+        block.allocation_ = p;
+        const uintptr_t aligned = (reinterpret_cast<uintptr_t>(p) + kBlockAlignment - 1) & ~uintptr_t(kBlockAlignment - 1);
+        block.data_ = reinterpret_cast<std::byte*>(aligned);
     } else {
         const uint64_t page = uint64_t(sysconf(_SC_PAGESIZE));
         block.mapped_size_ = round_up(size, page);
         block.fd_ = memfd_create("kiln-device-memory", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-        if (block.fd_ < 0 || ftruncate(block.fd_, off_t(block.mapped_size_)) != 0) {
-            return Status::OutOfHostMemory;  // block's destructor closes the fd and releases the heap
-        }
+        if (block.fd_ < 0 || ftruncate(block.fd_, off_t(block.mapped_size_)) != 0)
+            return Status::OutOfHostMemory;
         void* p = mmap(nullptr, block.mapped_size_, PROT_READ | PROT_WRITE, MAP_SHARED, block.fd_, 0);
         if (p == MAP_FAILED)
             return Status::OutOfHostMemory;
@@ -85,17 +94,16 @@ Status Block::allocate(Heap& heap, uint64_t size, Backing backing, Block* out) {
 }
 
 void Block::reset() {
-    if (data_) {
-        if (backing_ == Backing::Private)
-            std::free(data_);
-        else
-            munmap(data_, mapped_size_);
-    }
+    if (allocation_)
+        std::free(allocation_);
+    else if (data_)
+        munmap(data_, mapped_size_);
     if (fd_ >= 0)
         close(fd_);
-    if (heap_)
-        heap_->release(size_);
-    heap_ = nullptr;
+    if (account_)
+        account_->release(size_);
+    account_ = nullptr;
+    allocation_ = nullptr;
     data_ = nullptr;
     fd_ = -1;
     size_ = mapped_size_ = 0;

@@ -10,32 +10,44 @@ namespace kiln::memory {
 
 enum class Status {
     Ok,
-    OutOfHeap,        // the heap has no room for this size
+    OutOfHeap,        // the account has no room for these bytes
+    TooManyBlocks,    // the account holds as many blocks as it may
     OutOfHostMemory,  // the host refused (malloc, memfd_create, mmap)
 };
 
-// One memory heap: a size taken from the machine's memory and a usage counter.
-// Thread-safe: reservations race only on the atomic counter.
-class Heap {
+// The heap of the machine: three quarters of physical memory, as a CPU device shares it with
+// the application that drives it.
+uint64_t system_heap_size();
+
+// What one device holds of a heap: a block count and a byte count, kept in ONE atomic word
+// (count in the top 16 bits, bytes below) so that an allocation and a free cost one atomic
+// operation each (docs/performance.md). Thread-safe.
+class Account {
 public:
-    explicit Heap(uint64_t size) : size_(size) {}
-    Heap(const Heap&) = delete;
-    Heap& operator=(const Heap&) = delete;
+    // Limits beyond what the word can hold are lowered to what it can.
+    Account(uint64_t byte_limit, uint32_t count_limit)
+        : byte_limit_(byte_limit < kByteMask ? byte_limit : kByteMask),
+          count_limit_(count_limit < kMaxCountLimit ? count_limit : kMaxCountLimit) {}
+    Account(const Account&) = delete;
+    Account& operator=(const Account&) = delete;
 
-    // The heap of the machine: three quarters of physical memory, as a CPU device
-    // shares it with the application that drives it.
-    static uint64_t system_heap_size();
+    uint64_t byte_limit() const { return byte_limit_; }
+    uint32_t count_limit() const { return count_limit_; }
+    uint64_t bytes() const { return word_.load(std::memory_order_relaxed) & kByteMask; }
+    uint32_t count() const { return uint32_t(word_.load(std::memory_order_relaxed) >> kCountShift); }
 
-    uint64_t size() const { return size_; }
-    uint64_t used() const { return used_.load(std::memory_order_relaxed); }
-
-    // Counts `bytes` toward the heap; false when they do not fit.
-    bool reserve(uint64_t bytes);
+    // Counts one block of `bytes`; Ok, OutOfHeap or TooManyBlocks (and nothing counted).
+    Status reserve(uint64_t bytes);
     void release(uint64_t bytes);
 
+    static constexpr unsigned kCountShift = 48;
+    static constexpr uint64_t kByteMask = (uint64_t{1} << kCountShift) - 1;
+    static constexpr uint32_t kMaxCountLimit = (1u << (64 - kCountShift)) - 1;
+
 private:
-    uint64_t size_;
-    std::atomic<uint64_t> used_{0};
+    uint64_t byte_limit_;
+    uint32_t count_limit_;
+    std::atomic<uint64_t> word_{0};
 };
 
 enum class Backing {
@@ -53,7 +65,8 @@ public:
     Block(const Block&) = delete;
     Block& operator=(const Block&) = delete;
 
-    static Status allocate(Heap& heap, uint64_t size, Backing backing, Block* out);
+    // Reserves `size` in `account`, then takes the pages; on failure nothing is held.
+    static Status allocate(Account& account, uint64_t size, Backing backing, Block* out);
 
     std::byte* data() const { return data_; }
     uint64_t size() const { return size_; }
@@ -64,7 +77,8 @@ public:
     void reset();
 
 private:
-    Heap* heap_ = nullptr;
+    Account* account_ = nullptr;
+    void* allocation_ = nullptr;  // what malloc returned (Private): data_ is it rounded up
     std::byte* data_ = nullptr;
     uint64_t size_ = 0;
     uint64_t mapped_size_ = 0;

@@ -12,7 +12,15 @@
 
 namespace kiln {
 
+Device::Device(PhysicalDevice& physical_device, const HostAllocator& allocator, uint32_t api_version,
+               const gen::DeviceExtensionSet& extensions)
+    : physical_device(physical_device), allocator(allocator), api_version(api_version), extensions(extensions),
+      memory_account(physical_device.heap_size, kMaxMemoryAllocationCount) {
+    physical_device.add_device(this);
+}
+
 Device::~Device() {
+    physical_device.remove_device(this);
     for (uint32_t i = 0; i < queue_count; ++i)
         destroy_object(allocator, queues[i]);  // joins each worker after its work is done
 }

@@ -7,6 +7,7 @@
 
 #include "exec/queue.h"
 #include "exec/sync.h"
+#include "memory/allocator.h"
 #include "object.h"
 #include "vk_extensions.h"
 
@@ -31,8 +32,7 @@ class Device : public DispatchableObject {
 public:
     KILN_HANDLE_CASTS(Device, VkDevice)
     Device(PhysicalDevice& physical_device, const HostAllocator& allocator, uint32_t api_version,
-           const gen::DeviceExtensionSet& extensions)
-        : physical_device(physical_device), allocator(allocator), api_version(api_version), extensions(extensions) {}
+           const gen::DeviceExtensionSet& extensions);
     ~Device();
 
     PhysicalDevice& physical_device;
@@ -42,7 +42,8 @@ public:
     exec::SyncHub sync_hub;
     std::array<Queue*, 4> queues{};
     uint32_t queue_count = 0;
-    std::atomic<uint32_t> allocation_count{0};  // live VkDeviceMemory objects
+    // This device's VkDeviceMemory: how many and how many bytes (maxMemoryAllocationCount, heap size).
+    memory::Account memory_account;
 
     void wait_idle();
 };

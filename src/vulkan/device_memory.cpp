@@ -25,33 +25,28 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkAllocateMemory(VkDevice handle, const VkMe
     // Kiln refuses it as memory it cannot provide instead of reading past its type table.
     if (pAllocateInfo->memoryTypeIndex >= pd.memory_properties.memoryTypeCount)
         return VK_ERROR_OUT_OF_DEVICE_MEMORY;
-    if (pAllocateInfo->allocationSize == 0 || pAllocateInfo->allocationSize > pd.heap.size())
-        return VK_ERROR_OUT_OF_DEVICE_MEMORY;
-
-    // maxMemoryAllocationCount: VK_ERROR_TOO_MANY_OBJECTS beyond it.
-    if (device->allocation_count.fetch_add(1, std::memory_order_relaxed) >= kMaxMemoryAllocationCount) {
-        device->allocation_count.fetch_sub(1, std::memory_order_relaxed);
-        return VK_ERROR_TOO_MANY_OBJECTS;
-    }
-
     // Memory that may be exported lives in a memfd; everything else in private memory.
     const auto* export_info = find<VkExportMemoryAllocateInfo>(pAllocateInfo->pNext);
     const memory::Backing backing =
         export_info && export_info->handleTypes ? memory::Backing::Shareable : memory::Backing::Private;
 
+    // The device's account enforces the heap size and maxMemoryAllocationCount.
     memory::Block block;
-    const memory::Status status = memory::Block::allocate(pd.heap, pAllocateInfo->allocationSize, backing, &block);
-    if (status != memory::Status::Ok) {
-        device->allocation_count.fetch_sub(1, std::memory_order_relaxed);
-        return status == memory::Status::OutOfHeap ? VK_ERROR_OUT_OF_DEVICE_MEMORY : VK_ERROR_OUT_OF_HOST_MEMORY;
+    switch (memory::Block::allocate(device->memory_account, pAllocateInfo->allocationSize, backing, &block)) {
+    case memory::Status::Ok:
+        break;
+    case memory::Status::OutOfHeap:
+        return VK_ERROR_OUT_OF_DEVICE_MEMORY;
+    case memory::Status::TooManyBlocks:
+        return VK_ERROR_TOO_MANY_OBJECTS;
+    case memory::Status::OutOfHostMemory:
+        return VK_ERROR_OUT_OF_HOST_MEMORY;
     }
     const HostAllocator allocator(pAllocator, device->allocator.callbacks());
     DeviceMemory* memory = create_object<DeviceMemory>(allocator, VK_SYSTEM_ALLOCATION_SCOPE_OBJECT, *device,
                                                        pAllocateInfo->memoryTypeIndex, std::move(block));
-    if (!memory) {
-        device->allocation_count.fetch_sub(1, std::memory_order_relaxed);
-        return VK_ERROR_OUT_OF_HOST_MEMORY;
-    }
+    if (!memory)
+        return VK_ERROR_OUT_OF_HOST_MEMORY;  // `block` gives its pages and its count back
     *pMemory = memory->handle();
     return VK_SUCCESS;
 }
@@ -62,7 +57,6 @@ VKAPI_ATTR void VKAPI_CALL kiln_vkFreeMemory(VkDevice handle, VkDeviceMemory mem
         return;
     Device* device = Device::from(handle);
     destroy_object(HostAllocator(pAllocator, device->allocator.callbacks()), DeviceMemory::from(memoryHandle));
-    device->allocation_count.fetch_sub(1, std::memory_order_relaxed);
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL kiln_vkMapMemory(VkDevice, VkDeviceMemory memoryHandle, VkDeviceSize offset,

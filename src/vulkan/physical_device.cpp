@@ -7,6 +7,7 @@
 #include "enumerate.h"
 #include "format/image_layout.h"
 #include "format/texel.h"
+#include "device.h"
 #include "instance.h"
 #include "vk_entrypoints.h"
 #include "vk_formats.h"
@@ -137,7 +138,7 @@ static VkPhysicalDeviceLimits make_limits(uint64_t heap_size) {
     return l;
 }
 
-PhysicalDevice::PhysicalDevice(Instance& instance) : instance(instance), heap(memory::Heap::system_heap_size()) {
+PhysicalDevice::PhysicalDevice(Instance& instance) : instance(instance), heap_size(memory::system_heap_size()) {
     properties.apiVersion = kApiVersion;
     properties.driverVersion = kDriverVersion;
     properties.vendorID = 0;  // Kiln has no PCI or Khronos vendor ID
@@ -147,11 +148,11 @@ PhysicalDevice::PhysicalDevice(Instance& instance) : instance(instance), heap(me
     VkPhysicalDeviceIDProperties id{};
     fill_id_properties(id);
     std::memcpy(properties.pipelineCacheUUID, id.deviceUUID, VK_UUID_SIZE);
-    properties.limits = make_limits(heap.size());
+    properties.limits = make_limits(heap_size);
     properties.sparseProperties = {};
 
     memory_properties.memoryHeapCount = 1;
-    memory_properties.memoryHeaps[0] = {heap.size(), VK_MEMORY_HEAP_DEVICE_LOCAL_BIT};
+    memory_properties.memoryHeaps[0] = {heap_size, VK_MEMORY_HEAP_DEVICE_LOCAL_BIT};
     memory_properties.memoryTypeCount = kMemoryTypeCount;
     // A type that is not mappable comes first: its flags are a strict subset of the other's,
     // which the spec's ordering rule requires.
@@ -166,6 +167,24 @@ PhysicalDevice::PhysicalDevice(Instance& instance) : instance(instance), heap(me
     extensions.set(size_t(gen::DeviceExt::KHR_bind_memory2));
     extensions.set(size_t(gen::DeviceExt::KHR_driver_properties));
     extensions.set(size_t(gen::DeviceExt::EXT_memory_budget));
+}
+
+void PhysicalDevice::add_device(Device* device) {
+    std::lock_guard lock(devices_mutex_);
+    devices_.push_back(device);
+}
+
+void PhysicalDevice::remove_device(Device* device) {
+    std::lock_guard lock(devices_mutex_);
+    devices_.erase(std::remove(devices_.begin(), devices_.end(), device), devices_.end());
+}
+
+uint64_t PhysicalDevice::heap_usage() {
+    std::lock_guard lock(devices_mutex_);
+    uint64_t total = 0;
+    for (const Device* device : devices_)
+        total += device->memory_account.bytes();
+    return total;
 }
 
 static bool is_depth_stencil(VkFormat format) {
@@ -217,7 +236,7 @@ VKAPI_ATTR void VKAPI_CALL kiln_vkGetPhysicalDeviceProperties2(VkPhysicalDevice 
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_3_PROPERTIES: {
             auto& p = *reinterpret_cast<VkPhysicalDeviceMaintenance3Properties*>(s);
             p.maxPerSetDescriptors = 1024;
-            p.maxMemoryAllocationSize = pd->heap.size();
+            p.maxMemoryAllocationSize = pd->heap_size;
             break;
         }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_POINT_CLIPPING_PROPERTIES:
@@ -312,8 +331,8 @@ VKAPI_ATTR void VKAPI_CALL kiln_vkGetPhysicalDeviceMemoryProperties2(VkPhysicalD
     if (auto* budget = find_out<VkPhysicalDeviceMemoryBudgetPropertiesEXT>(pProperties->pNext)) {
         std::memset(budget->heapBudget, 0, sizeof budget->heapBudget);
         std::memset(budget->heapUsage, 0, sizeof budget->heapUsage);
-        budget->heapUsage[0] = pd->heap.used();
-        budget->heapBudget[0] = pd->heap.size();
+        budget->heapUsage[0] = pd->heap_usage();
+        budget->heapBudget[0] = pd->heap_size;
     }
 }
 
@@ -384,7 +403,7 @@ static VkResult image_format_properties(PhysicalDevice& pd, VkFormat format, VkI
         out->maxArrayLayers = type == VK_IMAGE_TYPE_3D ? 1 : l.maxImageArrayLayers;
     }
     out->sampleCounts = VK_SAMPLE_COUNT_1_BIT;
-    out->maxResourceSize = pd.heap.size();
+    out->maxResourceSize = pd.heap_size;
     return VK_SUCCESS;
 }
 

@@ -2,6 +2,9 @@
 // types and format support. Everything reported here is true of the implementation.
 #pragma once
 
+#include <mutex>
+#include <vector>
+
 #include "memory/allocator.h"
 #include "object.h"
 #include "vk_extensions.h"
@@ -9,6 +12,7 @@
 namespace kiln {
 
 class Instance;
+class Device;
 
 inline constexpr uint32_t kQueueCount = 4;
 inline constexpr uint32_t kMemoryTypeDeviceOnly = 0;
@@ -25,10 +29,20 @@ public:
     explicit PhysicalDevice(Instance& instance);
 
     Instance& instance;
-    memory::Heap heap;
+    uint64_t heap_size;
     VkPhysicalDeviceProperties properties{};
     VkPhysicalDeviceMemoryProperties memory_properties{};
     gen::DeviceExtensionSet extensions;  // supported device extensions
+
+private:
+    std::mutex devices_mutex_;
+    std::vector<Device*> devices_;
+public:
+
+    // The devices made from this physical device, for the heap usage VK_EXT_memory_budget reports.
+    void add_device(Device* device);
+    void remove_device(Device* device);
+    uint64_t heap_usage();
 
     bool memory_type_is_host_visible(uint32_t index) const {
         return memory_properties.memoryTypes[index].propertyFlags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT;

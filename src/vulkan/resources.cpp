@@ -29,7 +29,7 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateBuffer(VkDevice handle, const VkBuff
     if (pCreateInfo->flags & (VK_BUFFER_CREATE_SPARSE_BINDING_BIT | VK_BUFFER_CREATE_SPARSE_RESIDENCY_BIT |
                               VK_BUFFER_CREATE_SPARSE_ALIASED_BIT | VK_BUFFER_CREATE_PROTECTED_BIT))
         return VK_ERROR_OUT_OF_DEVICE_MEMORY;
-    if (pCreateInfo->size == 0 || pCreateInfo->size > device->physical_device.heap.size())
+    if (pCreateInfo->size == 0 || pCreateInfo->size > device->physical_device.heap_size)
         return VK_ERROR_OUT_OF_DEVICE_MEMORY;
     Buffer* buffer = make<Buffer>(device, pAllocator);
     if (!buffer)
@@ -113,7 +113,7 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateImage(VkDevice handle, const VkImage
     format::ImageLayout layout;
     if (!format::ImageLayout::compute(shape, &layout))
         return VK_ERROR_FORMAT_NOT_SUPPORTED;
-    if (layout.size() > device->physical_device.heap.size())
+    if (layout.size() > device->physical_device.heap_size)
         return VK_ERROR_OUT_OF_DEVICE_MEMORY;
     Image* image = make<Image>(device, pAllocator);
     if (!image)

@@ -1,4 +1,4 @@
-// kiln::memory::Heap and Block: heap accounting, the two backings, ownership.
+// kiln::memory::Account and Block: heap accounting, the two backings, ownership.
 #include "memory/allocator.h"
 
 #include <gtest/gtest.h>
@@ -40,7 +40,7 @@ namespace {
 
 using kiln::memory::Backing;
 using kiln::memory::Block;
-using kiln::memory::Heap;
+using kiln::memory::Account;
 using kiln::memory::kBlockAlignment;
 using kiln::memory::Status;
 
@@ -64,42 +64,79 @@ bool fd_is_open(int fd) { return fcntl(fd, F_GETFD) != -1 || errno != EBADF; }
 // A byte pattern that differs at every position within a period of 251 (a prime).
 std::byte pattern_byte(uint64_t i, uint8_t seed) { return std::byte(uint8_t(i % 251 + seed)); }
 
-// ---- Heap -----------------------------------------------------------------------------
+// ---- Account: the block count -----
 
-TEST(Heap, ReserveWithinSizeCountsTowardUsage) {
-    Heap heap(1000);
-    EXPECT_EQ(heap.size(), 1000u);
-    EXPECT_EQ(heap.used(), 0u);
-    EXPECT_TRUE(heap.reserve(600));
-    EXPECT_TRUE(heap.reserve(400));
-    EXPECT_EQ(heap.used(), 1000u);
+TEST(Account, CountLimitRefusesTheNextBlockAndKeepsBytesUnchanged) {
+    Account account(1000, 2);
+    EXPECT_EQ(account.reserve(10), Status::Ok);
+    EXPECT_EQ(account.reserve(10), Status::Ok);
+    EXPECT_EQ(account.reserve(10), Status::TooManyBlocks);
+    EXPECT_EQ(account.count(), 2u);
+    EXPECT_EQ(account.bytes(), 20u);
+    account.release(10);
+    EXPECT_EQ(account.count(), 1u);
+    EXPECT_EQ(account.reserve(10), Status::Ok);
 }
 
-TEST(Heap, ReserveBeyondSizeFailsAndLeavesUsageUnchanged) {
-    Heap heap(1000);
-    ASSERT_TRUE(heap.reserve(600));
-    EXPECT_FALSE(heap.reserve(401));
-    EXPECT_EQ(heap.used(), 600u);
-    EXPECT_FALSE(heap.reserve(1001));
-    EXPECT_EQ(heap.used(), 600u);
+TEST(Account, BytesAtTheLimitDoNotSpillIntoTheCount) {
+    // Both counters share one word: a full byte field must leave the count exact.
+    const uint64_t limit = Account::kByteMask;
+    Account account(limit, 3);
+    EXPECT_EQ(account.reserve(limit), Status::Ok);
+    EXPECT_EQ(account.count(), 1u);
+    EXPECT_EQ(account.bytes(), limit);
+    EXPECT_EQ(account.reserve(1), Status::OutOfHeap);
+    account.release(limit);
+    EXPECT_EQ(account.count(), 0u);
+    EXPECT_EQ(account.bytes(), 0u);
+}
+
+TEST(Block, TooManyBlocksIsRefusedBeforeAnyPageIsTaken) {
+    Account account(kMiB, 1);
+    Block first, second;
+    ASSERT_EQ(Block::allocate(account, 4096, Backing::Private, &first), Status::Ok);
+    EXPECT_EQ(Block::allocate(account, 4096, Backing::Shareable, &second), Status::TooManyBlocks);
+    EXPECT_FALSE(second);
+    first.reset();
+    EXPECT_EQ(Block::allocate(account, 4096, Backing::Shareable, &second), Status::Ok);
+}
+
+// ---- Account: bytes -----------------------------------------------------------------------------
+
+TEST(Account, ReserveWithinSizeCountsTowardUsage) {
+    Account heap(1000, 1u << 20);
+    EXPECT_EQ(heap.byte_limit(), 1000u);
+    EXPECT_EQ(heap.bytes(), 0u);
+    EXPECT_TRUE((heap.reserve(600) == Status::Ok));
+    EXPECT_TRUE((heap.reserve(400) == Status::Ok));
+    EXPECT_EQ(heap.bytes(), 1000u);
+}
+
+TEST(Account, ReserveBeyondSizeFailsAndLeavesUsageUnchanged) {
+    Account heap(1000, 1u << 20);
+    ASSERT_TRUE((heap.reserve(600) == Status::Ok));
+    EXPECT_FALSE((heap.reserve(401) == Status::Ok));
+    EXPECT_EQ(heap.bytes(), 600u);
+    EXPECT_FALSE((heap.reserve(1001) == Status::Ok));
+    EXPECT_EQ(heap.bytes(), 600u);
     // A size that would wrap the counter around must not slip through.
-    EXPECT_FALSE(heap.reserve(UINT64_MAX));
-    EXPECT_FALSE(heap.reserve(UINT64_MAX - 599));
-    EXPECT_EQ(heap.used(), 600u);
-    EXPECT_TRUE(heap.reserve(400));
-    EXPECT_FALSE(heap.reserve(1));
-    EXPECT_EQ(heap.used(), 1000u);
+    EXPECT_FALSE((heap.reserve(UINT64_MAX) == Status::Ok));
+    EXPECT_FALSE((heap.reserve(UINT64_MAX - 599) == Status::Ok));
+    EXPECT_EQ(heap.bytes(), 600u);
+    EXPECT_TRUE((heap.reserve(400) == Status::Ok));
+    EXPECT_FALSE((heap.reserve(1) == Status::Ok));
+    EXPECT_EQ(heap.bytes(), 1000u);
 }
 
-TEST(Heap, ReleaseReturnsUsage) {
-    Heap heap(1000);
-    ASSERT_TRUE(heap.reserve(1000));
+TEST(Account, ReleaseReturnsUsage) {
+    Account heap(1000, 1u << 20);
+    ASSERT_TRUE((heap.reserve(1000) == Status::Ok));
     heap.release(300);
-    EXPECT_EQ(heap.used(), 700u);
-    EXPECT_TRUE(heap.reserve(300));
+    EXPECT_EQ(heap.bytes(), 700u);
+    EXPECT_TRUE((heap.reserve(300) == Status::Ok));
     heap.release(1000);
-    EXPECT_EQ(heap.used(), 0u);
-    EXPECT_TRUE(heap.reserve(1000));
+    EXPECT_EQ(heap.bytes(), 0u);
+    EXPECT_TRUE((heap.reserve(1000) == Status::Ok));
 }
 
 // Runs `body(thread_index)` on `count` threads released at once, so that they really race.
@@ -119,31 +156,33 @@ void run_together(int count, F body) {
         t.join();
 }
 
-TEST(Heap, ConcurrentReservationsNeverExceedSizeAndCountExactly) {
-    // 8 threads race for 400000 one-byte reservations of a 100000-byte heap: exactly 100000 win.
-    Heap heap(100000);
+TEST(Account, ConcurrentReservationsNeverExceedSizeAndCountExactly) {
+    // 8 threads race for 400000 four-byte reservations of a 100000-byte account: exactly 25000
+    // win, and the count agrees with the bytes.
+    Account heap(100000, 60000);
     std::atomic<uint64_t> granted{0};
     run_together(8, [&](int) {
         for (int i = 0; i < 50000; ++i)
-            if (heap.reserve(1))
+            if ((heap.reserve(4) == Status::Ok))
                 granted.fetch_add(1, std::memory_order_relaxed);
     });
-    EXPECT_EQ(granted.load(), 100000u);
-    EXPECT_EQ(heap.used(), 100000u);
+    EXPECT_EQ(granted.load(), 25000u);
+    EXPECT_EQ(heap.bytes(), 100000u);
+    EXPECT_EQ(heap.count(), 25000u);
 }
 
-TEST(Heap, ConcurrentReserveAndReleaseKeepExactAccounting) {
+TEST(Account, ConcurrentReserveAndReleaseKeepExactAccounting) {
     // Each thread reserves and releases sizes that only sometimes fit; whatever it was
     // granted it gives back, so the heap ends empty, and it never overflows on the way.
-    Heap heap(10000);
+    Account heap(10000, 1u << 20);
     std::atomic<bool> overflowed{false};
     run_together(8, [&](int t) {
         std::vector<uint64_t> held;
         for (int i = 0; i < 200000; ++i) {
             const uint64_t bytes = 1 + uint64_t(i * 37 + t * 101) % 1500;
-            if (heap.reserve(bytes))
+            if ((heap.reserve(bytes) == Status::Ok))
                 held.push_back(bytes);
-            if (heap.used() > heap.size())
+            if (heap.bytes() > heap.byte_limit())
                 overflowed = true;
             if (held.size() > 3 || (!held.empty() && i % 3 == 0)) {
                 heap.release(held.back());
@@ -154,12 +193,12 @@ TEST(Heap, ConcurrentReserveAndReleaseKeepExactAccounting) {
             heap.release(bytes);
     });
     EXPECT_FALSE(overflowed.load());
-    EXPECT_EQ(heap.used(), 0u);
+    EXPECT_EQ(heap.bytes(), 0u);
 }
 
-TEST(Heap, SystemHeapIsThreeQuartersOfPhysicalMemory) {
+TEST(Account, SystemHeapIsThreeQuartersOfPhysicalMemory) {
     const uint64_t physical = uint64_t(sysconf(_SC_PHYS_PAGES)) * uint64_t(sysconf(_SC_PAGESIZE));
-    const uint64_t heap = Heap::system_heap_size();
+    const uint64_t heap = kiln::memory::system_heap_size();
     EXPECT_GT(heap, 0u);
     // sysinfo and sysconf may round differently: allow a page of slack either way.
     const uint64_t expected = physical / 4 * 3;
@@ -171,28 +210,28 @@ TEST(Heap, SystemHeapIsThreeQuartersOfPhysicalMemory) {
 // ---- Block: errors --------------------------------------------------------------------
 
 TEST(Block, ZeroSizeIsOutOfHeap) {
-    Heap heap(kMiB);
+    Account heap(kMiB, 1u << 20);
     for (Backing backing : {Backing::Private, Backing::Shareable}) {
         Block block;
         EXPECT_EQ(Block::allocate(heap, 0, backing, &block), Status::OutOfHeap);
         EXPECT_FALSE(block);
         EXPECT_EQ(block.fd(), -1);
-        EXPECT_EQ(heap.used(), 0u);
+        EXPECT_EQ(heap.bytes(), 0u);
     }
 }
 
 TEST(Block, SizeLargerThanHeapIsOutOfHeap) {
-    Heap heap(kMiB);
+    Account heap(kMiB, 1u << 20);
     for (Backing backing : {Backing::Private, Backing::Shareable}) {
         Block block;
         EXPECT_EQ(Block::allocate(heap, kMiB + 1, backing, &block), Status::OutOfHeap);
         EXPECT_FALSE(block);
-        EXPECT_EQ(heap.used(), 0u);
+        EXPECT_EQ(heap.bytes(), 0u);
     }
 }
 
 TEST(Block, SizeLargerThanWhatIsLeftIsOutOfHeap) {
-    Heap heap(kMiB);
+    Account heap(kMiB, 1u << 20);
     Block first;
     ASSERT_EQ(Block::allocate(heap, 600 * 1024, Backing::Private, &first), Status::Ok);
     for (Backing backing : {Backing::Private, Backing::Shareable}) {
@@ -200,11 +239,11 @@ TEST(Block, SizeLargerThanWhatIsLeftIsOutOfHeap) {
         EXPECT_EQ(Block::allocate(heap, 500 * 1024, backing, &second), Status::OutOfHeap);
         EXPECT_FALSE(second);
     }
-    EXPECT_EQ(heap.used(), 600u * 1024);
+    EXPECT_EQ(heap.bytes(), 600u * 1024);
 }
 
 TEST(Block, FailedAllocationLeavesTheOutputBlockUntouched) {
-    Heap heap(kMiB);
+    Account heap(kMiB, 1u << 20);
     Block block;
     ASSERT_EQ(Block::allocate(heap, 4096, Backing::Shareable, &block), Status::Ok);
     std::byte* data = block.data();
@@ -213,33 +252,33 @@ TEST(Block, FailedAllocationLeavesTheOutputBlockUntouched) {
     EXPECT_EQ(block.data(), data);
     EXPECT_EQ(block.fd(), fd);
     EXPECT_EQ(block.size(), 4096u);
-    EXPECT_EQ(heap.used(), 4096u);
+    EXPECT_EQ(heap.bytes(), 4096u);
 }
 
 TEST(Block, PrivateHostRefusalIsOutOfHostMemoryAndReturnsTheHeapShare) {
-    // 2^60 bytes fit the heap but not any address space.
-    Heap heap(uint64_t{1} << 62);
+    // 2^47 bytes fit the account but not a 47-bit user address space: the host must refuse.
+    Account heap(uint64_t{1} << 47, 1u << 20);
     Block block;
-    EXPECT_EQ(Block::allocate(heap, uint64_t{1} << 60, Backing::Private, &block), Status::OutOfHostMemory);
+    EXPECT_EQ(Block::allocate(heap, uint64_t{1} << 47, Backing::Private, &block), Status::OutOfHostMemory);
     EXPECT_FALSE(block);
-    EXPECT_EQ(heap.used(), 0u);
+    EXPECT_EQ(heap.bytes(), 0u);
 }
 
 TEST(Block, ShareableHostRefusalIsOutOfHostMemoryAndClosesTheMemfd) {
-    Heap heap(uint64_t{1} << 62);
+    Account heap(uint64_t{1} << 47, 1u << 20);
     const int fds_before = open_fd_count();
     Block block;
-    EXPECT_EQ(Block::allocate(heap, uint64_t{1} << 60, Backing::Shareable, &block), Status::OutOfHostMemory);
+    EXPECT_EQ(Block::allocate(heap, uint64_t{1} << 47, Backing::Shareable, &block), Status::OutOfHostMemory);
     EXPECT_FALSE(block);
     EXPECT_EQ(block.fd(), -1);
-    EXPECT_EQ(heap.used(), 0u);
+    EXPECT_EQ(heap.bytes(), 0u);
     EXPECT_EQ(open_fd_count(), fds_before);
 }
 
 // ---- Block: Private -------------------------------------------------------------------
 
 TEST(Block, PrivateBlocksAre64ByteAlignedAndWritableAcrossTheirSize) {
-    Heap heap(64 * kMiB);
+    Account heap(64 * kMiB, 1u << 20);
     for (uint64_t size : {uint64_t{1}, uint64_t{3}, uint64_t{63}, uint64_t{64}, uint64_t{65}, uint64_t{4097},
                           kMiB + 3, 5 * kMiB}) {
         SCOPED_TRACE(size);
@@ -249,7 +288,7 @@ TEST(Block, PrivateBlocksAre64ByteAlignedAndWritableAcrossTheirSize) {
         EXPECT_EQ(block.size(), size);
         EXPECT_EQ(block.backing(), Backing::Private);
         EXPECT_EQ(block.fd(), -1);
-        EXPECT_EQ(heap.used(), size);
+        EXPECT_EQ(heap.bytes(), size);
         EXPECT_EQ(reinterpret_cast<uintptr_t>(block.data()) % kBlockAlignment, 0u);
         static_assert(kBlockAlignment == 64);
         for (uint64_t i = 0; i < size; ++i)
@@ -259,13 +298,13 @@ TEST(Block, PrivateBlocksAre64ByteAlignedAndWritableAcrossTheirSize) {
             mismatches += block.data()[i] != pattern_byte(i, 7);
         EXPECT_EQ(mismatches, 0u);
     }
-    EXPECT_EQ(heap.used(), 0u);
+    EXPECT_EQ(heap.bytes(), 0u);
 }
 
 // ---- Block: Shareable -----------------------------------------------------------------
 
 TEST(Block, ShareableBlockHasACloseOnExecMemfd) {
-    Heap heap(kMiB);
+    Account heap(kMiB, 1u << 20);
     Block block;
     ASSERT_EQ(Block::allocate(heap, 10000, Backing::Shareable, &block), Status::Ok);
     EXPECT_EQ(block.backing(), Backing::Shareable);
@@ -280,7 +319,7 @@ TEST(Block, ShareableBlockHasACloseOnExecMemfd) {
 }
 
 TEST(Block, ShareableFdReadsWhatWasWrittenThroughData) {
-    Heap heap(kMiB);
+    Account heap(kMiB, 1u << 20);
     Block block;
     const uint64_t size = 3 * 4096 + 123;
     ASSERT_EQ(Block::allocate(heap, size, Backing::Shareable, &block), Status::Ok);
@@ -293,7 +332,7 @@ TEST(Block, ShareableFdReadsWhatWasWrittenThroughData) {
 }
 
 TEST(Block, SecondMappingOfTheFdSharesPagesBothWays) {
-    Heap heap(kMiB);
+    Account heap(kMiB, 1u << 20);
     Block block;
     const uint64_t size = 2 * 4096 + 5;
     ASSERT_EQ(Block::allocate(heap, size, Backing::Shareable, &block), Status::Ok);
@@ -312,23 +351,23 @@ TEST(Block, SecondMappingOfTheFdSharesPagesBothWays) {
 }
 
 TEST(Block, DestructionReturnsTheHeapShareAndClosesTheFd) {
-    Heap heap(kMiB);
+    Account heap(kMiB, 1u << 20);
     const int fds_before = open_fd_count();
     int fd = -1;
     {
         Block block;
         ASSERT_EQ(Block::allocate(heap, 5000, Backing::Shareable, &block), Status::Ok);
         fd = block.fd();
-        EXPECT_EQ(heap.used(), 5000u);
+        EXPECT_EQ(heap.bytes(), 5000u);
         EXPECT_EQ(open_fd_count(), fds_before + 1);
     }
-    EXPECT_EQ(heap.used(), 0u);
+    EXPECT_EQ(heap.bytes(), 0u);
     EXPECT_FALSE(fd_is_open(fd));
     EXPECT_EQ(open_fd_count(), fds_before);
 }
 
 TEST(Block, ResetReturnsTheHeapShareAndClosesTheFd) {
-    Heap heap(kMiB);
+    Account heap(kMiB, 1u << 20);
     Block block;
     ASSERT_EQ(Block::allocate(heap, 5000, Backing::Shareable, &block), Status::Ok);
     const int fd = block.fd();
@@ -336,26 +375,26 @@ TEST(Block, ResetReturnsTheHeapShareAndClosesTheFd) {
     EXPECT_FALSE(block);
     EXPECT_EQ(block.fd(), -1);
     EXPECT_EQ(block.size(), 0u);
-    EXPECT_EQ(heap.used(), 0u);
+    EXPECT_EQ(heap.bytes(), 0u);
     EXPECT_FALSE(fd_is_open(fd));
     block.reset();  // twice is harmless
-    EXPECT_EQ(heap.used(), 0u);
+    EXPECT_EQ(heap.bytes(), 0u);
 }
 
 TEST(Block, PrivateDestructionReturnsTheHeapShare) {
-    Heap heap(kMiB);
+    Account heap(kMiB, 1u << 20);
     {
         Block block;
         ASSERT_EQ(Block::allocate(heap, 777, Backing::Private, &block), Status::Ok);
-        EXPECT_EQ(heap.used(), 777u);
+        EXPECT_EQ(heap.bytes(), 777u);
     }
-    EXPECT_EQ(heap.used(), 0u);
+    EXPECT_EQ(heap.bytes(), 0u);
 }
 
 // ---- Block: moves ---------------------------------------------------------------------
 
 TEST(Block, MoveConstructionTransfersOwnership) {
-    Heap heap(kMiB);
+    Account heap(kMiB, 1u << 20);
     Block a;
     ASSERT_EQ(Block::allocate(heap, 4096, Backing::Shareable, &a), Status::Ok);
     std::byte* data = a.data();
@@ -372,28 +411,28 @@ TEST(Block, MoveConstructionTransfersOwnership) {
     EXPECT_EQ(b.size(), 4096u);
     EXPECT_EQ(b.backing(), Backing::Shareable);
     EXPECT_EQ(b.data()[42], std::byte{0x42});
-    EXPECT_EQ(heap.used(), 4096u);
+    EXPECT_EQ(heap.bytes(), 4096u);
 
     a.reset();  // the moved-from block owns nothing: no double release
-    EXPECT_EQ(heap.used(), 4096u);
+    EXPECT_EQ(heap.bytes(), 4096u);
     EXPECT_TRUE(fd_is_open(fd));
     b.reset();
-    EXPECT_EQ(heap.used(), 0u);
+    EXPECT_EQ(heap.bytes(), 0u);
     EXPECT_FALSE(fd_is_open(fd));
 }
 
 TEST(Block, MoveAssignmentFreesTheBlockItReplaces) {
-    Heap heap(kMiB);
+    Account heap(kMiB, 1u << 20);
     Block a, b;
     ASSERT_EQ(Block::allocate(heap, 1000, Backing::Shareable, &a), Status::Ok);
     ASSERT_EQ(Block::allocate(heap, 3000, Backing::Private, &b), Status::Ok);
     const int old_fd = a.fd();
     std::byte* b_data = b.data();
-    EXPECT_EQ(heap.used(), 4000u);
+    EXPECT_EQ(heap.bytes(), 4000u);
 
     a = std::move(b);
     EXPECT_FALSE(fd_is_open(old_fd));
-    EXPECT_EQ(heap.used(), 3000u);
+    EXPECT_EQ(heap.bytes(), 3000u);
     EXPECT_EQ(a.data(), b_data);
     EXPECT_EQ(a.size(), 3000u);
     EXPECT_EQ(a.backing(), Backing::Private);
@@ -402,7 +441,7 @@ TEST(Block, MoveAssignmentFreesTheBlockItReplaces) {
 }
 
 TEST(Block, SelfMoveAssignmentKeepsTheBlock) {
-    Heap heap(kMiB);
+    Account heap(kMiB, 1u << 20);
     Block a;
     ASSERT_EQ(Block::allocate(heap, 1000, Backing::Shareable, &a), Status::Ok);
     std::byte* data = a.data();
@@ -411,23 +450,23 @@ TEST(Block, SelfMoveAssignmentKeepsTheBlock) {
     EXPECT_EQ(a.data(), data);
     EXPECT_GE(a.fd(), 0);
     EXPECT_TRUE(fd_is_open(a.fd()));
-    EXPECT_EQ(heap.used(), 1000u);
+    EXPECT_EQ(heap.bytes(), 1000u);
 }
 
 TEST(Block, AllocatingIntoAnOccupiedBlockFreesTheOldOne) {
-    Heap heap(kMiB);
+    Account heap(kMiB, 1u << 20);
     Block block;
     ASSERT_EQ(Block::allocate(heap, 1000, Backing::Shareable, &block), Status::Ok);
     const int old_fd = block.fd();
     ASSERT_EQ(Block::allocate(heap, 2000, Backing::Private, &block), Status::Ok);
     EXPECT_FALSE(fd_is_open(old_fd));
     EXPECT_EQ(block.size(), 2000u);
-    EXPECT_EQ(heap.used(), 2000u);
+    EXPECT_EQ(heap.bytes(), 2000u);
 }
 
 TEST(Block, BlocksInAVectorSurviveReallocation) {
     // std::vector moves its elements when it grows: every block must keep its pages.
-    Heap heap(16 * kMiB);
+    Account heap(16 * kMiB, 1u << 20);
     std::vector<Block> blocks;
     for (int i = 0; i < 40; ++i) {
         Block block;
@@ -440,9 +479,9 @@ TEST(Block, BlocksInAVectorSurviveReallocation) {
         EXPECT_EQ(blocks[i].data()[0], std::byte(uint8_t(i)));
         expected_used += 1000 + i;
     }
-    EXPECT_EQ(heap.used(), expected_used);
+    EXPECT_EQ(heap.bytes(), expected_used);
     blocks.clear();
-    EXPECT_EQ(heap.used(), 0u);
+    EXPECT_EQ(heap.bytes(), 0u);
 }
 
 }  // namespace
