@@ -220,6 +220,29 @@ TEST_F(Memory, MaxMemoryAllocationCountAllocationsCanCoexist) {
   for (VkDeviceMemory memory : memories) vkFreeMemory(vk(), memory, nullptr);
 }
 
+// maxMemoryAllocationCount is enforced: one allocation beyond it is VK_ERROR_TOO_MANY_OBJECTS
+// (vkAllocateMemory's error for it), and freeing one makes room again. Kiln only: other drivers
+// may let more allocations exist than they report.
+TEST_F(Memory, AllocationBeyondMaxMemoryAllocationCountIsTooManyObjects) {
+  KT_REQUIRE_KILN();
+  const uint32_t limit = device().properties.limits.maxMemoryAllocationCount;
+  const uint32_t type = device().FindMemoryType(~0u, VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT);
+  std::vector<VkDeviceMemory> memories;
+  memories.reserve(limit);
+  for (uint32_t i = 0; i < limit; ++i) {
+    VkDeviceMemory memory;
+    ASSERT_EQ(Allocate(64, type, &memory), VK_SUCCESS) << "allocation #" << i;
+    memories.push_back(memory);
+  }
+  VkDeviceMemory extra = VK_NULL_HANDLE;
+  EXPECT_EQ(Allocate(64, type, &extra), VK_ERROR_TOO_MANY_OBJECTS);
+  vkFreeMemory(vk(), memories.back(), nullptr);
+  memories.pop_back();
+  EXPECT_EQ(Allocate(64, type, &extra), VK_SUCCESS);
+  memories.push_back(extra);
+  for (VkDeviceMemory memory : memories) vkFreeMemory(vk(), memory, nullptr);
+}
+
 // "If buffer is a VkBuffer not created with the VK_BUFFER_CREATE_SPARSE_BINDING_BIT bit set ...
 // memoryTypeBits [includes] at least one ... HOST_VISIBLE and HOST_COHERENT" type; alignment is a
 // power of two; size covers the buffer (VkMemoryRequirements).
