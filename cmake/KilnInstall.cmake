@@ -37,9 +37,13 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/kiln DESTINATION ${CMAKE_INSTALL
 # (Kiln::headers, through the KilnTargets export set).
 add_library(kiln_headers INTERFACE)
 add_library(Kiln::headers ALIAS kiln_headers)
+# include/kiln itself is on the path too: it holds the <windows.h> compatibility header that
+# <vulkan/vulkan.h> includes when VK_USE_PLATFORM_WIN32_KHR is defined.
 target_include_directories(kiln_headers INTERFACE
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
-    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+    $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include/kiln>
+    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>
+    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}/kiln>)
 set_target_properties(kiln_headers PROPERTIES EXPORT_NAME headers)
 install(TARGETS kiln_headers EXPORT KilnTargets)
 

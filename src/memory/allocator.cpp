@@ -57,12 +57,9 @@ static uint64_t round_up(uint64_t value, uint64_t alignment) {
     return (value + alignment - 1) / alignment * alignment;
 }
 
-Status Block::allocate(Account& account, uint64_t size, Backing backing, Block* out, size_t prefix_size,
-                       void** prefix) {
+Status Block::allocate(Account& account, uint64_t size, Backing backing, Block* out) {
     if (size == 0)
         return Status::OutOfHeap;
-    if (prefix_size && (backing != Backing::Private || !prefix))
-        return Status::OutOfHostMemory;  // a prefix lives only in private memory
     const Status reserved = account.reserve(size);
     if (reserved != Status::Ok)
         return reserved;
@@ -75,15 +72,11 @@ Status Block::allocate(Account& account, uint64_t size, Backing backing, Block* 
         // malloc, rounded up to the alignment by hand: aligned_alloc(64) takes a slower path in
         // glibc that fragments its arenas (measured: docs/performance.md). Large sizes are
         // mmap-ed by malloc itself.
-        const uint64_t head = round_up(prefix_size, 16);
-        void* p = size > UINT64_MAX - kBlockAlignment - head ? nullptr : std::malloc(head + size + kBlockAlignment - 1);
+        void* p = size > UINT64_MAX - kBlockAlignment ? nullptr : std::malloc(size + kBlockAlignment - 1);
         if (!p)
             return Status::OutOfHostMemory;
         block.allocation_ = p;
-        if (prefix_size)
-            *prefix = p;
-        const uintptr_t aligned =
-            (reinterpret_cast<uintptr_t>(p) + head + kBlockAlignment - 1) & ~uintptr_t(kBlockAlignment - 1);
+        const uintptr_t aligned = (reinterpret_cast<uintptr_t>(p) + kBlockAlignment - 1) & ~uintptr_t(kBlockAlignment - 1);
         block.data_ = reinterpret_cast<std::byte*>(aligned);
     } else {
         const uint64_t page = uint64_t(sysconf(_SC_PAGESIZE));

@@ -66,12 +66,7 @@ public:
     Block& operator=(const Block&) = delete;
 
     // Reserves `size` in `account`, then takes the pages; on failure nothing is held.
-    // A Private block can also carry `prefix_size` bytes for its owner's object in the same
-    // host allocation (one malloc instead of two: docs/performance.md); *prefix points at them
-    // (16-byte aligned). The owner must move the block out of an object living in its prefix
-    // before destroying that object.
-    static Status allocate(Account& account, uint64_t size, Backing backing, Block* out,
-                           size_t prefix_size = 0, void** prefix = nullptr);
+    static Status allocate(Account& account, uint64_t size, Backing backing, Block* out);
 
     std::byte* data() const { return data_; }
     uint64_t size() const { return size_; }

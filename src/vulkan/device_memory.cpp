@@ -30,14 +30,9 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkAllocateMemory(VkDevice handle, const VkMe
     const memory::Backing backing =
         export_info && export_info->handleTypes ? memory::Backing::Shareable : memory::Backing::Private;
 
-    // The device's account enforces the heap size and maxMemoryAllocationCount. Without an
-    // application allocator, the object shares the block's host allocation.
-    const HostAllocator allocator(pAllocator, device->allocator.callbacks());
-    const bool in_prefix = backing == memory::Backing::Private && !allocator.callbacks();
+    // The device's account enforces the heap size and maxMemoryAllocationCount.
     memory::Block block;
-    void* prefix = nullptr;
-    switch (memory::Block::allocate(device->memory_account, pAllocateInfo->allocationSize, backing, &block,
-                                    in_prefix ? sizeof(DeviceMemory) : 0, &prefix)) {
+    switch (memory::Block::allocate(device->memory_account, pAllocateInfo->allocationSize, backing, &block)) {
     case memory::Status::Ok:
         break;
     case memory::Status::OutOfHeap:
@@ -47,16 +42,11 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkAllocateMemory(VkDevice handle, const VkMe
     case memory::Status::OutOfHostMemory:
         return VK_ERROR_OUT_OF_HOST_MEMORY;
     }
-    DeviceMemory* memory;
-    if (in_prefix) {
-        memory = new (prefix) DeviceMemory(*device, pAllocateInfo->memoryTypeIndex, std::move(block));
-        memory->in_block_prefix = true;
-    } else {
-        memory = create_object<DeviceMemory>(allocator, VK_SYSTEM_ALLOCATION_SCOPE_OBJECT, *device,
-                                             pAllocateInfo->memoryTypeIndex, std::move(block));
-        if (!memory)
-            return VK_ERROR_OUT_OF_HOST_MEMORY;  // `block` gives its pages and its count back
-    }
+    const HostAllocator allocator(pAllocator, device->allocator.callbacks());
+    DeviceMemory* memory = create_object<DeviceMemory>(allocator, VK_SYSTEM_ALLOCATION_SCOPE_OBJECT, *device,
+                                                       pAllocateInfo->memoryTypeIndex, std::move(block));
+    if (!memory)
+        return VK_ERROR_OUT_OF_HOST_MEMORY;  // `block` gives its pages and its count back
     *pMemory = memory->handle();
     return VK_SUCCESS;
 }
@@ -66,15 +56,7 @@ VKAPI_ATTR void VKAPI_CALL kiln_vkFreeMemory(VkDevice handle, VkDeviceMemory mem
     if (memoryHandle == VK_NULL_HANDLE)
         return;
     Device* device = Device::from(handle);
-    DeviceMemory* memory = DeviceMemory::from(memoryHandle);
-    if (memory->in_block_prefix) {
-        // The block owns the storage the object lives in: take it out, end the object, then
-        // let the block go (which frees both).
-        memory::Block block = std::move(memory->block);
-        memory->~DeviceMemory();
-        return;
-    }
-    destroy_object(HostAllocator(pAllocator, device->allocator.callbacks()), memory);
+    destroy_object(HostAllocator(pAllocator, device->allocator.callbacks()), DeviceMemory::from(memoryHandle));
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL kiln_vkMapMemory(VkDevice, VkDeviceMemory memoryHandle, VkDeviceSize offset,

@@ -20,9 +20,6 @@ public:
     uint32_t type_index;
     memory::Block block;
     bool mapped = false;
-    // The object lives in its own block's prefix (no application allocator was given): one host
-    // allocation for both, freed by the block (see vkFreeMemory).
-    bool in_block_prefix = false;
 };
 
 }  // namespace kiln

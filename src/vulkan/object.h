@@ -2,6 +2,7 @@
 // objects, handle <-> object casts, and allocation through VkAllocationCallbacks.
 #pragma once
 
+#include <cstddef>
 #include <cstdlib>
 #include <new>
 #include <type_traits>
@@ -35,6 +36,8 @@ public:
     void* allocate(size_t size, size_t alignment, VkSystemAllocationScope scope) const {
         if (custom_)
             return callbacks_.pfnAllocation(callbacks_.pUserData, size, alignment, scope);
+        if (alignment <= alignof(std::max_align_t))
+            return std::malloc(size);  // malloc's own alignment suffices: its fast path
         return std::aligned_alloc(alignment, (size + alignment - 1) / alignment * alignment);
     }
     void free(void* p) const {

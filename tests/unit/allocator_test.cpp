@@ -486,29 +486,3 @@ TEST(Block, BlocksInAVectorSurviveReallocation) {
 
 }  // namespace
 
-// ---- Block: a prefix for the owner's object -------------------------------------------------
-
-TEST(Block, PrivateBlockCarriesAnAlignedPrefixBeforeItsData) {
-    Account account(kMiB, 8);
-    Block block;
-    void* prefix = nullptr;
-    ASSERT_EQ(Block::allocate(account, 1000, Backing::Private, &block, 40, &prefix), Status::Ok);
-    ASSERT_NE(prefix, nullptr);
-    EXPECT_EQ(reinterpret_cast<uintptr_t>(prefix) % 16, 0u);
-    EXPECT_EQ(reinterpret_cast<uintptr_t>(block.data()) % kiln::memory::kBlockAlignment, 0u);
-    // The prefix and the data do not overlap: both can be written whole.
-    EXPECT_GE(reinterpret_cast<std::byte*>(block.data()), static_cast<std::byte*>(prefix) + 40);
-    std::memset(prefix, 0x11, 40);
-    std::memset(block.data(), 0x22, 1000);
-    EXPECT_EQ(static_cast<unsigned char*>(prefix)[39], 0x11);
-    EXPECT_EQ(account.bytes(), 1000u);  // the prefix is host memory, not device memory
-}
-
-TEST(Block, PrefixIsRefusedForShareableBlocks) {
-    Account account(kMiB, 8);
-    Block block;
-    void* prefix = nullptr;
-    EXPECT_EQ(Block::allocate(account, 1000, Backing::Shareable, &block, 40, &prefix), Status::OutOfHostMemory);
-    EXPECT_FALSE(block);
-    EXPECT_EQ(account.count(), 0u);
-}

@@ -1,0 +1,211 @@
+// The Win32 functions of <kiln/win32.h>: handles, processes, errors.
+#include <cerrno>
+#include <csignal>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "handle_table.h"
+#include "kiln/win32.h"
+#include "payload.h"
+#include "process.h"
+
+namespace kiln::win32 {
+
+namespace {
+
+thread_local DWORD t_last_error = ERROR_SUCCESS;
+
+// A Win32 failure: sets the thread's error and returns `value`.
+template <typename T>
+T fail(DWORD error, T value) {
+    t_last_error = error;
+    return value;
+}
+
+uintptr_t value_of(HANDLE h) { return reinterpret_cast<uintptr_t>(h); }
+HANDLE handle_of(uintptr_t v) { return reinterpret_cast<HANDLE>(v); }
+
+const uintptr_t kCurrentProcessPseudoHandle = uintptr_t(-1);
+
+// Whether a handle with `held` access may give a duplicate with `wanted` access: a duplicate
+// never has more access than its source. GENERIC_READ is DXGI_SHARED_RESOURCE_READ (one bit on
+// Windows too); GENERIC_WRITE and DXGI_SHARED_RESOURCE_WRITE both grant writing; GENERIC_ALL
+// grants everything; other (specific) rights must be held bit for bit.
+bool covers(uint32_t held, uint32_t wanted) {
+    if (held & GENERIC_ALL)
+        return true;
+    if (wanted & GENERIC_ALL)
+        return false;
+    const uint32_t write_bits = GENERIC_WRITE | DXGI_SHARED_RESOURCE_WRITE;
+    if ((wanted & write_bits) && !(held & write_bits))
+        return false;
+    const uint32_t specific = ~(GENERIC_READ | GENERIC_WRITE | GENERIC_EXECUTE | DXGI_SHARED_RESOURCE_WRITE);
+    return (wanted & ~held & ~write_bits) == 0 && ((wanted & specific) & ~held) == 0;
+}
+
+const uint32_t kFullAccess = GENERIC_ALL | 0x001fffffu;  // what the current-process pseudo handle holds
+
+// The object behind a handle, counting the current-process pseudo handle.
+bool resolve(HANDLE handle, HandleInfo* out) {
+    if (value_of(handle) == kCurrentProcessPseudoHandle) {
+        out->object = Ref<>::share(&Process::current());
+        out->access = kFullAccess;
+        out->flags = 0;
+        return true;
+    }
+    return HandleTable::current().lookup(value_of(handle), out);
+}
+
+// A process handle usable for duplication: the pseudo handle, or a handle to a process opened
+// with PROCESS_DUP_HANDLE.
+DWORD process_for_duplication(HANDLE handle, Process** out) {
+    HandleInfo info;
+    if (!resolve(handle, &info) || info.object->type() != ObjectType::Process)
+        return ERROR_INVALID_HANDLE;
+    if (!covers(info.access, PROCESS_DUP_HANDLE))
+        return ERROR_ACCESS_DENIED;
+    *out = static_cast<Process*>(info.object.get());
+    return ERROR_SUCCESS;
+}
+
+}  // namespace
+
+bool Process::is_current() const { return pid_ == getpid(); }
+
+Process& Process::current() {
+    static Process* process = [] {
+        auto* p = new Process(getpid());
+        p->retain();  // never reaches zero
+        return p;
+    }();
+    return *process;
+}
+
+}  // namespace kiln::win32
+
+using namespace kiln::win32;
+
+extern "C" {
+
+DWORD GetLastError(void) { return t_last_error; }
+
+void SetLastError(DWORD dwErrCode) { t_last_error = dwErrCode; }
+
+HANDLE GetCurrentProcess(void) { return handle_of(kCurrentProcessPseudoHandle); }
+
+DWORD GetCurrentProcessId(void) { return DWORD(getpid()); }
+
+HANDLE OpenProcess(DWORD dwDesiredAccess, BOOL bInheritHandle, DWORD dwProcessId) {
+    if (dwProcessId == 0)
+        return fail(ERROR_INVALID_PARAMETER, HANDLE(nullptr));
+    Ref<> process;
+    if (pid_t(dwProcessId) == getpid()) {
+        process = Ref<>::share(&Process::current());
+    } else {
+        // A live process of the same user, as on Windows (other users' processes: access denied).
+        struct stat st {};
+        const std::string path = "/proc/" + std::to_string(dwProcessId);
+        if (stat(path.c_str(), &st) != 0)
+            return fail(ERROR_INVALID_PARAMETER, HANDLE(nullptr));
+        if (st.st_uid != geteuid())
+            return fail(ERROR_ACCESS_DENIED, HANDLE(nullptr));
+        process = Ref<>::adopt(new (std::nothrow) Process(pid_t(dwProcessId)));
+        if (!process)
+            return fail(ERROR_NOT_ENOUGH_MEMORY, HANDLE(nullptr));
+    }
+    const uintptr_t h = HandleTable::current().insert(process, dwDesiredAccess,
+                                                      bInheritHandle ? HANDLE_FLAG_INHERIT : 0);
+    if (!h)
+        return fail(ERROR_NOT_ENOUGH_MEMORY, HANDLE(nullptr));
+    return handle_of(h);
+}
+
+BOOL CloseHandle(HANDLE hObject) {
+    if (value_of(hObject) == kCurrentProcessPseudoHandle)
+        return TRUE;  // closing the pseudo handle does nothing, as on Windows
+    switch (HandleTable::current().close(value_of(hObject))) {
+    case TableError::None:
+        return TRUE;
+    case TableError::ProtectedFromClose:
+        return fail(ERROR_INVALID_HANDLE, FALSE);  // Windows: raises, then fails this way
+    default:
+        return fail(ERROR_INVALID_HANDLE, FALSE);
+    }
+}
+
+BOOL DuplicateHandle(HANDLE hSourceProcessHandle, HANDLE hSourceHandle, HANDLE hTargetProcessHandle,
+                     LPHANDLE lpTargetHandle, DWORD dwDesiredAccess, BOOL bInheritHandle, DWORD dwOptions) {
+    if (dwOptions & ~(DUPLICATE_CLOSE_SOURCE | DUPLICATE_SAME_ACCESS))
+        return fail(ERROR_INVALID_PARAMETER, FALSE);
+    Process* source_process = nullptr;
+    if (const DWORD e = process_for_duplication(hSourceProcessHandle, &source_process))
+        return fail(e, FALSE);
+    if (!source_process->is_current())
+        return fail(ERROR_NOT_SUPPORTED, FALSE);  // duplicating out of another process: not yet
+    HandleInfo source;
+    if (!resolve(hSourceHandle, &source))
+        return fail(ERROR_INVALID_HANDLE, FALSE);
+    // DUPLICATE_CLOSE_SOURCE closes the source handle whatever else happens (as on Windows).
+    auto close_source = [&] {
+        if ((dwOptions & DUPLICATE_CLOSE_SOURCE) && value_of(hSourceHandle) != kCurrentProcessPseudoHandle)
+            HandleTable::current().close(value_of(hSourceHandle));
+    };
+    Process* target_process = nullptr;
+    if (const DWORD e = process_for_duplication(hTargetProcessHandle, &target_process)) {
+        close_source();
+        return fail(e, FALSE);
+    }
+    if (!lpTargetHandle) {
+        close_source();
+        return fail(ERROR_INVALID_PARAMETER, FALSE);
+    }
+    uint32_t access = source.access;
+    if (!(dwOptions & DUPLICATE_SAME_ACCESS)) {
+        access = dwDesiredAccess;
+        if (!covers(source.access, access)) {
+            close_source();
+            return fail(ERROR_ACCESS_DENIED, FALSE);
+        }
+    }
+    if (!target_process->is_current()) {
+        close_source();
+        return fail(ERROR_NOT_SUPPORTED, FALSE);  // into another process: needs the broker (not yet)
+    }
+    const uintptr_t h =
+        HandleTable::current().insert(source.object, access, bInheritHandle ? HANDLE_FLAG_INHERIT : 0);
+    close_source();
+    if (!h)
+        return fail(ERROR_NOT_ENOUGH_MEMORY, FALSE);
+    *lpTargetHandle = handle_of(h);
+    return TRUE;
+}
+
+BOOL CompareObjectHandles(HANDLE hFirstObjectHandle, HANDLE hSecondObjectHandle) {
+    HandleInfo a, b;
+    if (!resolve(hFirstObjectHandle, &a) || !resolve(hSecondObjectHandle, &b))
+        return fail(ERROR_INVALID_HANDLE, FALSE);
+    return a.object.get() == b.object.get() ? TRUE : FALSE;
+}
+
+BOOL GetHandleInformation(HANDLE hObject, LPDWORD lpdwFlags) {
+    HandleInfo info;
+    if (!resolve(hObject, &info))
+        return fail(ERROR_INVALID_HANDLE, FALSE);
+    if (!lpdwFlags)
+        return fail(ERROR_INVALID_PARAMETER, FALSE);
+    *lpdwFlags = info.flags;
+    return TRUE;
+}
+
+BOOL SetHandleInformation(HANDLE hObject, DWORD dwMask, DWORD dwFlags) {
+    constexpr DWORD known = HANDLE_FLAG_INHERIT | HANDLE_FLAG_PROTECT_FROM_CLOSE;
+    if (dwMask & ~known)
+        return fail(ERROR_INVALID_PARAMETER, FALSE);
+    if (!HandleTable::current().set_flags(value_of(hObject), dwMask, dwFlags))
+        return fail(ERROR_INVALID_HANDLE, FALSE);
+    return TRUE;
+}
+
+}  // extern "C"
