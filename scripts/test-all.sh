@@ -75,12 +75,12 @@ for stage in "${stages[@]}"; do
   case $stage in
     release)
       build ci
-      run_ctest release ctest --test-dir build --output-on-failure --no-tests=error
+      run_ctest release ctest --test-dir build --output-on-failure --no-tests=error --parallel 2
       ;;
     asan)
       build asan
       # The preset's environment: ASAN_OPTIONS=detect_leaks=1:abort_on_error=1, UBSAN halt_on_error.
-      run_ctest asan ctest --preset asan --no-tests=error
+      run_ctest asan ctest --preset asan --no-tests=error --parallel 2
       ;;
     tsan)
       build tsan
