@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <string>
 
 #include "handle_table.h"
@@ -36,13 +37,12 @@ const uintptr_t kCurrentProcessPseudoHandle = uintptr_t(-1);
 bool covers(uint32_t held, uint32_t wanted) {
     if (held & GENERIC_ALL)
         return true;
-    if (wanted & GENERIC_ALL)
-        return false;
     const uint32_t write_bits = GENERIC_WRITE | DXGI_SHARED_RESOURCE_WRITE;
     if ((wanted & write_bits) && !(held & write_bits))
         return false;
-    const uint32_t specific = ~(GENERIC_READ | GENERIC_WRITE | GENERIC_EXECUTE | DXGI_SHARED_RESOURCE_WRITE);
-    return (wanted & ~held & ~write_bits) == 0 && ((wanted & specific) & ~held) == 0;
+    // Everything else wanted (GENERIC_ALL, GENERIC_READ, GENERIC_EXECUTE, specific rights) must
+    // be held as such.
+    return (wanted & ~write_bits & ~held) == 0;
 }
 
 const uint32_t kFullAccess = GENERIC_ALL | 0x001fffffu;  // what the current-process pseudo handle holds
@@ -75,12 +75,18 @@ DWORD process_for_duplication(HANDLE handle, Process** out) {
 bool Process::is_current() const { return pid_ == getpid(); }
 
 Process& Process::current() {
-    static Process* process = [] {
-        auto* p = new Process(getpid());
-        p->retain();  // never reaches zero
-        return p;
-    }();
-    return *process;
+    // Kept per pid: a child made by fork() is another process and gets its own object.
+    static std::atomic<Process*> process{nullptr};
+    Process* p = process.load(std::memory_order_acquire);
+    if (!p || p->pid() != getpid()) {
+        auto* fresh = new Process(getpid());
+        fresh->retain();  // never reaches zero (the object of an earlier pid is kept too)
+        if (process.compare_exchange_strong(p, fresh, std::memory_order_acq_rel))
+            p = fresh;
+        else
+            fresh->release(), fresh->release();  // another thread won; `p` holds its object
+    }
+    return *p;
 }
 
 }  // namespace kiln::win32

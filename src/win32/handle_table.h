@@ -1,6 +1,7 @@
-// The calling process's NT handle table. Handle values are multiples of 4, never 0, and a
-// closed value is not handed out again for a long while (slots are reused oldest-first and
-// carry a generation), so a stale handle fails instead of reaching another object.
+// The calling process's NT handle table. Handle values are multiples of 4, never 0, below 2^31
+// (Windows keeps handle values significant in 32 bits: interop code stores them in 32-bit
+// fields), and a closed value is not handed out again for a long while (slots are reused
+// oldest-first and carry a generation), so a stale handle fails instead of reaching another object.
 #pragma once
 
 #include <cstdint>
@@ -44,8 +45,9 @@ private:
         uint32_t flags = 0;
         uint32_t generation = 0;
     };
-    // value = ((generation << kIndexBits) | (index + 1)) << 2
-    static constexpr unsigned kIndexBits = 24;
+    // value = ((generation << kIndexBits) | (index + 1)) << 2: 8 + 21 + 2 = 31 bits, so at most
+    // 2^21 - 1 live handles per process.
+    static constexpr unsigned kIndexBits = 21;
     static constexpr uint32_t kIndexMask = (1u << kIndexBits) - 1;
     static constexpr uint32_t kGenerationMask = 0xff;
     static uintptr_t encode(uint32_t index, uint32_t generation) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -68,6 +69,23 @@ TEST(HandleValues, AreNonZeroMultiplesOfFourAndDistinct) {
     }
     for (HANDLE h : handles)
         EXPECT_TRUE(CloseHandle(h));
+}
+
+// Windows keeps handle values 32-bit significant ("it is safe to truncate the handle ... or
+// sign-extend the handle" when passing it between 64-bit and 32-bit code), and interop code
+// stores them in 32-bit fields. Values must stay below 2^31 however long handles churn.
+TEST(HandleValues, StayBelow2To31AsOnWindowsHoweverLongHandlesChurn) {
+    HANDLE source = new_payload();
+    uintptr_t largest = value_of(source);
+    for (int i = 0; i < 300 * 65; ++i) {  // every slot reused well over 256 times
+        HANDLE dup = nullptr;
+        ASSERT_TRUE(DuplicateHandle(GetCurrentProcess(), source, GetCurrentProcess(), &dup, 0, FALSE,
+                                    DUPLICATE_SAME_ACCESS));
+        largest = std::max(largest, value_of(dup));
+        ASSERT_TRUE(CloseHandle(dup));
+    }
+    EXPECT_LE(largest, uintptr_t(0x7fffffff)) << "largest handle value " << std::hex << largest;
+    EXPECT_TRUE(CloseHandle(source));
 }
 
 TEST(CloseHandle, DropsTheHandleAndASecondCloseFailsWithInvalidHandle) {

@@ -268,27 +268,24 @@ TEST(HandleTableUnit, ClosedValueComesBackOnlyAfterItsSlotIsReused256Times) {
         first.push_back(table.insert(p, 0, 0));
     for (uintptr_t h : first)
         ASSERT_EQ(table.close(h), TableError::None);
-    // The table makes new slots while 64 or fewer are free: one more insert with 65 free reuses.
+    // Now every insert takes the oldest free slot, and the close puts it back last: the slots
+    // go round in order, the first closed (`stale`'s) at inserts 1, 66, 131, ... Its value must
+    // come back at its 256th reuse and not before, and no value may repeat earlier.
     const uintptr_t stale = first[0];
+    std::set<uintptr_t> seen(first.begin(), first.end());
     int inserts = 0;
-    int reuses_of_stale_slot = 0;
     bool came_back = false;
-    std::set<uintptr_t> seen_for_slot;
-    while (inserts < 300 * (kSlots + 1)) {
+    while (inserts < 300 * kSlots) {
         const uintptr_t h = table.insert(p, 0, 0);
         ++inserts;
         ASSERT_EQ(table.close(h), TableError::None);
-        // The slot index is the low part of the value (above the two zero bits): same index, same slot.
-        if (((h >> 2) & 0xffffff) == ((stale >> 2) & 0xffffff)) {
-            ++reuses_of_stale_slot;
-            if (h == stale) {
-                came_back = true;
-                break;
-            }
-            EXPECT_TRUE(seen_for_slot.insert(h).second) << "a value of the slot came back early";
+        if (h == stale) {
+            came_back = true;
+            break;
         }
+        ASSERT_TRUE(seen.insert(h).second) << "a closed value came back after " << inserts << " inserts";
     }
-    EXPECT_TRUE(came_back);
-    EXPECT_EQ(reuses_of_stale_slot, 256) << "the value came back after " << reuses_of_stale_slot << " reuses";
-    EXPECT_GE(inserts, 255 * 64 + 1);
+    ASSERT_TRUE(came_back);
+    EXPECT_EQ(inserts % kSlots, 1) << "not the stale value's slot";
+    EXPECT_EQ((inserts - 1) / kSlots + 1, 256) << "the value came back after " << inserts << " inserts";
 }
