@@ -7,6 +7,7 @@
 #include <atomic>
 #include <string>
 
+#include "broker_client.h"
 #include "handle_table.h"
 #include "kiln/win32.h"
 #include "payload.h"
@@ -47,7 +48,29 @@ bool covers(uint32_t held, uint32_t wanted) {
 
 const uint32_t kFullAccess = GENERIC_ALL | 0x001fffffu;  // what the current-process pseudo handle holds
 
-// The object behind a handle, counting the current-process pseudo handle.
+// A handle another process placed into this one through the broker: fetched on first use and
+// kept in the table from then on.
+bool claim(uintptr_t value, HandleInfo* out) {
+    broker::Request request;
+    request.value = uint32_t(value);
+    broker::Reply reply;
+    broker::UniqueFd fd;
+    if (broker_call(broker::Op::Claim, request, -1, &reply, &fd) != ERROR_SUCCESS || !fd.valid())
+        return HandleTable::current().lookup(value, out);  // another thread may have claimed it
+    Ref<Payload> payload = Payload::from_broker(reply, std::move(fd));
+    if (!payload)
+        return false;
+    Ref<> object = Ref<>::adopt(payload.leak());
+    if (!HandleTable::current().insert_placed(value, object, reply.access, reply.flags))
+        return HandleTable::current().lookup(value, out);
+    out->object = object;
+    out->access = reply.access;
+    out->flags = reply.flags;
+    return true;
+}
+
+// The object behind a handle, counting the current-process pseudo handle and handles placed
+// into this process by another one.
 bool resolve(HANDLE handle, HandleInfo* out) {
     if (value_of(handle) == kCurrentProcessPseudoHandle) {
         out->object = Ref<>::share(&Process::current());
@@ -55,7 +78,9 @@ bool resolve(HANDLE handle, HandleInfo* out) {
         out->flags = 0;
         return true;
     }
-    return HandleTable::current().lookup(value_of(handle), out);
+    if (HandleTable::current().lookup(value_of(handle), out))
+        return true;
+    return broker::is_placed_handle(value_of(handle)) && claim(value_of(handle), out);
 }
 
 // A process handle usable for duplication: the pseudo handle, or a handle to a process opened
@@ -92,6 +117,7 @@ Process& Process::current() {
 }  // namespace kiln::win32
 
 using namespace kiln::win32;
+namespace broker = kiln::broker;
 
 extern "C" {
 
@@ -176,8 +202,27 @@ BOOL DuplicateHandle(HANDLE hSourceProcessHandle, HANDLE hSourceHandle, HANDLE h
         }
     }
     if (!target_process->is_current()) {
+        // Into another process: the broker keeps the object and places the handle into the
+        // target's table, where the target picks it up on first use.
+        if (source.object->type() != ObjectType::Payload) {
+            close_source();
+            return fail(ERROR_NOT_SUPPORTED, FALSE);  // only payloads cross processes
+        }
+        uint32_t error = ERROR_SUCCESS;
+        const uint64_t gid = static_cast<Payload*>(source.object.get())->share(&error);
+        broker::Request request;
+        request.gid = gid;
+        request.target_pid = uint32_t(target_process->pid());
+        request.access = access;
+        request.flags = bInheritHandle ? HANDLE_FLAG_INHERIT : 0;
+        broker::Reply reply;
+        if (gid)
+            error = broker_call(broker::Op::Place, request, -1, &reply, nullptr);
         close_source();
-        return fail(ERROR_NOT_SUPPORTED, FALSE);  // into another process: needs the broker (not yet)
+        if (error != ERROR_SUCCESS)
+            return fail(error, FALSE);
+        *lpTargetHandle = handle_of(reply.value);
+        return TRUE;
     }
     const uintptr_t h =
         HandleTable::current().insert(source.object, access, bInheritHandle ? HANDLE_FLAG_INHERIT : 0);

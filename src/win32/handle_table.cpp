@@ -2,6 +2,7 @@
 
 #include <new>
 
+#include "broker/protocol.h"
 #include "kiln/win32.h"
 
 namespace kiln::win32 {
@@ -15,6 +16,10 @@ HandleTable& HandleTable::current() {
 }
 
 const HandleTable::Slot* HandleTable::find(uintptr_t handle) const {
+    if (broker::is_placed_handle(handle)) {
+        auto it = placed_.find(handle);
+        return it == placed_.end() ? nullptr : &it->second;
+    }
     if (handle == 0 || (handle & 3) != 0 || (handle >> 2) > ((uint64_t(kGenerationMask) << kIndexBits) | kIndexMask))
         return nullptr;
     const uint64_t value = handle >> 2;
@@ -65,9 +70,34 @@ bool HandleTable::lookup(uintptr_t handle, HandleInfo* out) const {
     return true;
 }
 
+bool HandleTable::insert_placed(uintptr_t value, const Ref<>& object, uint32_t access, uint32_t flags) {
+    if (!broker::is_placed_handle(value))
+        return false;
+    std::lock_guard lock(mutex_);
+    try {
+        if (!placed_.emplace(value, Slot{object.get(), access, flags, 0}).second)
+            return false;
+    } catch (const std::bad_alloc&) {
+        return false;
+    }
+    object->retain();
+    ++live_;
+    return true;
+}
+
 // Empties a live slot under the lock; the caller releases the returned reference outside it.
 KernelObject* HandleTable::remove_locked(Slot& slot) {
     KernelObject* object = slot.object;
+    if (&slot < slots_.data() || &slot >= slots_.data() + slots_.size()) {
+        // A placed value: its value is never issued again by the broker.
+        for (auto it = placed_.begin(); it != placed_.end(); ++it)
+            if (&it->second == &slot) {
+                placed_.erase(it);
+                break;
+            }
+        --live_;
+        return object;
+    }
     slot.object = nullptr;
     ++slot.generation;
     try {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <unordered_map>
 #include <vector>
 
 #include "object.h"
@@ -28,6 +29,9 @@ public:
 
     // A new handle holding `object` (the table takes its own reference); 0 when out of memory.
     uintptr_t insert(const Ref<>& object, uint32_t access, uint32_t flags);
+    // A handle at a value the broker placed into this process (broker::is_placed_handle); false
+    // when the value is taken already or out of memory.
+    bool insert_placed(uintptr_t value, const Ref<>& object, uint32_t access, uint32_t flags);
     // The entry behind a handle, or false for a value that is not a live handle.
     bool lookup(uintptr_t handle, HandleInfo* out) const;
     // Drops a handle (and its reference to the object).
@@ -45,11 +49,11 @@ private:
         uint32_t flags = 0;
         uint32_t generation = 0;
     };
-    // value = ((generation << kIndexBits) | (index + 1)) << 2: 8 + 21 + 2 = 31 bits, so at most
-    // 2^21 - 1 live handles per process.
+    // value = ((generation << kIndexBits) | (index + 1)) << 2: 7 + 21 + 2 = 30 bits, so at most
+    // 2^21 - 1 live handles per process; values from 2^30 to 2^31 are the broker's to place.
     static constexpr unsigned kIndexBits = 21;
     static constexpr uint32_t kIndexMask = (1u << kIndexBits) - 1;
-    static constexpr uint32_t kGenerationMask = 0xff;
+    static constexpr uint32_t kGenerationMask = 0x7f;
     static uintptr_t encode(uint32_t index, uint32_t generation) {
         return uintptr_t((uint64_t(generation & kGenerationMask) << kIndexBits) | (index + 1)) << 2;
     }
@@ -59,6 +63,7 @@ private:
     mutable std::mutex mutex_;
     std::vector<Slot> slots_;
     std::deque<uint32_t> free_;  // oldest freed first
+    std::unordered_map<uintptr_t, Slot> placed_;  // values the broker placed
     size_t live_ = 0;
 };
 

@@ -6,6 +6,9 @@
 #include <unistd.h>
 #include <unordered_map>
 
+#include "broker_client.h"
+#include "kiln/win32.h"
+
 namespace kiln::win32 {
 
 namespace {
@@ -14,7 +17,8 @@ struct Registry {
     std::mutex mutex;
     std::unordered_map<std::u16string, KernelObject*> names;
     std::unordered_map<uint32_t, Payload*> kmt;
-    uint32_t next_kmt = 0x40000002;  // D3DKMT-style values: 0x4000000x, step 4
+    std::unordered_map<uint64_t, Payload*> by_gid;  // payloads known to the broker
+    uint32_t next_kmt = 0x40000002;  // D3DKMT-style values, step 4 (used only without a broker)
 };
 
 Registry& registry() {
@@ -27,10 +31,30 @@ const std::u16string kGlobal = u"Global\\";
 
 }  // namespace
 
+// Takes a reference to a registered object unless its last one is being dropped right now.
+template <typename T>
+static bool retain_if_alive(T* object) {
+    uint32_t refs = object->references();
+    do {
+        if (refs == 0)
+            return false;
+    } while (!object->try_retain(refs));
+    return true;
+}
+
 Payload::~Payload() {
-    if (kmt_) {
+    {
         std::lock_guard lock(registry().mutex);
-        registry().kmt.erase(kmt_);
+        if (kmt_)
+            registry().kmt.erase(kmt_);
+        if (gid_)
+            registry().by_gid.erase(gid_);
+    }
+    if (gid_) {
+        broker::Request request;
+        request.gid = gid_;
+        broker::Reply reply;
+        broker_call(broker::Op::Release, request, -1, &reply, nullptr);  // best effort
     }
     unbind_name(*this);
     if (fd_ >= 0)
@@ -51,6 +75,48 @@ Payload* Payload::create(uint64_t size, PayloadKind kind) {
     return new (std::nothrow) Payload(fd, size, kind);
 }
 
+uint64_t Payload::share(uint32_t* error) {
+    {
+        std::lock_guard lock(registry().mutex);
+        if (gid_)
+            return gid_;
+    }
+    broker::Request request;
+    request.size = size_;
+    request.kind = uint32_t(kind_);
+    broker::Reply reply;
+    const uint32_t status = broker_call(broker::Op::Share, request, fd_, &reply, nullptr);
+    if (status != ERROR_SUCCESS) {
+        *error = status;
+        return 0;
+    }
+    std::lock_guard lock(registry().mutex);
+    if (gid_) {
+        // Another thread shared it first; this process holds the second record at the broker
+        // until it exits, which costs nothing but a line in kiln-handles.
+        return gid_;
+    }
+    gid_ = reply.gid;
+    registry().by_gid[gid_] = this;
+    return gid_;
+}
+
+Ref<Payload> Payload::from_broker(const broker::Reply& reply, broker::UniqueFd fd) {
+    {
+        std::lock_guard lock(registry().mutex);
+        auto it = registry().by_gid.find(reply.gid);
+        if (it != registry().by_gid.end() && retain_if_alive(it->second))
+            return Ref<Payload>::adopt(it->second);  // `fd` is a second descriptor of the same memfd
+    }
+    auto* payload = new (std::nothrow) Payload(fd.release(), reply.size, PayloadKind(reply.kind));
+    if (!payload)
+        return {};
+    std::lock_guard lock(registry().mutex);
+    payload->gid_ = reply.gid;
+    registry().by_gid[reply.gid] = payload;  // (a racing twin would be replaced; both stay valid)
+    return Ref<Payload>::adopt(payload);
+}
+
 NameStatus canonical_name(const char16_t* name, std::u16string* key) {
     if (!name || !*name)
         return NameStatus::Invalid;
@@ -69,11 +135,34 @@ NameStatus canonical_name(const char16_t* name, std::u16string* key) {
     return NameStatus::Ok;
 }
 
-NameStatus bind_name(KernelObject& object, const char16_t* name) {
+// Copies a canonical name into a broker request.
+static bool put_name(const std::u16string& key, broker::Request* request) {
+    if (key.size() > broker::kMaxNameUnits)
+        return false;
+    request->name_units = uint32_t(key.size());
+    key.copy(request->name, key.size());
+    return true;
+}
+
+NameStatus bind_name(Payload& object, const char16_t* name) {
     std::u16string key;
     const NameStatus status = canonical_name(name, &key);
     if (status != NameStatus::Ok)
         return status;
+    // The broker holds the user's names: a name is unique across every process of the user.
+    uint32_t error = ERROR_SUCCESS;
+    broker::Request request;
+    if (!put_name(key, &request))
+        return NameStatus::Invalid;
+    if (const uint64_t gid = object.share(&error)) {
+        request.gid = gid;
+        broker::Reply reply;
+        const uint32_t bound = broker_call(broker::Op::BindName, request, -1, &reply, nullptr);
+        if (bound == ERROR_ALREADY_EXISTS)
+            return NameStatus::AlreadyExists;
+        if (bound != ERROR_SUCCESS && bound != ERROR_NOT_SUPPORTED)
+            return NameStatus::Invalid;
+    }
     std::lock_guard lock(registry().mutex);
     if (!registry().names.emplace(key, &object).second)
         return NameStatus::AlreadyExists;
@@ -86,18 +175,27 @@ NameStatus open_name(const char16_t* name, Ref<>* out) {
     const NameStatus status = canonical_name(name, &key);
     if (status != NameStatus::Ok)
         return status;
-    std::lock_guard lock(registry().mutex);
-    auto it = registry().names.find(key);
-    if (it == registry().names.end())
+    {
+        std::lock_guard lock(registry().mutex);
+        auto it = registry().names.find(key);
+        // An object whose last reference is being dropped right now is as good as gone.
+        if (it != registry().names.end() && retain_if_alive(it->second)) {
+            *out = Ref<>::adopt(it->second);
+            return NameStatus::Ok;
+        }
+    }
+    // Another process's name: ask the broker.
+    broker::Request request;
+    if (!put_name(key, &request))
         return NameStatus::NotFound;
-    // An object whose last reference is being dropped right now is as good as gone.
-    KernelObject* object = it->second;
-    uint32_t refs = object->references();
-    do {
-        if (refs == 0)
-            return NameStatus::NotFound;
-    } while (!object->try_retain(refs));
-    *out = Ref<>::adopt(object);
+    broker::Reply reply;
+    broker::UniqueFd fd;
+    if (broker_call(broker::Op::OpenName, request, -1, &reply, &fd) != ERROR_SUCCESS || !fd.valid())
+        return NameStatus::NotFound;
+    Ref<Payload> payload = Payload::from_broker(reply, std::move(fd));
+    if (!payload)
+        return NameStatus::NotFound;
+    *out = Ref<>::adopt(payload.leak());
     return NameStatus::Ok;
 }
 
@@ -111,27 +209,55 @@ void unbind_name(KernelObject& object) {
 }
 
 uint32_t register_kmt(Payload& payload) {
-    std::lock_guard lock(registry().mutex);
-    if (!payload.kmt_) {
-        payload.kmt_ = registry().next_kmt;
-        registry().next_kmt += 4;
-        registry().kmt.emplace(payload.kmt_, &payload);
+    {
+        std::lock_guard lock(registry().mutex);
+        if (payload.kmt_)
+            return payload.kmt_;
     }
-    return payload.kmt_;
+    // The broker gives values unique across the user's processes; without one, this process's.
+    uint32_t value = 0;
+    uint32_t error = ERROR_SUCCESS;
+    if (const uint64_t gid = payload.share(&error)) {
+        broker::Request request;
+        request.gid = gid;
+        broker::Reply reply;
+        if (broker_call(broker::Op::RegisterKmt, request, -1, &reply, nullptr) == ERROR_SUCCESS)
+            value = reply.value;
+    }
+    std::lock_guard lock(registry().mutex);
+    if (payload.kmt_)
+        return payload.kmt_;
+    if (!value) {
+        value = registry().next_kmt;
+        registry().next_kmt += 4;
+    }
+    payload.kmt_ = value;
+    registry().kmt.emplace(value, &payload);
+    return value;
 }
 
 Ref<Payload> lookup_kmt(uint32_t value) {
-    std::lock_guard lock(registry().mutex);
-    auto it = registry().kmt.find(value);
-    if (it == registry().kmt.end())
+    {
+        std::lock_guard lock(registry().mutex);
+        auto it = registry().kmt.find(value);
+        if (it != registry().kmt.end() && retain_if_alive(it->second))
+            return Ref<Payload>::adopt(it->second);
+    }
+    broker::Request request;
+    request.value = value;
+    broker::Reply reply;
+    broker::UniqueFd fd;
+    if (broker_call(broker::Op::LookupKmt, request, -1, &reply, &fd) != ERROR_SUCCESS || !fd.valid())
         return {};
-    Payload* payload = it->second;
-    uint32_t refs = payload->references();
-    do {
-        if (refs == 0)
-            return {};
-    } while (!payload->try_retain(refs));
-    return Ref<Payload>::adopt(payload);
+    Ref<Payload> payload = Payload::from_broker(reply, std::move(fd));
+    if (payload) {
+        std::lock_guard lock(registry().mutex);
+        if (!payload->kmt_) {
+            payload->kmt_ = value;
+            registry().kmt.emplace(value, payload.get());
+        }
+    }
+    return payload;
 }
 
 }  // namespace kiln::win32

@@ -77,7 +77,7 @@ TEST(HandleValues, AreNonZeroMultiplesOfFourAndDistinct) {
 TEST(HandleValues, StayBelow2To31AsOnWindowsHoweverLongHandlesChurn) {
     HANDLE source = new_payload();
     uintptr_t largest = value_of(source);
-    for (int i = 0; i < 300 * 65; ++i) {  // every slot reused well over 256 times
+    for (int i = 0; i < 300 * 65; ++i) {  // every slot reused well over 128 times
         HANDLE dup = nullptr;
         ASSERT_TRUE(DuplicateHandle(GetCurrentProcess(), source, GetCurrentProcess(), &dup, 0, FALSE,
                                     DUPLICATE_SAME_ACCESS));
@@ -103,20 +103,20 @@ TEST(CloseHandle, DropsTheHandleAndASecondCloseFailsWithInvalidHandle) {
     EXPECT_EQ(dup, nullptr);
 }
 
-// docs/handles.md: a closed value is not handed out again until its slot has been reused 256
+// docs/handles.md: a closed value is not handed out again until its slot has been reused 128
 // times, and slots are reused oldest-first once more than 64 are free. Between two reuses of a
 // slot at least 64 other handles are made (the slot goes to the back of a queue of more than 64),
-// so a closed value cannot come back within 256 + 255 * 64 = 16576 new handles, however they are
+// so a closed value cannot come back within 128 + 127 * 64 = 8256 new handles, however they are
 // made and closed.
-TEST(CloseHandle, StaleValueIsNotHandedOutAgainUntilItsSlotIsReused256Times) {
+TEST(CloseHandle, StaleValueIsNotHandedOutAgainUntilItsSlotIsReused128Times) {
     HANDLE source = new_payload();
     HANDLE stale = new_payload();
     ASSERT_TRUE(CloseHandle(stale));
 
     // Churn right away, while few slots are free: one handle duplicated and closed over and over.
     // A table that reused the freed slot at once, or dropped the generation, gives the stale value
-    // back within 256 handles here.
-    const int kBound = 256 + 255 * 64;
+    // back within 128 handles here.
+    const int kBound = 128 + 127 * 64;
     for (int i = 0; i < kBound; ++i) {
         HANDLE dup = nullptr;
         ASSERT_TRUE(DuplicateHandle(GetCurrentProcess(), source, GetCurrentProcess(), &dup, 0, FALSE,

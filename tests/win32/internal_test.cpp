@@ -256,9 +256,9 @@ TEST(HandleTableUnit, ProtectedHandleIsNotClosedButCanBeTaken) {
     EXPECT_EQ(table.take(h, &info), TableError::InvalidHandle);
 }
 
-// docs/handles.md: a closed value is not handed out again until its slot has been reused 256
+// docs/handles.md: a closed value is not handed out again until its slot has been reused 128
 // times; slots are reused oldest-first once more than 64 are free.
-TEST(HandleTableUnit, ClosedValueComesBackOnlyAfterItsSlotIsReused256Times) {
+TEST(HandleTableUnit, ClosedValueComesBackOnlyAfterItsSlotIsReused128Times) {
     HandleTable table;
     const Ref<> p = as_object(make_payload());
     // 65 slots, all freed: from now on every insert reuses the oldest free slot.
@@ -270,7 +270,7 @@ TEST(HandleTableUnit, ClosedValueComesBackOnlyAfterItsSlotIsReused256Times) {
         ASSERT_EQ(table.close(h), TableError::None);
     // Now every insert takes the oldest free slot, and the close puts it back last: the slots
     // go round in order, the first closed (`stale`'s) at inserts 1, 66, 131, ... Its value must
-    // come back at its 256th reuse and not before, and no value may repeat earlier.
+    // come back at its 128th reuse and not before, and no value may repeat earlier.
     const uintptr_t stale = first[0];
     std::set<uintptr_t> seen(first.begin(), first.end());
     int inserts = 0;
@@ -287,5 +287,5 @@ TEST(HandleTableUnit, ClosedValueComesBackOnlyAfterItsSlotIsReused256Times) {
     }
     ASSERT_TRUE(came_back);
     EXPECT_EQ(inserts % kSlots, 1) << "not the stale value's slot";
-    EXPECT_EQ((inserts - 1) / kSlots + 1, 256) << "the value came back after " << inserts << " inserts";
+    EXPECT_EQ((inserts - 1) / kSlots + 1, 128) << "the value came back after " << inserts << " inserts";
 }

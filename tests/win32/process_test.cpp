@@ -161,31 +161,35 @@ TEST(Processes, OpenProcessOfPidZeroFailsWithInvalidParameter) {
     }
 }
 
-TEST(Processes, OpenProcessOfLiveChildWorksButDuplicatingIntoItIsNotSupportedYet) {
+TEST(Processes, DuplicatingIntoALiveChildGivesAPlacedHandleAndOutOfItIsNotSupported) {
     SleepingChild child;
     ASSERT_GT(child.pid(), 0);
     HANDLE process = OpenProcess(PROCESS_DUP_HANDLE, FALSE, DWORD(child.pid()));
     ASSERT_NE(process, nullptr) << "error " << GetLastError();
     EXPECT_EQ(reinterpret_cast<uintptr_t>(process) % 4, 0u);
     EXPECT_FALSE(CompareObjectHandles(process, GetCurrentProcess()));
-    // Two handles to the child compare... as two opens: not asserted (separate process objects
-    // are allowed until the broker gives processes identity).
 
     HANDLE payload = new_payload();
     HANDLE out = kUntouched;
-    // Into the child: the documented current limit.
-    EXPECT_FAILS_WITH(DuplicateHandle(GetCurrentProcess(), payload, process, &out, 0, FALSE, DUPLICATE_SAME_ACCESS),
-                      ERROR_NOT_SUPPORTED);
-    EXPECT_EQ(out, kUntouched);
-    EXPECT_TRUE(is_live(payload)) << "a failed duplication without DUPLICATE_CLOSE_SOURCE closed the source";
-    // Out of the child: likewise.
+    // Into the child: the broker places a handle value there (bit 30 set: never a value of the
+    // child's own table) and the source stays open.
+    ASSERT_TRUE(DuplicateHandle(GetCurrentProcess(), payload, process, &out, 0, FALSE, DUPLICATE_SAME_ACCESS))
+        << "error " << GetLastError();
+    const uintptr_t placed = reinterpret_cast<uintptr_t>(out);
+    EXPECT_EQ(placed % 4, 0u);
+    EXPECT_NE(placed & 0x40000000u, 0u);
+    EXPECT_LT(placed, 0x80000000u);
+    EXPECT_TRUE(is_live(payload)) << "duplicating without DUPLICATE_CLOSE_SOURCE closed the source";
+    // The value is the child's, not ours.
+    EXPECT_FAILS_WITH(CloseHandle(out), ERROR_INVALID_HANDLE);
+    // Out of the child: not supported (the contract's way across is DuplicateHandle *into* a process).
+    out = kUntouched;
     EXPECT_FAILS_WITH(DuplicateHandle(process, payload, GetCurrentProcess(), &out, 0, FALSE, DUPLICATE_SAME_ACCESS),
                       ERROR_NOT_SUPPORTED);
     EXPECT_EQ(out, kUntouched);
-    // DUPLICATE_CLOSE_SOURCE closes the source whatever happens.
-    EXPECT_FAILS_WITH(DuplicateHandle(GetCurrentProcess(), payload, process, &out, 0, FALSE,
-                                      DUPLICATE_SAME_ACCESS | DUPLICATE_CLOSE_SOURCE),
-                      ERROR_NOT_SUPPORTED);
+    // DUPLICATE_CLOSE_SOURCE closes the source after placing the handle.
+    ASSERT_TRUE(DuplicateHandle(GetCurrentProcess(), payload, process, &out, 0, FALSE,
+                                DUPLICATE_SAME_ACCESS | DUPLICATE_CLOSE_SOURCE));
     EXPECT_FALSE(is_live(payload));
     EXPECT_TRUE(CloseHandle(process));
 }
