@@ -2,6 +2,7 @@
 #include <cerrno>
 #include <csignal>
 #include <sys/stat.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -97,14 +98,30 @@ DWORD process_for_duplication(HANDLE handle, Process** out) {
 
 }  // namespace
 
-bool Process::is_current() const { return pid_ == getpid(); }
+// getpid() is a system call: the pid is cached, and forgotten in a child made by fork().
+pid_t current_pid() {
+    static std::atomic<pid_t> cached{0};
+    static const bool registered = [] {
+        pthread_atfork(nullptr, nullptr, [] { cached.store(0, std::memory_order_relaxed); });
+        return true;
+    }();
+    (void)registered;
+    pid_t pid = cached.load(std::memory_order_relaxed);
+    if (!pid) {
+        pid = getpid();
+        cached.store(pid, std::memory_order_relaxed);
+    }
+    return pid;
+}
+
+bool Process::is_current() const { return pid_ == current_pid(); }
 
 Process& Process::current() {
     // Kept per pid: a child made by fork() is another process and gets its own object.
     static std::atomic<Process*> process{nullptr};
     Process* p = process.load(std::memory_order_acquire);
-    if (!p || p->pid() != getpid()) {
-        auto* fresh = new Process(getpid());
+    if (!p || p->pid() != current_pid()) {
+        auto* fresh = new Process(current_pid());
         fresh->retain();  // never reaches zero (the object of an earlier pid is kept too)
         if (process.compare_exchange_strong(p, fresh, std::memory_order_acq_rel))
             p = fresh;
@@ -127,13 +144,13 @@ void SetLastError(DWORD dwErrCode) { t_last_error = dwErrCode; }
 
 HANDLE GetCurrentProcess(void) { return handle_of(kCurrentProcessPseudoHandle); }
 
-DWORD GetCurrentProcessId(void) { return DWORD(getpid()); }
+DWORD GetCurrentProcessId(void) { return DWORD(current_pid()); }
 
 HANDLE OpenProcess(DWORD dwDesiredAccess, BOOL bInheritHandle, DWORD dwProcessId) {
     if (dwProcessId == 0)
         return fail(ERROR_INVALID_PARAMETER, HANDLE(nullptr));
     Ref<> process;
-    if (pid_t(dwProcessId) == getpid()) {
+    if (pid_t(dwProcessId) == current_pid()) {
         process = Ref<>::share(&Process::current());
     } else {
         // A live process of the same user, as on Windows (other users' processes: access denied).

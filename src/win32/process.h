@@ -7,6 +7,9 @@
 
 namespace kiln::win32 {
 
+// The calling process's pid, without a system call (cached; a forked child gets its own).
+pid_t current_pid();
+
 class Process : public KernelObject {
 public:
     explicit Process(pid_t pid) : KernelObject(ObjectType::Process), pid_(pid) {}

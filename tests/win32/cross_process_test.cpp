@@ -265,3 +265,31 @@ TEST(CrossProcess, AHandlePlacedIntoAProcessThatExitsUnclaimedIsDropped) {
     CloseHandle(process);
     CloseHandle(h);
 }
+
+// kiln-handles lists what the broker holds: here a named payload, with this process as holder.
+TEST(KilnHandles, ListsASharedObjectWithItsNameTypeSizeAndHolder) {
+    const std::string name = unique_name("listed");
+    HANDLE h = filled_payload(12288, 0x00, utf16(name));
+    ASSERT_NE(h, nullptr);
+    FILE* out = popen(KILN_HANDLES " 2>&1", "r");
+    ASSERT_NE(out, nullptr);
+    std::string text;
+    char buffer[512];
+    while (std::fgets(buffer, sizeof buffer, out))
+        text += buffer;
+    EXPECT_EQ(pclose(out), 0) << text;
+    std::string row;
+    for (size_t at = 0, next; at < text.size(); at = next + 1) {
+        next = text.find('\n', at);
+        if (next == std::string::npos)
+            next = text.size();
+        const std::string line = text.substr(at, next - at);
+        if (line.find(name) != std::string::npos)
+            row = line;
+    }
+    ASSERT_FALSE(row.empty()) << "no row for " << name << " in:\n" << text;
+    EXPECT_NE(row.find("d3d12-heap"), std::string::npos) << row;
+    EXPECT_NE(row.find("12288"), std::string::npos) << row;
+    EXPECT_NE(row.find(std::to_string(getpid())), std::string::npos) << row;
+    CloseHandle(h);
+}

@@ -260,3 +260,24 @@ TEST(Processes, OpenProcessOfAnotherUsersProcessFailsWithAccessDenied) {
     EXPECT_NE(WEXITSTATUS(status), 11) << "OpenProcess of pid 1 (uid " << init_owner << ") as uid 65534 succeeded";
     EXPECT_EQ(WEXITSTATUS(status), 0) << "OpenProcess failed with another error than ERROR_ACCESS_DENIED";
 }
+
+// A child made by fork() is another process: its GetCurrentProcessId is its own pid, and
+// duplicating within it is duplicating within the current process.
+TEST(Processes, AForkedChildIsItsOwnCurrentProcess) {
+    HANDLE payload = new_payload();
+    ASSERT_EQ(GetCurrentProcessId(), DWORD(getpid()));  // caches the parent's pid first
+    const pid_t child = fork();
+    if (child == 0) {
+        HANDLE copy = nullptr;
+        const bool ok = GetCurrentProcessId() == DWORD(getpid()) &&
+                        DuplicateHandle(GetCurrentProcess(), payload, GetCurrentProcess(), &copy, 0, FALSE,
+                                        DUPLICATE_SAME_ACCESS) &&
+                        CloseHandle(copy);
+        _exit(ok ? 0 : 1);
+    }
+    ASSERT_GT(child, 0);
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    EXPECT_TRUE(CloseHandle(payload));
+}
