@@ -116,6 +116,13 @@ Reply Server::serve(Client& client, Op op, const Request& request, UniqueFd fd, 
         reply.kind = object.kind;
         *reply_fd = object.fd.get();
     };
+    // The client now holds the object (opened by name or KMT value): answer with it.
+    auto hand_over = [&](uint64_t gid) {
+        Object& object = objects_.at(gid);
+        object.holders.insert(client.pid);
+        client.held.insert(gid);
+        describe(gid, object);
+    };
     switch (op) {
     case Op::Share: {
         if (!fd.valid() || request.size == 0) {
@@ -207,10 +214,7 @@ Reply Server::serve(Client& client, Op op, const Request& request, UniqueFd fd, 
             reply.status = kErrorFileNotFound;
             return reply;
         }
-        Object& object = objects_.at(it->second);
-        object.holders.insert(client.pid);
-        client.held.insert(it->second);
-        describe(it->second, object);
+        hand_over(it->second);
         return reply;
     }
     case Op::RegisterKmt: {
@@ -233,10 +237,7 @@ Reply Server::serve(Client& client, Op op, const Request& request, UniqueFd fd, 
             reply.status = kErrorInvalidHandle;
             return reply;
         }
-        Object& object = objects_.at(it->second);
-        object.holders.insert(client.pid);
-        client.held.insert(it->second);
-        describe(it->second, object);
+        hand_over(it->second);
         return reply;
     }
     case Op::List:

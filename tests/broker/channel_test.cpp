@@ -19,6 +19,8 @@
 #include <unistd.h>
 #include <vector>
 
+#include "fd_count.h"
+
 namespace {
 
 using kiln::broker::Channel;
@@ -27,16 +29,7 @@ using kiln::broker::kMessageHeaderSize;
 using kiln::broker::Message;
 using kiln::broker::UniqueFd;
 
-int count_fds() {
-    DIR* dir = opendir("/proc/self/fd");
-    if (!dir)
-        return -1;
-    int n = 0;
-    while (readdir(dir))
-        ++n;
-    closedir(dir);
-    return n;
-}
+using kiln_test::count_fds;
 
 UniqueFd new_memfd(const char* contents = "") {
     UniqueFd fd(memfd_create("kiln-channel-test", MFD_CLOEXEC));

@@ -18,6 +18,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fd_count.h"
+
 namespace {
 
 using kiln::broker::Channel;
@@ -27,16 +29,7 @@ using kiln::broker::Message;
 using kiln::broker::RuntimeDir;
 using kiln::broker::UniqueFd;
 
-int count_fds() {
-    DIR* dir = opendir("/proc/self/fd");
-    if (!dir)
-        return -1;
-    int n = 0;
-    while (readdir(dir))
-        ++n;
-    closedir(dir);
-    return n;
-}
+using kiln_test::count_fds;
 
 class BrokerListener : public ::testing::Test {
 protected:
