@@ -3,7 +3,9 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -125,7 +127,13 @@ Reply Server::serve(Client& client, Op op, const Request& request, UniqueFd fd, 
     };
     switch (op) {
     case Op::Share: {
-        if (!fd.valid() || request.size == 0) {
+        // Only a payload as libkiln_win32 makes them travels: a memfd sealed against shrinking
+        // and growing, of the size announced. Other descriptors (sockets, devices, files that
+        // could be truncated under another process's mapping) are refused.
+        struct stat st {};
+        const int seals = fd.valid() ? fcntl(fd.get(), F_GET_SEALS) : -1;
+        if (request.size == 0 || seals < 0 || (seals & (F_SEAL_SHRINK | F_SEAL_GROW)) != (F_SEAL_SHRINK | F_SEAL_GROW) ||
+            fstat(fd.get(), &st) != 0 || uint64_t(st.st_size) != request.size) {
             reply.status = kErrorInvalidParameter;
             return reply;
         }

@@ -293,3 +293,37 @@ TEST(KilnHandles, ListsASharedObjectWithItsNameTypeSizeAndHolder) {
     EXPECT_NE(row.find(std::to_string(getpid())), std::string::npos) << row;
     CloseHandle(h);
 }
+
+// The broker carries payloads only: a descriptor that is not a sealed memfd of the announced
+// size is refused (it could be truncated under another process's mapping, or be no memory at all).
+TEST(Broker, RefusesToShareWhatIsNotASealedPayload) {
+    kiln::broker::Request request;
+    kiln::broker::Reply reply;
+    int pipe_fds[2];
+    ASSERT_EQ(pipe(pipe_fds), 0);
+    request.size = 4096;
+    EXPECT_EQ(broker_call(kiln::broker::Op::Share, request, pipe_fds[0], &reply, nullptr), ERROR_INVALID_PARAMETER);
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    const int unsealed = memfd_create("unsealed", MFD_CLOEXEC);
+    ASSERT_GE(unsealed, 0);
+    ASSERT_EQ(ftruncate(unsealed, 4096), 0);
+    EXPECT_EQ(broker_call(kiln::broker::Op::Share, request, unsealed, &reply, nullptr), ERROR_INVALID_PARAMETER);
+    close(unsealed);
+    // A sealed payload whose size is announced wrongly.
+    HANDLE h = filled_payload(4096, 0);
+    ASSERT_NE(h, nullptr);
+    HandleInfo info;
+    ASSERT_TRUE(HandleTable::current().lookup(reinterpret_cast<uintptr_t>(h), &info));
+    request.size = 8192;
+    EXPECT_EQ(broker_call(kiln::broker::Op::Share, request, static_cast<Payload*>(info.object.get())->fd(), &reply,
+                          nullptr),
+              ERROR_INVALID_PARAMETER);
+    request.size = 4096;
+    EXPECT_EQ(broker_call(kiln::broker::Op::Share, request, static_cast<Payload*>(info.object.get())->fd(), &reply,
+                          nullptr),
+              ERROR_SUCCESS);
+    request.gid = reply.gid;
+    broker_call(kiln::broker::Op::Release, request, -1, &reply, nullptr);
+    CloseHandle(h);
+}
