@@ -31,8 +31,8 @@ Link& link() {
 
 bool executable(const std::string& path) { return !path.empty() && access(path.c_str(), X_OK) == 0; }
 
-// The broker program: $KILN_BROKER, else <prefix>/libexec/kiln-broker beside this library's
-// <prefix>/lib, else the build tree's.
+// The broker program: $KILN_BROKER, else the installed one (libexecdir, found from this library's
+// own folder), else the build tree's.
 std::string broker_program() {
     if (const char* env = getenv("KILN_BROKER"); env && *env)
         return env;
@@ -41,7 +41,7 @@ std::string broker_program() {
         std::string lib = info.dli_fname;
         const auto slash = lib.rfind('/');
         if (slash != std::string::npos) {
-            const std::string candidate = lib.substr(0, slash) + "/../libexec/kiln-broker";
+            const std::string candidate = lib.substr(0, slash) + "/" KILN_BROKER_FROM_LIBDIR;
             if (executable(candidate))
                 return candidate;
         }
@@ -122,25 +122,25 @@ uint32_t broker_call(broker::Op op, const broker::Request& request, int fd, brok
                      broker::UniqueFd* reply_fd) {
     Link& l = link();
     std::lock_guard lock(l.mutex);
-    if (!ensure_connected(l))
-        return ERROR_NOT_SUPPORTED;
     broker::Message message;
     message.assign(uint32_t(op), &request, sizeof request);
-    if (!l.channel.send(message, fd).ok()) {
-        l.channel = broker::Channel();  // the broker went away; the next call reconnects
-        return ERROR_NOT_SUPPORTED;
-    }
-    broker::Message answer;
-    broker::UniqueFd received;
-    if (!l.channel.receive(&answer, &received).ok() || answer.type != (uint32_t(op) | broker::kReplyBit) ||
-        answer.length != sizeof(broker::Reply)) {
+    // A second attempt on a fresh connection when the first fails: the broker may have been
+    // killed or restarted since this process last talked to it.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        if (!ensure_connected(l))
+            return ERROR_NOT_SUPPORTED;
+        broker::Message answer;
+        broker::UniqueFd received;
+        if (l.channel.send(message, fd).ok() && l.channel.receive(&answer, &received).ok() &&
+            answer.type == (uint32_t(op) | broker::kReplyBit) && answer.length == sizeof(broker::Reply)) {
+            std::memcpy(reply, answer.payload, sizeof *reply);
+            if (reply_fd)
+                *reply_fd = std::move(received);
+            return reply->status;
+        }
         l.channel = broker::Channel();
-        return ERROR_NOT_SUPPORTED;
     }
-    std::memcpy(reply, answer.payload, sizeof *reply);
-    if (reply_fd)
-        *reply_fd = std::move(received);
-    return reply->status;
+    return ERROR_NOT_SUPPORTED;
 }
 
 bool broker_list(void (*visit)(const broker::ListEntry& entry, void* context), void* context) {

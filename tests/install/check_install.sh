@@ -69,6 +69,11 @@ if [[ -f $source_dir/include/kiln/win32.h ]]; then
 else
   note "include/kiln/win32.h does not exist yet (a later issue adds it): its installed copy is not checked"
 fi
+# The broker (libexecdir, where the installed library looks for it) and kiln-handles (bindir).
+for tool in kiln-broker kiln-handles; do
+  found=$(find "$prefix" -name "$tool" -type f -perm -u+x | head -n1)
+  if [[ -n $found ]]; then ok "installed ${found#"$prefix"/}"; else fail "$tool is not installed"; fi
+done
 expect_library=OFF
 if [[ $have_library == 1 ]]; then
   expect_library=ON
