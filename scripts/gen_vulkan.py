@@ -114,6 +114,7 @@ class Registry:
     def _types(self):
         self.handles = {}
         self.structs = []  # (name, sType enum)
+        self.feature_structs = []  # (name, sType): all-VkBool32 structs extending VkPhysicalDeviceFeatures2
         for t in self.root.find("types"):
             if not api_ok(t):
                 continue
@@ -122,9 +123,16 @@ class Registry:
                 n = t.find("name").text
                 self.handles[n] = t.find("type").text  # VK_DEFINE_HANDLE or NON_DISPATCHABLE
             if cat == "struct" and not t.get("alias"):
+                stype = None
                 for m in t.findall("member"):
                     if m.find("name").text == "sType" and m.get("values"):
-                        self.structs.append((t.get("name"), m.get("values")))
+                        stype = m.get("values")
+                        self.structs.append((t.get("name"), stype))
+                extends = (t.get("structextends") or "").split(",")
+                members = [m for m in t.findall("member") if api_ok(m)]
+                if stype and "VkPhysicalDeviceFeatures2" in extends and \
+                        all(m.find("type").text == "VkBool32" for m in members[2:]):
+                    self.feature_structs.append((t.get("name"), stype))
 
     def command_level(self, name):
         first = self.commands[name][2]
@@ -262,6 +270,12 @@ def gen_structs(reg, out):
         protect = reg.type_platform.get(name) or reg.enum_platform.get(stype)
         guard(h, protect, [f"template <> struct STypeOf<{name}> {{ static constexpr VkStructureType value = {stype}; }};"])
         names.append((name, stype, protect))
+    h += ["", "// Every feature structure (extends VkPhysicalDeviceFeatures2, only VkBool32 members after",
+          "// sType/pNext) that the core header declares: its sType and size.",
+          "struct FeatureStruct {", "    VkStructureType s_type;", "    unsigned size;", "};",
+          "extern const FeatureStruct kFeatureStructs[];", "extern const unsigned kFeatureStructCount;",
+          "// The entry of `s_type`, or NULL when it is not a feature structure.",
+          "const FeatureStruct* feature_struct(VkStructureType s_type);"]
     h += ["", "// The struct name of an sType, or NULL when Kiln's registry does not know it.",
           "const char* struct_name(VkStructureType s_type);", "", "}  // namespace kiln::gen"]
     with open(os.path.join(out, "vk_structs.h"), "w") as f:
@@ -274,7 +288,17 @@ def gen_structs(reg, out):
             continue
         seen.add(stype)
         c.append(f'    case {stype}: return "{name}";')
-    c += ["    default: return nullptr;", "    }", "}", "", "}  // namespace kiln::gen"]
+    c += ["    default: return nullptr;", "    }", "}", ""]
+    feats = [(n, st) for n, st in reg.feature_structs
+             if n in reg.required_types and not (reg.type_platform.get(n) or reg.enum_platform.get(st))]
+    c.append("const FeatureStruct kFeatureStructs[] = {")
+    c += [f"    {{{st}, sizeof({n})}}," for n, st in feats]
+    c += ["};", f"const unsigned kFeatureStructCount = {len(feats)};", "",
+          "const FeatureStruct* feature_struct(VkStructureType s_type) {",
+          "    for (unsigned i = 0; i < kFeatureStructCount; ++i)",
+          "        if (kFeatureStructs[i].s_type == s_type)",
+          "            return &kFeatureStructs[i];",
+          "    return nullptr;", "}", "", "}  // namespace kiln::gen"]
     with open(os.path.join(out, "vk_structs.cpp"), "w") as f:
         f.write("\n".join(c) + "\n")
 

@@ -122,7 +122,6 @@ Reply Server::serve(Client& client, Op op, const Request& request, UniqueFd fd, 
     auto hand_over = [&](uint64_t gid) {
         Object& object = objects_.at(gid);
         object.holders.insert(client.pid);
-        client.held.insert(gid);
         describe(gid, object);
     };
     switch (op) {
@@ -143,13 +142,12 @@ Reply Server::serve(Client& client, Op op, const Request& request, UniqueFd fd, 
         object.size = request.size;
         object.kind = request.kind;
         object.holders.insert(client.pid);
-        client.held.insert(gid);
         reply.gid = gid;
         return reply;
     }
     case Op::Place: {
         auto it = objects_.find(request.gid);
-        if (it == objects_.end() || !client.held.count(request.gid)) {
+        if (it == objects_.end() || !it->second.holders.count(client.pid)) {
             reply.status = kErrorInvalidHandle;  // only a holder may hand an object on
             return reply;
         }
@@ -190,7 +188,6 @@ Reply Server::serve(Client& client, Op op, const Request& request, UniqueFd fd, 
         Object& object = objects_.at(placed.gid);
         --object.placed;
         object.holders.insert(client.pid);
-        client.held.insert(placed.gid);
         describe(placed.gid, object);
         reply.access = placed.access;
         reply.flags = placed.flags;
@@ -200,12 +197,11 @@ Reply Server::serve(Client& client, Op op, const Request& request, UniqueFd fd, 
     }
     case Op::Release:
         drop_holder(client.pid, request.gid);
-        client.held.erase(request.gid);
         return reply;
     case Op::BindName: {
         const std::u16string name = name_of(request);
         auto it = objects_.find(request.gid);
-        if (it == objects_.end() || !client.held.count(request.gid) || name.empty()) {
+        if (it == objects_.end() || !it->second.holders.count(client.pid) || name.empty()) {
             reply.status = kErrorInvalidParameter;
             return reply;
         }
@@ -227,7 +223,7 @@ Reply Server::serve(Client& client, Op op, const Request& request, UniqueFd fd, 
     }
     case Op::RegisterKmt: {
         auto it = objects_.find(request.gid);
-        if (it == objects_.end() || !client.held.count(request.gid)) {
+        if (it == objects_.end() || !it->second.holders.count(client.pid)) {
             reply.status = kErrorInvalidParameter;
             return reply;
         }
@@ -323,7 +319,11 @@ void Server::disconnect(size_t index) {
     for (const auto& other : clients_)
         if (other->pid == client->pid)
             return;
-    for (uint64_t gid : client->held)
+    std::vector<uint64_t> held;
+    for (const auto& [gid, object] : objects_)
+        if (object.holders.count(client->pid))
+            held.push_back(gid);
+    for (uint64_t gid : held)
         drop_holder(client->pid, gid);
 }
 

@@ -25,8 +25,7 @@ public:
 private:
     struct Client {
         Channel channel;
-        pid_t pid = 0;
-        std::set<uint64_t> held;  // gids this process holds
+        pid_t pid = 0;  // what it holds: the objects whose `holders` name this pid
     };
     struct Object {
         UniqueFd fd;

@@ -18,7 +18,7 @@ Queue::~Queue() {
         worker_.join();
 }
 
-bool Queue::submit(std::vector<Submission>&& batches) {
+bool Queue::submit(std::vector<Submission>& batches) {
     {
         std::lock_guard lock(mutex_);
         if (!worker_.joinable()) {

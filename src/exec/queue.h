@@ -29,9 +29,9 @@ public:
     Queue(const Queue&) = delete;
     Queue& operator=(const Queue&) = delete;
 
-    // Takes the batches in order; the worker thread starts on the first submission.
-    // Returns false when the worker thread cannot be started.
-    bool submit(std::vector<Submission>&& batches);
+    // Takes (moves out) the batches in order; the worker thread starts on the first submission.
+    // Returns false, leaving `batches` untouched, when the worker thread cannot be started.
+    bool submit(std::vector<Submission>& batches);
     // Blocks until everything submitted so far has executed.
     void wait_idle();
 

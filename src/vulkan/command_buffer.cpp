@@ -30,7 +30,7 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateCommandPool(VkDevice handle, const V
     Device* device = Device::from(handle);
     if (pCreateInfo->queueFamilyIndex != 0)
         return VK_ERROR_INITIALIZATION_FAILED;  // invalid usage: Kiln has one family
-    const HostAllocator allocator(pAllocator, device->allocator.callbacks());
+    const HostAllocator allocator = device->allocator_for(pAllocator);
     CommandPool* pool =
         create_object<CommandPool>(allocator, VK_SYSTEM_ALLOCATION_SCOPE_OBJECT, *device, allocator, pCreateInfo->flags);
     if (!pool)

@@ -42,41 +42,20 @@ static bool any_feature_set(const void* s, size_t offset, size_t size) {
     return false;
 }
 
-// Kiln supports no optional feature yet: asking for one is VK_ERROR_FEATURE_NOT_PRESENT.
+// Kiln supports no optional feature yet: asking for one is VK_ERROR_FEATURE_NOT_PRESENT. The
+// feature structures come from the registry (gen::feature_struct).
 static bool requests_unsupported_feature(const VkDeviceCreateInfo& info) {
     if (info.pEnabledFeatures && any_feature_set(info.pEnabledFeatures, 0, sizeof(VkPhysicalDeviceFeatures)))
         return true;
     for (auto* s = static_cast<const VkBaseInStructure*>(info.pNext); s; s = s->pNext) {
-        size_t size = 0;
-        switch (s->sType) {
-        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2:
+        if (s->sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2) {
             if (any_feature_set(&reinterpret_cast<const VkPhysicalDeviceFeatures2*>(s)->features, 0,
                                 sizeof(VkPhysicalDeviceFeatures)))
                 return true;
-            continue;
-        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES:
-            size = sizeof(VkPhysicalDevice16BitStorageFeatures);
-            break;
-        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MULTIVIEW_FEATURES:
-            size = sizeof(VkPhysicalDeviceMultiviewFeatures);
-            break;
-        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VARIABLE_POINTERS_FEATURES:
-            size = sizeof(VkPhysicalDeviceVariablePointersFeatures);
-            break;
-        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROTECTED_MEMORY_FEATURES:
-            size = sizeof(VkPhysicalDeviceProtectedMemoryFeatures);
-            break;
-        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SAMPLER_YCBCR_CONVERSION_FEATURES:
-            size = sizeof(VkPhysicalDeviceSamplerYcbcrConversionFeatures);
-            break;
-        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_DRAW_PARAMETERS_FEATURES:
-            size = sizeof(VkPhysicalDeviceShaderDrawParametersFeatures);
-            break;
-        default:
-            continue;
+        } else if (const gen::FeatureStruct* f = gen::feature_struct(s->sType)) {
+            if (any_feature_set(s, sizeof(VkBaseInStructure), f->size))
+                return true;
         }
-        if (any_feature_set(s, sizeof(VkBaseInStructure), size))
-            return true;
     }
     return false;
 }
@@ -98,14 +77,12 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateDevice(VkPhysicalDevice physicalDevi
     }
     if (requests_unsupported_feature(*pCreateInfo))
         return VK_ERROR_FEATURE_NOT_PRESENT;
-    uint32_t queues = 0;
     for (uint32_t i = 0; i < pCreateInfo->queueCreateInfoCount; ++i) {
         const VkDeviceQueueCreateInfo& q = pCreateInfo->pQueueCreateInfos[i];
         // Invalid usage (VUID-VkDeviceQueueCreateInfo-queueFamilyIndex-00381, -queueCount-00382):
         // refused rather than trusted.
         if (q.queueFamilyIndex != 0 || q.queueCount == 0 || q.queueCount > kQueueCount)
             return VK_ERROR_INITIALIZATION_FAILED;
-        queues = q.queueCount;
     }
 
     const HostAllocator allocator(pAllocator, pd->instance.allocator.callbacks());
@@ -130,7 +107,6 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateDevice(VkPhysicalDevice physicalDevi
             device->queues[device->queue_count++] = queue;
         }
     }
-    (void)queues;
     *pDevice = device->handle();
     return VK_SUCCESS;
 }
@@ -201,12 +177,11 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkQueueSubmit(VkQueue handle, uint32_t submi
             if (cb->usage & VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT)
                 cb->state = CommandBuffer::State::Invalid;  // one-time buffers end invalid
         }
-    std::vector<exec::CommandStream*> raised;
-    for (exec::Submission& batch : batches)
-        raised.insert(raised.end(), batch.streams.begin(), batch.streams.end());
-    if (!queue->engine.submit(std::move(batches))) {
-        for (exec::CommandStream* stream : raised)
-            stream->pending.fetch_sub(1, std::memory_order_acq_rel);
+    if (!queue->engine.submit(batches)) {
+        // Refused before taking anything (no worker thread): the batches are still ours.
+        for (exec::Submission& batch : batches)
+            for (exec::CommandStream* stream : batch.streams)
+                stream->pending.fetch_sub(1, std::memory_order_acq_rel);
         return VK_ERROR_OUT_OF_HOST_MEMORY;
     }
     return VK_SUCCESS;

@@ -46,6 +46,21 @@ public:
     memory::Account memory_account;
 
     void wait_idle();
+
+    // Host memory for one of this device's objects: the call's callbacks, else the device's.
+    HostAllocator allocator_for(const VkAllocationCallbacks* callbacks) const {
+        return HostAllocator(callbacks, allocator.callbacks());
+    }
+    // Creates and destroys a child object (buffer, image, fence, ...) in that memory.
+    template <typename T, typename... Args>
+    T* create_child(const VkAllocationCallbacks* callbacks, Args&&... args) const {
+        return create_object<T>(allocator_for(callbacks), VK_SYSTEM_ALLOCATION_SCOPE_OBJECT,
+                                std::forward<Args>(args)...);
+    }
+    template <typename T>
+    void destroy_child(const VkAllocationCallbacks* callbacks, T* object) const {
+        destroy_object(allocator_for(callbacks), object);
+    }
 };
 
 }  // namespace kiln

@@ -42,9 +42,8 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkAllocateMemory(VkDevice handle, const VkMe
     case memory::Status::OutOfHostMemory:
         return VK_ERROR_OUT_OF_HOST_MEMORY;
     }
-    const HostAllocator allocator(pAllocator, device->allocator.callbacks());
-    DeviceMemory* memory = create_object<DeviceMemory>(allocator, VK_SYSTEM_ALLOCATION_SCOPE_OBJECT, *device,
-                                                       pAllocateInfo->memoryTypeIndex, std::move(block));
+    DeviceMemory* memory =
+        device->create_child<DeviceMemory>(pAllocator, *device, pAllocateInfo->memoryTypeIndex, std::move(block));
     if (!memory)
         return VK_ERROR_OUT_OF_HOST_MEMORY;  // `block` gives its pages and its count back
     *pMemory = memory->handle();
@@ -56,7 +55,7 @@ VKAPI_ATTR void VKAPI_CALL kiln_vkFreeMemory(VkDevice handle, VkDeviceMemory mem
     if (memoryHandle == VK_NULL_HANDLE)
         return;
     Device* device = Device::from(handle);
-    destroy_object(HostAllocator(pAllocator, device->allocator.callbacks()), DeviceMemory::from(memoryHandle));
+    device->destroy_child(pAllocator, DeviceMemory::from(memoryHandle));
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL kiln_vkMapMemory(VkDevice, VkDeviceMemory memoryHandle, VkDeviceSize offset,

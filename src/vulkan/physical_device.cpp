@@ -46,7 +46,7 @@ void fill_id_properties(VkPhysicalDeviceIDProperties& id) {
     id.deviceLUIDValid = VK_TRUE;
 }
 
-static VkPhysicalDeviceLimits make_limits(uint64_t heap_size) {
+static VkPhysicalDeviceLimits make_limits() {
     VkPhysicalDeviceLimits l{};
     l.maxImageDimension1D = 16384;
     l.maxImageDimension2D = 16384;
@@ -134,7 +134,6 @@ static VkPhysicalDeviceLimits make_limits(uint64_t heap_size) {
     l.optimalBufferCopyOffsetAlignment = 16;
     l.optimalBufferCopyRowPitchAlignment = 16;
     l.nonCoherentAtomSize = 64;
-    (void)heap_size;
     return l;
 }
 
@@ -148,7 +147,7 @@ PhysicalDevice::PhysicalDevice(Instance& instance) : instance(instance), heap_si
     VkPhysicalDeviceIDProperties id{};
     fill_id_properties(id);
     std::memcpy(properties.pipelineCacheUUID, id.deviceUUID, VK_UUID_SIZE);
-    properties.limits = make_limits(heap_size);
+    properties.limits = make_limits();
     properties.sparseProperties = {};
 
     memory_properties.memoryHeapCount = 1;
@@ -266,42 +265,18 @@ VKAPI_ATTR void VKAPI_CALL kiln_vkGetPhysicalDeviceProperties2(VkPhysicalDevice 
     }
 }
 
-// Every feature structure Kiln knows: all VK_FALSE until the engines implement them.
-static void clear_feature_struct(VkBaseOutStructure* s, size_t size) {
-    std::memset(reinterpret_cast<char*>(s) + sizeof(VkBaseOutStructure), 0, size - sizeof(VkBaseOutStructure));
-}
-
 VKAPI_ATTR void VKAPI_CALL kiln_vkGetPhysicalDeviceFeatures(VkPhysicalDevice, VkPhysicalDeviceFeatures* pFeatures) {
     *pFeatures = {};
 }
 
-VKAPI_ATTR void VKAPI_CALL kiln_vkGetPhysicalDeviceFeatures2(VkPhysicalDevice handle,
-                                                             VkPhysicalDeviceFeatures2* pFeatures) {
+// Kiln implements no optional feature yet: every feature structure the registry describes
+// (kFeatureStructs, generated) is answered all VK_FALSE; others stay untouched.
+VKAPI_ATTR void VKAPI_CALL kiln_vkGetPhysicalDeviceFeatures2(VkPhysicalDevice, VkPhysicalDeviceFeatures2* pFeatures) {
     pFeatures->features = {};
-    for (auto* s = static_cast<VkBaseOutStructure*>(pFeatures->pNext); s; s = s->pNext) {
-        switch (s->sType) {
-        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES:
-            clear_feature_struct(s, sizeof(VkPhysicalDevice16BitStorageFeatures));
-            break;
-        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MULTIVIEW_FEATURES:
-            clear_feature_struct(s, sizeof(VkPhysicalDeviceMultiviewFeatures));
-            break;
-        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VARIABLE_POINTERS_FEATURES:
-            clear_feature_struct(s, sizeof(VkPhysicalDeviceVariablePointersFeatures));
-            break;
-        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROTECTED_MEMORY_FEATURES:
-            clear_feature_struct(s, sizeof(VkPhysicalDeviceProtectedMemoryFeatures));
-            break;
-        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SAMPLER_YCBCR_CONVERSION_FEATURES:
-            clear_feature_struct(s, sizeof(VkPhysicalDeviceSamplerYcbcrConversionFeatures));
-            break;
-        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_DRAW_PARAMETERS_FEATURES:
-            clear_feature_struct(s, sizeof(VkPhysicalDeviceShaderDrawParametersFeatures));
-            break;
-        default:
-            break;
-        }
-    }
+    for (auto* s = static_cast<VkBaseOutStructure*>(pFeatures->pNext); s; s = s->pNext)
+        if (const gen::FeatureStruct* f = gen::feature_struct(s->sType))
+            std::memset(reinterpret_cast<char*>(s) + sizeof(VkBaseOutStructure), 0,
+                        f->size - sizeof(VkBaseOutStructure));
 }
 
 static const VkQueueFamilyProperties kQueueFamily = {

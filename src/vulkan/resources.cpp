@@ -11,17 +11,6 @@ static constexpr uint32_t kAllMemoryTypes = (1u << kMemoryTypeCount) - 1;
 
 static VkDeviceSize align_up(VkDeviceSize v, VkDeviceSize a) { return (v + a - 1) / a * a; }
 
-template <typename T>
-static T* make(Device* device, const VkAllocationCallbacks* pAllocator) {
-    return create_object<T>(HostAllocator(pAllocator, device->allocator.callbacks()), VK_SYSTEM_ALLOCATION_SCOPE_OBJECT);
-}
-
-template <typename T>
-static void destroy(VkDevice handle, T* object, const VkAllocationCallbacks* pAllocator) {
-    if (object)
-        destroy_object(HostAllocator(pAllocator, Device::from(handle)->allocator.callbacks()), object);
-}
-
 VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateBuffer(VkDevice handle, const VkBufferCreateInfo* pCreateInfo,
                                                    const VkAllocationCallbacks* pAllocator, VkBuffer* pBuffer) {
     Device* device = Device::from(handle);
@@ -31,7 +20,7 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateBuffer(VkDevice handle, const VkBuff
         return VK_ERROR_OUT_OF_DEVICE_MEMORY;
     if (pCreateInfo->size == 0 || pCreateInfo->size > device->physical_device.heap_size)
         return VK_ERROR_OUT_OF_DEVICE_MEMORY;
-    Buffer* buffer = make<Buffer>(device, pAllocator);
+    Buffer* buffer = device->create_child<Buffer>(pAllocator);
     if (!buffer)
         return VK_ERROR_OUT_OF_HOST_MEMORY;
     buffer->flags = pCreateInfo->flags;
@@ -42,7 +31,7 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateBuffer(VkDevice handle, const VkBuff
 }
 
 VKAPI_ATTR void VKAPI_CALL kiln_vkDestroyBuffer(VkDevice device, VkBuffer buffer, const VkAllocationCallbacks* pAllocator) {
-    destroy(device, Buffer::from(buffer), pAllocator);
+    Device::from(device)->destroy_child(pAllocator, Buffer::from(buffer));
 }
 
 static VkMemoryRequirements buffer_requirements(const Buffer& buffer) {
@@ -74,7 +63,7 @@ VKAPI_ATTR void VKAPI_CALL kiln_vkGetBufferMemoryRequirements2(VkDevice, const V
 
 VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateBufferView(VkDevice handle, const VkBufferViewCreateInfo* pCreateInfo,
                                                        const VkAllocationCallbacks* pAllocator, VkBufferView* pView) {
-    BufferView* view = make<BufferView>(Device::from(handle), pAllocator);
+    BufferView* view = Device::from(handle)->create_child<BufferView>(pAllocator);
     if (!view)
         return VK_ERROR_OUT_OF_HOST_MEMORY;
     view->buffer = Buffer::from(pCreateInfo->buffer);
@@ -87,7 +76,7 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateBufferView(VkDevice handle, const Vk
 
 VKAPI_ATTR void VKAPI_CALL kiln_vkDestroyBufferView(VkDevice device, VkBufferView view,
                                                     const VkAllocationCallbacks* pAllocator) {
-    destroy(device, BufferView::from(view), pAllocator);
+    Device::from(device)->destroy_child(pAllocator, BufferView::from(view));
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateImage(VkDevice handle, const VkImageCreateInfo* pCreateInfo,
@@ -115,7 +104,7 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateImage(VkDevice handle, const VkImage
         return VK_ERROR_FORMAT_NOT_SUPPORTED;
     if (layout.size() > device->physical_device.heap_size)
         return VK_ERROR_OUT_OF_DEVICE_MEMORY;
-    Image* image = make<Image>(device, pAllocator);
+    Image* image = device->create_child<Image>(pAllocator);
     if (!image)
         return VK_ERROR_OUT_OF_HOST_MEMORY;
     image->flags = pCreateInfo->flags;
@@ -128,7 +117,7 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateImage(VkDevice handle, const VkImage
 }
 
 VKAPI_ATTR void VKAPI_CALL kiln_vkDestroyImage(VkDevice device, VkImage image, const VkAllocationCallbacks* pAllocator) {
-    destroy(device, Image::from(image), pAllocator);
+    Device::from(device)->destroy_child(pAllocator, Image::from(image));
 }
 
 VKAPI_ATTR void VKAPI_CALL kiln_vkGetImageMemoryRequirements(VkDevice, VkImage image,
@@ -172,7 +161,7 @@ VKAPI_ATTR void VKAPI_CALL kiln_vkGetImageSubresourceLayout(VkDevice, VkImage ha
 
 VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateImageView(VkDevice handle, const VkImageViewCreateInfo* pCreateInfo,
                                                       const VkAllocationCallbacks* pAllocator, VkImageView* pView) {
-    ImageView* view = make<ImageView>(Device::from(handle), pAllocator);
+    ImageView* view = Device::from(handle)->create_child<ImageView>(pAllocator);
     if (!view)
         return VK_ERROR_OUT_OF_HOST_MEMORY;
     view->image = Image::from(pCreateInfo->image);
@@ -186,5 +175,5 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateImageView(VkDevice handle, const VkI
 
 VKAPI_ATTR void VKAPI_CALL kiln_vkDestroyImageView(VkDevice device, VkImageView view,
                                                    const VkAllocationCallbacks* pAllocator) {
-    destroy(device, ImageView::from(view), pAllocator);
+    Device::from(device)->destroy_child(pAllocator, ImageView::from(view));
 }

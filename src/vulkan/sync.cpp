@@ -8,18 +8,12 @@
 
 using namespace kiln;
 
+// Every sync object of a device shares the device's SyncHub.
 template <typename T, typename... Args>
 static VkResult create(VkDevice handle, const VkAllocationCallbacks* pAllocator, T** out, Args&&... args) {
     Device* device = Device::from(handle);
-    *out = create_object<T>(HostAllocator(pAllocator, device->allocator.callbacks()), VK_SYSTEM_ALLOCATION_SCOPE_OBJECT,
-                            device->sync_hub, std::forward<Args>(args)...);
+    *out = device->create_child<T>(pAllocator, device->sync_hub, std::forward<Args>(args)...);
     return *out ? VK_SUCCESS : VK_ERROR_OUT_OF_HOST_MEMORY;
-}
-
-template <typename T>
-static void destroy(VkDevice handle, T* object, const VkAllocationCallbacks* pAllocator) {
-    if (object)
-        destroy_object(HostAllocator(pAllocator, Device::from(handle)->allocator.callbacks()), object);
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateFence(VkDevice device, const VkFenceCreateInfo* pCreateInfo,
@@ -32,7 +26,7 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateFence(VkDevice device, const VkFence
 }
 
 VKAPI_ATTR void VKAPI_CALL kiln_vkDestroyFence(VkDevice device, VkFence fence, const VkAllocationCallbacks* pAllocator) {
-    destroy(device, Fence::from(fence), pAllocator);
+    Device::from(device)->destroy_child(pAllocator, Fence::from(fence));
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL kiln_vkResetFences(VkDevice, uint32_t count, const VkFence* pFences) {
@@ -70,7 +64,7 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateSemaphore(VkDevice device, const VkS
 
 VKAPI_ATTR void VKAPI_CALL kiln_vkDestroySemaphore(VkDevice device, VkSemaphore semaphore,
                                                    const VkAllocationCallbacks* pAllocator) {
-    destroy(device, Semaphore::from(semaphore), pAllocator);
+    Device::from(device)->destroy_child(pAllocator, Semaphore::from(semaphore));
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateEvent(VkDevice device, const VkEventCreateInfo*,
@@ -83,7 +77,7 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateEvent(VkDevice device, const VkEvent
 }
 
 VKAPI_ATTR void VKAPI_CALL kiln_vkDestroyEvent(VkDevice device, VkEvent event, const VkAllocationCallbacks* pAllocator) {
-    destroy(device, Event::from(event), pAllocator);
+    Device::from(device)->destroy_child(pAllocator, Event::from(event));
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL kiln_vkGetEventStatus(VkDevice, VkEvent event) {

@@ -85,17 +85,13 @@ bool HandleTable::insert_placed(uintptr_t value, const Ref<>& object, uint32_t a
     return true;
 }
 
-// Empties a live slot under the lock; the caller releases the returned reference outside it.
-KernelObject* HandleTable::remove_locked(Slot& slot) {
+// Empties the live slot of `handle` under the lock; the caller releases the returned reference
+// outside it.
+KernelObject* HandleTable::remove_locked(uintptr_t handle, Slot& slot) {
     KernelObject* object = slot.object;
-    if (&slot < slots_.data() || &slot >= slots_.data() + slots_.size()) {
-        // A placed value: its value is never issued again by the broker.
-        for (auto it = placed_.begin(); it != placed_.end(); ++it)
-            if (&it->second == &slot) {
-                placed_.erase(it);
-                break;
-            }
-        --live_;
+    --live_;
+    if (broker::is_placed_handle(handle)) {
+        placed_.erase(handle);  // the broker never places the same value twice
         return object;
     }
     slot.object = nullptr;
@@ -105,23 +101,7 @@ KernelObject* HandleTable::remove_locked(Slot& slot) {
     } catch (const std::bad_alloc&) {
         // The slot is simply never reused.
     }
-    --live_;
     return object;
-}
-
-TableError HandleTable::take(uintptr_t handle, HandleInfo* out) {
-    KernelObject* object;
-    {
-        std::lock_guard lock(mutex_);
-        Slot* slot = const_cast<Slot*>(find(handle));
-        if (!slot)
-            return TableError::InvalidHandle;
-        out->access = slot->access;
-        out->flags = slot->flags;
-        object = remove_locked(*slot);
-    }
-    out->object = Ref<>::adopt(object);  // the table's reference, now the caller's
-    return TableError::None;
 }
 
 TableError HandleTable::close(uintptr_t handle) {
@@ -133,7 +113,7 @@ TableError HandleTable::close(uintptr_t handle) {
             return TableError::InvalidHandle;
         if (slot->flags & HANDLE_FLAG_PROTECT_FROM_CLOSE)
             return TableError::ProtectedFromClose;
-        object = remove_locked(*slot);
+        object = remove_locked(handle, *slot);
     }
     object->release();  // may destroy the object: outside the lock
     return TableError::None;

@@ -36,8 +36,6 @@ public:
     bool lookup(uintptr_t handle, HandleInfo* out) const;
     // Drops a handle (and its reference to the object).
     TableError close(uintptr_t handle);
-    // Like close(), ignoring HANDLE_FLAG_PROTECT_FROM_CLOSE; the object is handed to the caller.
-    TableError take(uintptr_t handle, HandleInfo* out);
     bool set_flags(uintptr_t handle, uint32_t mask, uint32_t flags);
 
     size_t live_count() const;
@@ -58,7 +56,7 @@ private:
         return uintptr_t((uint64_t(generation & kGenerationMask) << kIndexBits) | (index + 1)) << 2;
     }
     const Slot* find(uintptr_t handle) const;
-    KernelObject* remove_locked(Slot& slot);
+    KernelObject* remove_locked(uintptr_t handle, Slot& slot);
 
     mutable std::mutex mutex_;
     std::vector<Slot> slots_;

@@ -69,7 +69,7 @@ Submission submission(std::vector<CommandStream*> streams, Fence* fence = nullpt
 bool submit(Queue& queue, Submission s) {
     std::vector<Submission> batches;
     batches.push_back(std::move(s));
-    return queue.submit(std::move(batches));
+    return queue.submit(batches);
 }
 
 bool wait_one(SyncHub& hub, Fence& fence, uint64_t timeout_ns) {
@@ -251,7 +251,7 @@ TEST(Queue, BatchesOfOneSubmitRunInOrderAndFenceTheLast) {
     std::vector<Submission> batches;
     batches.push_back(submission({first.get(), second.get()}));
     batches.push_back(submission({third.get()}, &fence));
-    ASSERT_TRUE(queue.submit(std::move(batches)));
+    ASSERT_TRUE(queue.submit(batches));
     ASSERT_TRUE(wait_one(hub, fence, kFiveSeconds));
     EXPECT_EQ(words, (std::vector<uint32_t>{1, 2, 3}));
 }

@@ -2,11 +2,15 @@
 // CompareObjectHandles and object lifetime: through libkiln_win32.so and <kiln/win32.h> only.
 #include <kiln/win32.h>
 
+#include "win32_test_util.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
 
 namespace {
+
+using kiln_test::is_live;
 
 uintptr_t value_of(HANDLE h) { return reinterpret_cast<uintptr_t>(h); }
 HANDLE const kUntouched = reinterpret_cast<HANDLE>(uintptr_t(0xabcdef00));
@@ -26,18 +30,6 @@ BOOL dup(HANDLE source, HANDLE* out, DWORD access, DWORD options, BOOL inherit =
     *out = kUntouched;
     return DuplicateHandle(kSelf, source, kSelf, out, access, inherit, options);
 }
-
-bool is_live(HANDLE h) {
-    DWORD flags;
-    return GetHandleInformation(h, &flags) != FALSE;
-}
-
-#define EXPECT_FAILS_WITH(call, error)          \
-    do {                                        \
-        SetLastError(0xdeadbeefu);              \
-        EXPECT_FALSE(call);                     \
-        EXPECT_EQ(GetLastError(), DWORD(error)); \
-    } while (0)
 
 }  // namespace
 

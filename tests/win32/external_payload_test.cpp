@@ -2,6 +2,8 @@
 // namespace (Local\, Global\): through libkiln_win32.so and <kiln/win32.h> only.
 #include <kiln/win32.h>
 
+#include "win32_test_util.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -24,13 +26,6 @@ DWORD create_named(const char16_t* name, HANDLE* out, VkExternalMemoryHandleType
     *out = kUntouched;
     return kiln_create_external_payload(type, 4096, nullptr, 0, name, out);
 }
-
-#define EXPECT_FAILS_WITH(call, error)          \
-    do {                                        \
-        SetLastError(0xdeadbeefu);              \
-        EXPECT_FALSE(call);                     \
-        EXPECT_EQ(GetLastError(), DWORD(error)); \
-    } while (0)
 
 }  // namespace
 

@@ -2,6 +2,8 @@
 // through libkiln_win32.so and <kiln/win32.h> only (docs/handles.md).
 #include <kiln/win32.h>
 
+#include "win32_test_util.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -27,14 +29,6 @@ HANDLE new_payload(DWORD access = 0) {
     EXPECT_NE(h, nullptr);
     return h;
 }
-
-// FALSE (or NULL) with this thread's last error `error`.
-#define EXPECT_FAILS_WITH(call, error)          \
-    do {                                        \
-        SetLastError(0xdeadbeefu);              \
-        EXPECT_FALSE(call);                     \
-        EXPECT_EQ(GetLastError(), DWORD(error)); \
-    } while (0)
 
 }  // namespace
 

@@ -242,18 +242,36 @@ TEST(HandleTableUnit, ValuesAreNonZeroMultiplesOfFourAndHoldAReference) {
     }
 }
 
-TEST(HandleTableUnit, ProtectedHandleIsNotClosedButCanBeTaken) {
+TEST(HandleTableUnit, ProtectedHandleIsNotClosedUntilTheFlagIsCleared) {
     HandleTable table;
     Ref<Payload> p = make_payload();
     const uintptr_t h = table.insert(as_object(p), 0, HANDLE_FLAG_PROTECT_FROM_CLOSE);
     ASSERT_NE(h, 0u);
     EXPECT_EQ(table.close(h), TableError::ProtectedFromClose);
     EXPECT_EQ(table.live_count(), 1u);
-    HandleInfo info;
-    EXPECT_EQ(table.take(h, &info), TableError::None);
-    EXPECT_EQ(info.object.get(), p.get());
+    ASSERT_TRUE(table.set_flags(h, HANDLE_FLAG_PROTECT_FROM_CLOSE, 0));
+    EXPECT_EQ(table.close(h), TableError::None);
     EXPECT_EQ(table.live_count(), 0u);
-    EXPECT_EQ(table.take(h, &info), TableError::InvalidHandle);
+    EXPECT_EQ(table.close(h), TableError::InvalidHandle);
+}
+
+TEST(HandleTableUnit, PlacedValuesLiveBesideTheTablesOwnAndCloseOnce) {
+    HandleTable table;
+    Ref<Payload> p = make_payload();
+    const uintptr_t placed = 0x40000004u;
+    ASSERT_TRUE(table.insert_placed(placed, as_object(p), 7, 0));
+    EXPECT_FALSE(table.insert_placed(placed, as_object(p), 7, 0));  // a value is placed once
+    EXPECT_FALSE(table.insert_placed(0x1004u, as_object(p), 7, 0));  // not a placed value
+    const uintptr_t own = table.insert(as_object(p), 0, 0);
+    EXPECT_EQ(table.live_count(), 2u);
+    HandleInfo info;
+    ASSERT_TRUE(table.lookup(placed, &info));
+    EXPECT_EQ(info.access, 7u);
+    EXPECT_EQ(table.close(placed), TableError::None);
+    EXPECT_EQ(table.close(placed), TableError::InvalidHandle);
+    EXPECT_TRUE(table.lookup(own, &info));
+    EXPECT_EQ(table.close(own), TableError::None);
+    EXPECT_EQ(table.live_count(), 0u);
 }
 
 // docs/handles.md: a closed value is not handed out again until its slot has been reused 128

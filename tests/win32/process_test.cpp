@@ -3,6 +3,8 @@
 // process fails with ERROR_NOT_SUPPORTED until the broker exists (docs/handles.md, Status).
 #include <kiln/win32.h>
 
+#include "win32_test_util.h"
+
 #include <gtest/gtest.h>
 
 #include <csignal>
@@ -16,6 +18,8 @@
 
 namespace {
 
+using kiln_test::is_live;
+
 constexpr DWORD kProcessQueryInformation = 0x0400;  // PROCESS_QUERY_INFORMATION: not PROCESS_DUP_HANDLE
 HANDLE const kUntouched = reinterpret_cast<HANDLE>(uintptr_t(0xabcdef00));
 
@@ -26,18 +30,6 @@ HANDLE new_payload() {
               ERROR_SUCCESS);
     return h;
 }
-
-bool is_live(HANDLE h) {
-    DWORD flags;
-    return GetHandleInformation(h, &flags) != FALSE;
-}
-
-#define EXPECT_FAILS_WITH(call, error)          \
-    do {                                        \
-        SetLastError(0xdeadbeefu);              \
-        EXPECT_FALSE(call);                     \
-        EXPECT_EQ(GetLastError(), DWORD(error)); \
-    } while (0)
 
 // A child process that only waits to be killed.
 class SleepingChild {
