@@ -56,7 +56,7 @@ TEST(DuplicateHandle, DuplicateIsANewValueForTheSameObject) {
 
 TEST(DuplicateHandle, ObjectLivesWhileAnyHandleReferencesIt) {
     // Named, so that the object's life can be seen from outside: the name goes with it.
-    HANDLE original = new_payload(0, u"Local\\kiln-lifetime");
+    HANDLE original = new_payload(0, kiln_test::test_name(u"Local\\kiln-lifetime").c_str());
     HANDLE copy;
     ASSERT_TRUE(dup(original, &copy, 0, DUPLICATE_SAME_ACCESS));
     ASSERT_TRUE(CloseHandle(original));
@@ -66,17 +66,17 @@ TEST(DuplicateHandle, ObjectLivesWhileAnyHandleReferencesIt) {
     EXPECT_TRUE(CompareObjectHandles(copy, again));
     HANDLE other = kUntouched;
     EXPECT_EQ(kiln_create_external_payload(VK_EXTERNAL_MEMORY_HANDLE_TYPE_D3D11_TEXTURE_BIT, 4096, nullptr, 0,
-                                           u"Local\\kiln-lifetime", &other),
+                                           kiln_test::test_name(u"Local\\kiln-lifetime").c_str(), &other),
               ERROR_ALREADY_EXISTS)
         << "the object died with its first handle";
     ASSERT_TRUE(CloseHandle(copy));
     EXPECT_EQ(kiln_create_external_payload(VK_EXTERNAL_MEMORY_HANDLE_TYPE_D3D11_TEXTURE_BIT, 4096, nullptr, 0,
-                                           u"Local\\kiln-lifetime", &other),
+                                           kiln_test::test_name(u"Local\\kiln-lifetime").c_str(), &other),
               ERROR_ALREADY_EXISTS);
     ASSERT_TRUE(CloseHandle(again));
     // The last handle is gone: so is the object, and its name is free.
     ASSERT_EQ(kiln_create_external_payload(VK_EXTERNAL_MEMORY_HANDLE_TYPE_D3D11_TEXTURE_BIT, 4096, nullptr, 0,
-                                           u"Local\\kiln-lifetime", &other),
+                                           kiln_test::test_name(u"Local\\kiln-lifetime").c_str(), &other),
               ERROR_SUCCESS);
     EXPECT_TRUE(CloseHandle(other));
 }

@@ -102,33 +102,33 @@ TEST(ExternalPayload, OpaqueTypesAndBadArgumentsFailWithInvalidParameter) {
         EXPECT_EQ(h, kUntouched);
         EXPECT_EQ(kiln_create_external_payload(type, 4096, nullptr, 0, nullptr, nullptr), ERROR_INVALID_PARAMETER)
             << type;
-        EXPECT_EQ(kiln_create_external_payload(type, 4096, nullptr, 0, u"Local\\kiln-null-phandle", nullptr),
+        EXPECT_EQ(kiln_create_external_payload(type, 4096, nullptr, 0, kiln_test::test_name(u"Local\\kiln-null-phandle").c_str(), nullptr),
                   ERROR_INVALID_PARAMETER)
             << type;
     }
     // None of the refused calls took the name.
     HANDLE h;
-    ASSERT_EQ(create_named(u"Local\\kiln-null-phandle", &h), ERROR_SUCCESS);
+    ASSERT_EQ(create_named(kiln_test::test_name(u"Local\\kiln-null-phandle").c_str(), &h), ERROR_SUCCESS);
     EXPECT_TRUE(CloseHandle(h));
 }
 
 TEST(ExternalPayload, NameOnKmtTypeFailsWithInvalidParameter) {
     HANDLE h = kUntouched;
-    EXPECT_EQ(create_named(u"Local\\kiln-kmt-named", &h, kD3D11Kmt), ERROR_INVALID_PARAMETER);
+    EXPECT_EQ(create_named(kiln_test::test_name(u"Local\\kiln-kmt-named").c_str(), &h, kD3D11Kmt), ERROR_INVALID_PARAMETER);
     EXPECT_EQ(h, kUntouched);
     // ... and did not take the name.
-    ASSERT_EQ(create_named(u"Local\\kiln-kmt-named", &h), ERROR_SUCCESS);
+    ASSERT_EQ(create_named(kiln_test::test_name(u"Local\\kiln-kmt-named").c_str(), &h), ERROR_SUCCESS);
     EXPECT_TRUE(CloseHandle(h));
 }
 
 TEST(ExternalPayload, SameNameTwiceFailsWithAlreadyExists) {
     HANDLE first, second;
-    ASSERT_EQ(create_named(u"Local\\kiln-twice", &first), ERROR_SUCCESS);
-    EXPECT_EQ(create_named(u"Local\\kiln-twice", &second), ERROR_ALREADY_EXISTS);
+    ASSERT_EQ(create_named(kiln_test::test_name(u"Local\\kiln-twice").c_str(), &first), ERROR_SUCCESS);
+    EXPECT_EQ(create_named(kiln_test::test_name(u"Local\\kiln-twice").c_str(), &second), ERROR_ALREADY_EXISTS);
     EXPECT_EQ(second, kUntouched);
     // One namespace for every payload type.
     for (auto type : {kD3D11, kD3D12Resource}) {
-        EXPECT_EQ(create_named(u"Local\\kiln-twice", &second, type), ERROR_ALREADY_EXISTS) << type;
+        EXPECT_EQ(create_named(kiln_test::test_name(u"Local\\kiln-twice").c_str(), &second, type), ERROR_ALREADY_EXISTS) << type;
         EXPECT_EQ(second, kUntouched);
     }
     DWORD flags;
@@ -138,41 +138,41 @@ TEST(ExternalPayload, SameNameTwiceFailsWithAlreadyExists) {
 
 TEST(ExternalPayload, LocalAndGlobalNamespacesAreDistinct) {
     HANDLE local, global, again;
-    ASSERT_EQ(create_named(u"Local\\kiln-ns", &local), ERROR_SUCCESS);
-    ASSERT_EQ(create_named(u"Global\\kiln-ns", &global), ERROR_SUCCESS);
+    ASSERT_EQ(create_named(kiln_test::test_name(u"Local\\kiln-ns").c_str(), &local), ERROR_SUCCESS);
+    ASSERT_EQ(create_named(kiln_test::test_name(u"Global\\kiln-ns").c_str(), &global), ERROR_SUCCESS);
     EXPECT_FALSE(CompareObjectHandles(local, global));
-    EXPECT_EQ(create_named(u"Global\\kiln-ns", &again), ERROR_ALREADY_EXISTS);
-    EXPECT_EQ(create_named(u"Local\\kiln-ns", &again), ERROR_ALREADY_EXISTS);
+    EXPECT_EQ(create_named(kiln_test::test_name(u"Global\\kiln-ns").c_str(), &again), ERROR_ALREADY_EXISTS);
+    EXPECT_EQ(create_named(kiln_test::test_name(u"Local\\kiln-ns").c_str(), &again), ERROR_ALREADY_EXISTS);
     // Closing one leaves the other's name in place.
     EXPECT_TRUE(CloseHandle(local));
-    EXPECT_EQ(create_named(u"Global\\kiln-ns", &again), ERROR_ALREADY_EXISTS);
-    ASSERT_EQ(create_named(u"Local\\kiln-ns", &again), ERROR_SUCCESS);
+    EXPECT_EQ(create_named(kiln_test::test_name(u"Global\\kiln-ns").c_str(), &again), ERROR_ALREADY_EXISTS);
+    ASSERT_EQ(create_named(kiln_test::test_name(u"Local\\kiln-ns").c_str(), &again), ERROR_SUCCESS);
     EXPECT_TRUE(CloseHandle(again));
     EXPECT_TRUE(CloseHandle(global));
 }
 
 TEST(ExternalPayload, NameWithoutPrefixIsTheLocalName) {
     HANDLE h, again;
-    ASSERT_EQ(create_named(u"kiln-plain", &h), ERROR_SUCCESS);
-    EXPECT_EQ(create_named(u"Local\\kiln-plain", &again), ERROR_ALREADY_EXISTS);
-    EXPECT_EQ(create_named(u"kiln-plain", &again), ERROR_ALREADY_EXISTS);
-    ASSERT_EQ(create_named(u"Global\\kiln-plain", &again), ERROR_SUCCESS);
+    ASSERT_EQ(create_named(kiln_test::test_name(u"kiln-plain").c_str(), &h), ERROR_SUCCESS);
+    EXPECT_EQ(create_named(kiln_test::test_name(u"Local\\kiln-plain").c_str(), &again), ERROR_ALREADY_EXISTS);
+    EXPECT_EQ(create_named(kiln_test::test_name(u"kiln-plain").c_str(), &again), ERROR_ALREADY_EXISTS);
+    ASSERT_EQ(create_named(kiln_test::test_name(u"Global\\kiln-plain").c_str(), &again), ERROR_SUCCESS);
     EXPECT_TRUE(CloseHandle(again));
     EXPECT_TRUE(CloseHandle(h));
 
     // The other order: Local\ first, then the bare name.
-    ASSERT_EQ(create_named(u"Local\\kiln-plain2", &h), ERROR_SUCCESS);
-    EXPECT_EQ(create_named(u"kiln-plain2", &again), ERROR_ALREADY_EXISTS);
+    ASSERT_EQ(create_named(kiln_test::test_name(u"Local\\kiln-plain2").c_str(), &h), ERROR_SUCCESS);
+    EXPECT_EQ(create_named(kiln_test::test_name(u"kiln-plain2").c_str(), &again), ERROR_ALREADY_EXISTS);
     EXPECT_TRUE(CloseHandle(h));
 }
 
 TEST(ExternalPayload, NamesAreCaseSensitive) {
     HANDLE upper, lower, again;
-    ASSERT_EQ(create_named(u"Local\\A", &upper), ERROR_SUCCESS);
-    ASSERT_EQ(create_named(u"Local\\a", &lower), ERROR_SUCCESS) << "Local\\A and Local\\a are different names";
+    ASSERT_EQ(create_named(kiln_test::test_name(u"Local\\A").c_str(), &upper), ERROR_SUCCESS);
+    ASSERT_EQ(create_named(kiln_test::test_name(u"Local\\a").c_str(), &lower), ERROR_SUCCESS) << "Local\\A and Local\\a are different names";
     EXPECT_FALSE(CompareObjectHandles(upper, lower));
-    EXPECT_EQ(create_named(u"Local\\A", &again), ERROR_ALREADY_EXISTS);
-    EXPECT_EQ(create_named(u"Local\\a", &again), ERROR_ALREADY_EXISTS);
+    EXPECT_EQ(create_named(kiln_test::test_name(u"Local\\A").c_str(), &again), ERROR_ALREADY_EXISTS);
+    EXPECT_EQ(create_named(kiln_test::test_name(u"Local\\a").c_str(), &again), ERROR_ALREADY_EXISTS);
     EXPECT_TRUE(CloseHandle(upper));
     EXPECT_TRUE(CloseHandle(lower));
 }
@@ -189,25 +189,25 @@ TEST(ExternalPayload, InvalidNamesFailWithInvalidParameter) {
     }
     // Names are UTF-16: units beyond ASCII are allowed and kept apart.
     HANDLE a, b;
-    ASSERT_EQ(create_named(u"Local\\kiln-\u00e9t\u00e9-\u6f22", &a), ERROR_SUCCESS);
-    ASSERT_EQ(create_named(u"Local\\kiln-\u00c9t\u00e9-\u6f22", &b), ERROR_SUCCESS);
+    ASSERT_EQ(create_named(kiln_test::test_name(u"Local\\kiln-\u00e9t\u00e9-\u6f22").c_str(), &a), ERROR_SUCCESS);
+    ASSERT_EQ(create_named(kiln_test::test_name(u"Local\\kiln-\u00c9t\u00e9-\u6f22").c_str(), &b), ERROR_SUCCESS);
     EXPECT_TRUE(CloseHandle(a));
     EXPECT_TRUE(CloseHandle(b));
 }
 
 TEST(ExternalPayload, NameCanBeCreatedAgainAfterTheLastHandleCloses) {
     HANDLE h, dup, again;
-    ASSERT_EQ(create_named(u"Local\\kiln-reborn", &h), ERROR_SUCCESS);
+    ASSERT_EQ(create_named(kiln_test::test_name(u"Local\\kiln-reborn").c_str(), &h), ERROR_SUCCESS);
     ASSERT_TRUE(DuplicateHandle(GetCurrentProcess(), h, GetCurrentProcess(), &dup, 0, FALSE, DUPLICATE_SAME_ACCESS));
     EXPECT_TRUE(CloseHandle(h));
     // The duplicate keeps the object, and with it the name.
-    EXPECT_EQ(create_named(u"Local\\kiln-reborn", &again), ERROR_ALREADY_EXISTS);
+    EXPECT_EQ(create_named(kiln_test::test_name(u"Local\\kiln-reborn").c_str(), &again), ERROR_ALREADY_EXISTS);
     EXPECT_TRUE(CloseHandle(dup));
     // The name held no reference: it went with the object.
-    ASSERT_EQ(create_named(u"Local\\kiln-reborn", &again), ERROR_SUCCESS);
+    ASSERT_EQ(create_named(kiln_test::test_name(u"Local\\kiln-reborn").c_str(), &again), ERROR_SUCCESS);
     EXPECT_TRUE(CloseHandle(again));
     for (int i = 0; i < 100; ++i) {
-        ASSERT_EQ(create_named(u"kiln-reborn", &again), ERROR_SUCCESS) << i;
+        ASSERT_EQ(create_named(kiln_test::test_name(u"kiln-reborn").c_str(), &again), ERROR_SUCCESS) << i;
         ASSERT_TRUE(CloseHandle(again));
     }
 }

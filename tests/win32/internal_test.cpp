@@ -2,6 +2,8 @@
 // registries, canonical names, the handle table's value rules. Links kiln_win32_core.
 #include <gtest/gtest.h>
 
+#include "win32_test_util.h"
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -136,37 +138,37 @@ TEST(Kmt, LookupFindsThePayloadWhileAliveAndNothingAfterTheLastReference) {
 
 TEST(Names, OpenNameFindsAPayloadByNameOnlyWhileItLives) {
     Ref<Payload> p = make_payload();
-    ASSERT_EQ(bind_name(*p, u"Local\\kiln-unit-name"), NameStatus::Ok);
-    EXPECT_EQ(p->name(), u"Local\\kiln-unit-name");
+    ASSERT_EQ(bind_name(*p, kiln_test::test_name(u"Local\\kiln-unit-name").c_str()), NameStatus::Ok);
+    EXPECT_EQ(p->name(), kiln_test::test_name(u"Local\\kiln-unit-name").c_str());
     const uint32_t refs = p->references();
     {
         Ref<> found;
-        ASSERT_EQ(open_name(u"Local\\kiln-unit-name", &found), NameStatus::Ok);
+        ASSERT_EQ(open_name(kiln_test::test_name(u"Local\\kiln-unit-name").c_str(), &found), NameStatus::Ok);
         EXPECT_EQ(found.get(), p.get());
         EXPECT_EQ(p->references(), refs + 1);
         Ref<> bare;
-        ASSERT_EQ(open_name(u"kiln-unit-name", &bare), NameStatus::Ok) << "a bare name is the Local\\ name";
+        ASSERT_EQ(open_name(kiln_test::test_name(u"kiln-unit-name").c_str(), &bare), NameStatus::Ok) << "a bare name is the Local\\ name";
         EXPECT_EQ(bare.get(), p.get());
     }
     EXPECT_EQ(p->references(), refs) << "the name holds no reference";
     Ref<> none;
-    EXPECT_EQ(open_name(u"Global\\kiln-unit-name", &none), NameStatus::NotFound);
-    EXPECT_EQ(open_name(u"Local\\KILN-UNIT-NAME", &none), NameStatus::NotFound);
+    EXPECT_EQ(open_name(kiln_test::test_name(u"Global\\kiln-unit-name").c_str(), &none), NameStatus::NotFound);
+    EXPECT_EQ(open_name(kiln_test::test_name(u"Local\\KILN-UNIT-NAME").c_str(), &none), NameStatus::NotFound);
     EXPECT_EQ(open_name(u"Local\\", &none), NameStatus::Invalid);
     EXPECT_FALSE(none);
 
     Ref<Payload> other = make_payload();
-    EXPECT_EQ(bind_name(*other, u"kiln-unit-name"), NameStatus::AlreadyExists);
+    EXPECT_EQ(bind_name(*other, kiln_test::test_name(u"kiln-unit-name").c_str()), NameStatus::AlreadyExists);
     EXPECT_TRUE(other->name().empty());
 
     p = Ref<Payload>();
-    EXPECT_EQ(open_name(u"Local\\kiln-unit-name", &none), NameStatus::NotFound) << "the name outlived its object";
+    EXPECT_EQ(open_name(kiln_test::test_name(u"Local\\kiln-unit-name").c_str(), &none), NameStatus::NotFound) << "the name outlived its object";
     EXPECT_FALSE(none);
     // The name is free again; the failed bind above left nothing behind.
-    ASSERT_EQ(bind_name(*other, u"kiln-unit-name"), NameStatus::Ok);
-    EXPECT_EQ(other->name(), u"Local\\kiln-unit-name");
+    ASSERT_EQ(bind_name(*other, kiln_test::test_name(u"kiln-unit-name").c_str()), NameStatus::Ok);
+    EXPECT_EQ(other->name(), kiln_test::test_name(u"Local\\kiln-unit-name").c_str());
     Ref<> found;
-    ASSERT_EQ(open_name(u"Local\\kiln-unit-name", &found), NameStatus::Ok);
+    ASSERT_EQ(open_name(kiln_test::test_name(u"Local\\kiln-unit-name").c_str(), &found), NameStatus::Ok);
     EXPECT_EQ(found.get(), other.get());
 }
 

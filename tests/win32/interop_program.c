@@ -37,7 +37,19 @@ struct SharedTexture {
 static PFN_vkGetMemoryWin32HandleKHR g_getMemoryWin32Handle = NULL; /* fetched with vkGetDeviceProcAddr */
 
 int main(void) {
-    static const WCHAR kName[] = u"Local\\kiln-interop-program";
+    /* Names are the user's, shared by every process: this run's name ends in its pid. */
+    WCHAR kName[64];
+    {
+        static const WCHAR prefix[] = u"Local\\kiln-interop-program-";
+        char digits[16];
+        size_t n = 0;
+        snprintf(digits, sizeof digits, "%u", (unsigned)GetCurrentProcessId());
+        for (; prefix[n]; ++n)
+            kName[n] = prefix[n];
+        for (size_t d = 0; digits[d]; ++d)
+            kName[n++] = (WCHAR)digits[d];
+        kName[n] = 0;
+    }
     SECURITY_ATTRIBUTES sa;
     VkExportMemoryWin32HandleInfoKHR exportInfo;
     VkImportMemoryWin32HandleInfoKHR importInfo;

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 #include <kiln/win32.h>
+#include <unistd.h>
+
+#include <string>
 
 namespace kiln_test {
 
@@ -10,6 +13,16 @@ namespace kiln_test {
 inline bool is_live(HANDLE h) {
     DWORD flags;
     return GetHandleInformation(h, &flags) != FALSE;
+}
+
+// `base` made unique to this process: names are the user's, shared by every process through the
+// broker, and test processes run side by side.
+inline std::u16string test_name(const char16_t* base) {
+    std::u16string name = base;
+    name += u'-';
+    for (char c : std::to_string(getpid()))
+        name += char16_t(c);
+    return name;
 }
 
 }  // namespace kiln_test
