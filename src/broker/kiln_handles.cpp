@@ -13,10 +13,11 @@ using namespace kiln::broker;
 
 static const char* kind_name(uint32_t kind) {
     switch (kind) {
-    case 0: return "vulkan";
-    case 1: return "d3d11-texture";
-    case 2: return "d3d12-heap";
-    case 3: return "d3d12-resource";
+    // memory::PayloadOrigin
+    case 1: return "vulkan";
+    case 2: return "d3d11-texture";
+    case 3: return "d3d12-heap";
+    case 4: return "d3d12-resource";
     default: return "unknown";
     }
 }

@@ -2,7 +2,6 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <sys/mman.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
@@ -41,23 +40,17 @@ Block& Block::operator=(Block&& other) noexcept {
         allocation_ = other.allocation_;
         data_ = other.data_;
         size_ = other.size_;
-        mapped_size_ = other.mapped_size_;
-        fd_ = other.fd_;
+        counted_ = other.counted_;
         backing_ = other.backing_;
         other.account_ = nullptr;
         other.allocation_ = nullptr;
         other.data_ = nullptr;
-        other.fd_ = -1;
-        other.size_ = other.mapped_size_ = 0;
+        other.size_ = other.counted_ = 0;
     }
     return *this;
 }
 
-static uint64_t round_up(uint64_t value, uint64_t alignment) {
-    return (value + alignment - 1) / alignment * alignment;
-}
-
-Status Block::allocate(Account& account, uint64_t size, Backing backing, Block* out) {
+Status Block::allocate(Account& account, uint64_t size, Block* out) {
     if (size == 0)
         return Status::OutOfHeap;
     const Status reserved = account.reserve(size);
@@ -66,29 +59,32 @@ Status Block::allocate(Account& account, uint64_t size, Backing backing, Block* 
 
     Block block;  // from here on, its destructor gives back whatever was taken
     block.account_ = &account;
+    block.size_ = block.counted_ = size;
+    block.backing_ = Backing::Private;
+    // malloc, rounded up to the alignment by hand: aligned_alloc(64) takes a slower path in glibc
+    // that fragments its arenas (measured: docs/performance.md). Large sizes are mmap-ed by malloc.
+    void* p = size > UINT64_MAX - kBlockAlignment ? nullptr : std::malloc(size + kBlockAlignment - 1);
+    if (!p)
+        return Status::OutOfHostMemory;
+    block.allocation_ = p;
+    const uintptr_t aligned = (reinterpret_cast<uintptr_t>(p) + kBlockAlignment - 1) & ~uintptr_t(kBlockAlignment - 1);
+    block.data_ = reinterpret_cast<std::byte*>(aligned);
+    *out = static_cast<Block&&>(block);
+    return Status::Ok;
+}
+
+Status Block::adopt(Account& account, std::byte* data, uint64_t size, uint64_t counted, Block* out) {
+    if (!data || size == 0 || counted > size)
+        return Status::OutOfHeap;
+    const Status reserved = account.reserve(counted);
+    if (reserved != Status::Ok)
+        return reserved;
+    Block block;
+    block.account_ = &account;
+    block.data_ = data;
     block.size_ = size;
-    block.backing_ = backing;
-    if (backing == Backing::Private) {
-        // malloc, rounded up to the alignment by hand: aligned_alloc(64) takes a slower path in
-        // glibc that fragments its arenas (measured: docs/performance.md). Large sizes are
-        // mmap-ed by malloc itself.
-        void* p = size > UINT64_MAX - kBlockAlignment ? nullptr : std::malloc(size + kBlockAlignment - 1);
-        if (!p)
-            return Status::OutOfHostMemory;
-        block.allocation_ = p;
-        const uintptr_t aligned = (reinterpret_cast<uintptr_t>(p) + kBlockAlignment - 1) & ~uintptr_t(kBlockAlignment - 1);
-        block.data_ = reinterpret_cast<std::byte*>(aligned);
-    } else {
-        const uint64_t page = uint64_t(sysconf(_SC_PAGESIZE));
-        block.mapped_size_ = round_up(size, page);
-        block.fd_ = memfd_create("kiln-device-memory", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-        if (block.fd_ < 0 || ftruncate(block.fd_, off_t(block.mapped_size_)) != 0)
-            return Status::OutOfHostMemory;
-        void* p = mmap(nullptr, block.mapped_size_, PROT_READ | PROT_WRITE, MAP_SHARED, block.fd_, 0);
-        if (p == MAP_FAILED)
-            return Status::OutOfHostMemory;
-        block.data_ = static_cast<std::byte*>(p);
-    }
+    block.counted_ = counted;
+    block.backing_ = Backing::External;
     *out = static_cast<Block&&>(block);
     return Status::Ok;
 }
@@ -96,17 +92,12 @@ Status Block::allocate(Account& account, uint64_t size, Backing backing, Block* 
 void Block::reset() {
     if (allocation_)
         std::free(allocation_);
-    else if (data_)
-        munmap(data_, mapped_size_);
-    if (fd_ >= 0)
-        close(fd_);
     if (account_)
-        account_->release(size_);
+        account_->release(counted_);
     account_ = nullptr;
     allocation_ = nullptr;
     data_ = nullptr;
-    fd_ = -1;
-    size_ = mapped_size_ = 0;
+    size_ = counted_ = 0;
 }
 
 }  // namespace kiln::memory

@@ -51,11 +51,12 @@ private:
 };
 
 enum class Backing {
-    Private,    // process-private memory: the fastest (measured in bench/memory_bench.cpp)
-    Shareable,  // a memfd mapped shared, so that its pages can be exported and imported
+    Private,   // process-private memory: the fastest (measured in bench/memory_bench.cpp)
+    External,  // pages the block does not own -- a payload's mapping (memory/payload_file.h) or an
+               // application's host allocation: the block only counts them in its account
 };
 
-// A block of device memory. Move-only; frees its pages and its heap share on destruction.
+// A block of device memory. Move-only; frees its pages (Private) and its account share on destruction.
 class Block {
 public:
     Block() = default;
@@ -65,13 +66,16 @@ public:
     Block(const Block&) = delete;
     Block& operator=(const Block&) = delete;
 
-    // Reserves `size` in `account`, then takes the pages; on failure nothing is held.
-    static Status allocate(Account& account, uint64_t size, Backing backing, Block* out);
+    // Reserves `size` in `account`, then takes private pages; on failure nothing is held.
+    static Status allocate(Account& account, uint64_t size, Block* out);
+    // Counts `size` bytes at `data` that someone else owns as one block of `account`, of which
+    // `counted` bytes count towards the heap (an exporter counts its payload; an import counts
+    // nothing, as the spec wants an imported payload counted once).
+    static Status adopt(Account& account, std::byte* data, uint64_t size, uint64_t counted, Block* out);
 
     std::byte* data() const { return data_; }
     uint64_t size() const { return size_; }
     Backing backing() const { return backing_; }
-    int fd() const { return fd_; }  // the memfd of a Shareable block, else -1
     explicit operator bool() const { return data_ != nullptr; }
 
     void reset();
@@ -81,8 +85,7 @@ private:
     void* allocation_ = nullptr;  // what malloc returned (Private): data_ is it rounded up
     std::byte* data_ = nullptr;
     uint64_t size_ = 0;
-    uint64_t mapped_size_ = 0;
-    int fd_ = -1;
+    uint64_t counted_ = 0;  // bytes counted in account_
     Backing backing_ = Backing::Private;
 };
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "object.h"
 
@@ -17,9 +18,14 @@ public:
     VkBufferCreateFlags flags = 0;
     VkDeviceSize size = 0;
     VkBufferUsageFlags usage = 0;
+    // VkExternalMemoryBufferCreateInfo::handleTypes, and a digest of the creation parameters
+    // (what a dedicated import of exported memory is checked against: src/vulkan/external).
+    VkExternalMemoryHandleTypeFlags external_types = 0;
+    uint64_t digest = 0;
     DeviceMemory* memory = nullptr;
     VkDeviceSize memory_offset = 0;
 
+    VkMemoryRequirements memory_requirements() const;
     // The buffer's first byte in device memory (bound buffers only).
     std::byte* address() const;
 };

@@ -1,8 +1,11 @@
 // vkAllocateMemory, mapping, and binding buffers and images to memory.
 #include "device_memory.h"
 
+#include <kiln/win32.h>
+
 #include "buffer.h"
 #include "device.h"
+#include "external/allocation.h"
 #include "image.h"
 #include "physical_device.h"
 #include "vk_entrypoints.h"
@@ -11,6 +14,13 @@ namespace kiln {
 
 std::byte* Buffer::address() const { return memory ? memory->block.data() + memory_offset : nullptr; }
 std::byte* Image::address() const { return memory ? memory->block.data() + memory_offset : nullptr; }
+
+DeviceMemory::~DeviceMemory() {
+    block.reset();
+    payload = {};
+    if (owned_handle)
+        CloseHandle(reinterpret_cast<HANDLE>(owned_handle));  // an NV import's handle (allocation.cpp)
+}
 
 }  // namespace kiln
 
@@ -25,27 +35,15 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkAllocateMemory(VkDevice handle, const VkMe
     // Kiln refuses it as memory it cannot provide instead of reading past its type table.
     if (pAllocateInfo->memoryTypeIndex >= pd.memory_properties.memoryTypeCount)
         return VK_ERROR_OUT_OF_DEVICE_MEMORY;
-    // Memory that may be exported lives in a memfd; everything else in private memory.
-    const auto* export_info = find<VkExportMemoryAllocateInfo>(pAllocateInfo->pNext);
-    const memory::Backing backing =
-        export_info && export_info->handleTypes ? memory::Backing::Shareable : memory::Backing::Private;
-
-    // The device's account enforces the heap size and maxMemoryAllocationCount.
-    memory::Block block;
-    switch (memory::Block::allocate(device->memory_account, pAllocateInfo->allocationSize, backing, &block)) {
-    case memory::Status::Ok:
-        break;
-    case memory::Status::OutOfHeap:
-        return VK_ERROR_OUT_OF_DEVICE_MEMORY;
-    case memory::Status::TooManyBlocks:
-        return VK_ERROR_TOO_MANY_OBJECTS;
-    case memory::Status::OutOfHostMemory:
-        return VK_ERROR_OUT_OF_HOST_MEMORY;
-    }
-    DeviceMemory* memory =
-        device->create_child<DeviceMemory>(pAllocator, *device, pAllocateInfo->memoryTypeIndex, std::move(block));
+    DeviceMemory* memory = device->create_child<DeviceMemory>(pAllocator, *device, pAllocateInfo->memoryTypeIndex);
     if (!memory)
-        return VK_ERROR_OUT_OF_HOST_MEMORY;  // `block` gives its pages and its count back
+        return VK_ERROR_OUT_OF_HOST_MEMORY;
+    // Private pages, or a payload (exportable, imported) or host pages: src/vulkan/external.
+    if (const VkResult result = external::allocate(*device, *pAllocateInfo, *memory); result != VK_SUCCESS) {
+        device->destroy_child(pAllocator, memory);
+        return result;
+    }
+    external::commit(*pAllocateInfo);
     *pMemory = memory->handle();
     return VK_SUCCESS;
 }

@@ -1,8 +1,10 @@
-// VkDeviceMemory: a block of the host-memory allocator, mapped for the host when asked.
+// VkDeviceMemory: a block of the host-memory allocator, or -- when exportable or imported -- a
+// payload (memory/payload_file.h) shared with other memory objects, devices and processes.
 #pragma once
 
 #include "memory/allocator.h"
 #include "object.h"
+#include "win32/payload.h"
 
 namespace kiln {
 
@@ -13,13 +15,23 @@ public:
     static DeviceMemory* from(VkDeviceMemory handle) { return reinterpret_cast<DeviceMemory*>(handle); }
     VkDeviceMemory handle() { return reinterpret_cast<VkDeviceMemory>(this); }
 
-    DeviceMemory(Device& device, uint32_t type_index, memory::Block&& block)
-        : device(device), type_index(type_index), block(static_cast<memory::Block&&>(block)) {}
+    DeviceMemory(Device& device, uint32_t type_index) : device(device), type_index(type_index) {}
+    ~DeviceMemory();
 
     Device& device;
     uint32_t type_index;
-    memory::Block block;
+    memory::Block block;  // the bytes (a payload's mapping or the application's, when external)
     bool mapped = false;
+
+    // External memory (src/vulkan/external): the payload of exportable and imported memory, the
+    // types it may be exported as, and what each NT handle exported from it gets.
+    win32::Ref<win32::Payload> payload;
+    VkExternalMemoryHandleTypeFlags export_types = 0;
+    uint32_t nt_access = 0;
+    uint32_t nt_flags = 0;
+    // An NT handle Kiln owns: given to a VkImportMemoryWin32HandleInfoNV import, whose appendix
+    // makes the driver its owner (docs/external-memory.md); closed with the memory.
+    uintptr_t owned_handle = 0;
 };
 
 }  // namespace kiln

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "format/image_layout.h"
 #include "object.h"
@@ -21,9 +22,14 @@ public:
     VkImageUsageFlags usage = 0;
     VkSampleCountFlagBits samples = VK_SAMPLE_COUNT_1_BIT;
     format::ImageLayout layout;
+    // VkExternalMemoryImageCreateInfo{,NV}::handleTypes (as KHR types), and a digest of the
+    // creation parameters (what a dedicated import of exported memory is checked against).
+    VkExternalMemoryHandleTypeFlags external_types = 0;
+    uint64_t digest = 0;
     DeviceMemory* memory = nullptr;
     VkDeviceSize memory_offset = 0;
 
+    VkMemoryRequirements memory_requirements() const;
     std::byte* address() const;
 };
 

@@ -15,6 +15,7 @@ const gen::InstanceExtensionSet& supported_instance_extensions() {
         gen::InstanceExtensionSet s;
         s.set(size_t(gen::InstanceExt::KHR_get_physical_device_properties2));
         s.set(size_t(gen::InstanceExt::KHR_external_memory_capabilities));
+        s.set(size_t(gen::InstanceExt::NV_external_memory_capabilities));
         return s;
     }();
     return set;

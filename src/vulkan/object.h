@@ -7,8 +7,8 @@
 #include <new>
 #include <type_traits>
 #include <utility>
+#include <vulkan/vulkan.h>  // with VK_USE_PLATFORM_WIN32_KHR (src/CMakeLists.txt)
 #include <vulkan/vk_icd.h>
-#include <vulkan/vulkan_core.h>
 
 namespace kiln {
 

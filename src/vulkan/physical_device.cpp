@@ -8,40 +8,25 @@
 #include "format/image_layout.h"
 #include "format/texel.h"
 #include "device.h"
+#include "external/family.h"
+#include "external/handle_types.h"
+#include "memory/payload_file.h"
 #include "instance.h"
 #include "vk_entrypoints.h"
 #include "vk_formats.h"
 
 namespace kiln {
 
-// Kiln's identity. The driver UUID changes with the driver version; the device UUID with the
-// image layout, since two devices may share images only when they lay texels out alike.
-static constexpr char kDriverIdentity[] = "Kiln driver " KILN_VERSION_STRING;
-static constexpr char kDeviceIdentity[] = "Kiln CPU device, image layout 1";
 static constexpr uint32_t kDriverVersion = VK_MAKE_VERSION(KILN_VERSION_MAJOR, KILN_VERSION_MINOR, KILN_VERSION_PATCH);
 
-static constexpr uint64_t fnv1a(const char* s, uint64_t seed) {
-    uint64_t h = 0xcbf29ce484222325ull ^ seed;
-    for (; *s; ++s)
-        h = (h ^ uint8_t(*s)) * 0x100000001b3ull;
-    return h;
-}
-
-// A 16-byte identifier made of two 64-bit hashes of `identity`, as an RFC 4122 version-5-shaped UUID.
-static void make_uuid(const char* identity, uint8_t out[VK_UUID_SIZE]) {
-    const uint64_t a = fnv1a(identity, 1), b = fnv1a(identity, 2);
-    std::memcpy(out, &a, 8);
-    std::memcpy(out + 8, &b, 8);
-    out[6] = uint8_t((out[6] & 0x0f) | 0x50);
-    out[8] = uint8_t((out[8] & 0x3f) | 0x80);
-}
-
 void fill_id_properties(VkPhysicalDeviceIDProperties& id) {
-    make_uuid(kDeviceIdentity, id.deviceUUID);
-    make_uuid(kDriverIdentity, id.driverUUID);
+    // Kiln's identity (memory/payload_file.h) is stamped into every payload it makes: imports
+    // compare it, as the spec's driverUUID/deviceUUID rules ask.
+    const memory::Identity& me = memory::kiln_identity();
+    std::memcpy(id.deviceUUID, me.device_uuid, VK_UUID_SIZE);
+    std::memcpy(id.driverUUID, me.driver_uuid, VK_UUID_SIZE);
     // A LUID is 8 bytes on Windows (low DWORD, high LONG); Kiln's is stable and never zero.
-    const uint64_t luid = fnv1a(kDeviceIdentity, 3) | 1;
-    std::memcpy(id.deviceLUID, &luid, VK_LUID_SIZE);
+    std::memcpy(id.deviceLUID, me.luid, VK_LUID_SIZE);
     id.deviceNodeMask = 1;
     id.deviceLUIDValid = VK_TRUE;
 }
@@ -166,6 +151,13 @@ PhysicalDevice::PhysicalDevice(Instance& instance) : instance(instance), heap_si
     extensions.set(size_t(gen::DeviceExt::KHR_bind_memory2));
     extensions.set(size_t(gen::DeviceExt::KHR_driver_properties));
     extensions.set(size_t(gen::DeviceExt::EXT_memory_budget));
+    // External memory (src/vulkan/external, docs/external-memory.md).
+    extensions.set(size_t(gen::DeviceExt::KHR_external_memory));
+    extensions.set(size_t(gen::DeviceExt::KHR_external_memory_win32));
+    extensions.set(size_t(gen::DeviceExt::KHR_external_memory_fd));
+    extensions.set(size_t(gen::DeviceExt::EXT_external_memory_host));
+    extensions.set(size_t(gen::DeviceExt::NV_external_memory));
+    extensions.set(size_t(gen::DeviceExt::NV_external_memory_win32));
 }
 
 void PhysicalDevice::add_device(Device* device) {
@@ -220,6 +212,10 @@ VKAPI_ATTR void VKAPI_CALL kiln_vkGetPhysicalDeviceProperties2(VkPhysicalDevice 
         switch (s->sType) {
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ID_PROPERTIES:
             fill_id_properties(*reinterpret_cast<VkPhysicalDeviceIDProperties*>(s));
+            break;
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_MEMORY_HOST_PROPERTIES_EXT:
+            reinterpret_cast<VkPhysicalDeviceExternalMemoryHostPropertiesEXT*>(s)->minImportedHostPointerAlignment =
+                external::kHostPointerAlignment;
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES: {
             auto& p = *reinterpret_cast<VkPhysicalDeviceDriverProperties*>(s);
@@ -394,16 +390,19 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkGetPhysicalDeviceImageFormatProperties2(
                                               pInfo->usage, pInfo->flags, &pProperties->imageFormatProperties);
     if (result != VK_SUCCESS)
         return result;
-    // No external handle type is supported yet (the win32 families come with the
-    // external-memory work): a non-zero one is unsupported, as the spec says.
-    if (auto* external = find<VkPhysicalDeviceExternalImageFormatInfo>(pInfo->pNext)) {
-        if (external->handleType != 0) {
+    // External handle types (docs/external-memory.md); type 0 is ignored. A type images cannot
+    // use is unsupported for this image, as the spec says.
+    VkExternalMemoryProperties external_properties{};
+    if (auto* external_info = find<VkPhysicalDeviceExternalImageFormatInfo>(pInfo->pNext);
+        external_info && external_info->handleType != 0) {
+        external_properties = external::memory_properties(external_info->handleType, external::Resource::Image);
+        if (!external_properties.externalMemoryFeatures) {
             pProperties->imageFormatProperties = {};
             return VK_ERROR_FORMAT_NOT_SUPPORTED;
         }
     }
     if (auto* out = find_out<VkExternalImageFormatProperties>(pProperties->pNext))
-        out->externalMemoryProperties = {};
+        out->externalMemoryProperties = external_properties;
     if (auto* out = find_out<VkSamplerYcbcrConversionImageFormatProperties>(pProperties->pNext))
         out->combinedImageSamplerDescriptorCount = 1;
     return VK_SUCCESS;
@@ -422,8 +421,13 @@ VKAPI_ATTR void VKAPI_CALL kiln_vkGetPhysicalDeviceSparseImageFormatProperties2(
 }
 
 VKAPI_ATTR void VKAPI_CALL kiln_vkGetPhysicalDeviceExternalBufferProperties(
-    VkPhysicalDevice, const VkPhysicalDeviceExternalBufferInfo*, VkExternalBufferProperties* pProperties) {
-    pProperties->externalMemoryProperties = {};  // no handle type is supported yet
+    VkPhysicalDevice, const VkPhysicalDeviceExternalBufferInfo* pInfo, VkExternalBufferProperties* pProperties) {
+    // Sparse buffers are not supported, shared or not.
+    const VkBufferCreateFlags sparse =
+        VK_BUFFER_CREATE_SPARSE_BINDING_BIT | VK_BUFFER_CREATE_SPARSE_RESIDENCY_BIT | VK_BUFFER_CREATE_SPARSE_ALIASED_BIT;
+    pProperties->externalMemoryProperties =
+        pInfo->flags & sparse ? VkExternalMemoryProperties{}
+                              : external::memory_properties(pInfo->handleType, external::Resource::Buffer);
 }
 
 VKAPI_ATTR void VKAPI_CALL kiln_vkGetPhysicalDeviceExternalFenceProperties(

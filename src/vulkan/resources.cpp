@@ -1,6 +1,7 @@
 // Buffers, images and their views: creation, memory requirements and layouts.
 #include "buffer.h"
 #include "device.h"
+#include "external/handle_types.h"
 #include "image.h"
 #include "physical_device.h"
 #include "vk_entrypoints.h"
@@ -10,6 +11,17 @@ using namespace kiln;
 static constexpr uint32_t kAllMemoryTypes = (1u << kMemoryTypeCount) - 1;
 
 static VkDeviceSize align_up(VkDeviceSize v, VkDeviceSize a) { return (v + a - 1) / a * a; }
+
+// A digest of a resource's creation parameters: two resources created alike have the same one.
+// Never 0 (0 means "not dedicated" in a payload header); buffers and images never collide.
+template <typename... Fields>
+static uint64_t digest_of(uint64_t kind, Fields... fields) {
+    uint64_t h = 0xcbf29ce484222325ull ^ kind;
+    for (uint64_t field : {uint64_t(fields)...})
+        for (int byte = 0; byte < 8; ++byte)
+            h = (h ^ ((field >> (8 * byte)) & 0xff)) * 0x100000001b3ull;
+    return h | 1;
+}
 
 VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateBuffer(VkDevice handle, const VkBufferCreateInfo* pCreateInfo,
                                                    const VkAllocationCallbacks* pAllocator, VkBuffer* pBuffer) {
@@ -26,6 +38,9 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateBuffer(VkDevice handle, const VkBuff
     buffer->flags = pCreateInfo->flags;
     buffer->size = pCreateInfo->size;
     buffer->usage = pCreateInfo->usage;
+    if (auto* external = find<VkExternalMemoryBufferCreateInfo>(pCreateInfo->pNext))
+        buffer->external_types = external->handleTypes;
+    buffer->digest = digest_of(1, pCreateInfo->flags, pCreateInfo->size, pCreateInfo->usage);
     *pBuffer = buffer->handle();
     return VK_SUCCESS;
 }
@@ -34,31 +49,35 @@ VKAPI_ATTR void VKAPI_CALL kiln_vkDestroyBuffer(VkDevice device, VkBuffer buffer
     Device::from(device)->destroy_child(pAllocator, Buffer::from(buffer));
 }
 
-static VkMemoryRequirements buffer_requirements(const Buffer& buffer) {
-    return {align_up(buffer.size, kBufferAlignment), kBufferAlignment, kAllMemoryTypes};
+VkMemoryRequirements Buffer::memory_requirements() const {
+    return {align_up(size, kBufferAlignment), kBufferAlignment, kAllMemoryTypes};
 }
 
-static VkMemoryRequirements image_requirements(const Image& image) {
-    return {align_up(image.layout.size(), kImageAlignment), kImageAlignment, kAllMemoryTypes};
+VkMemoryRequirements Image::memory_requirements() const {
+    return {align_up(layout.size(), kImageAlignment), kImageAlignment, kAllMemoryTypes};
 }
 
-// Kiln has no preference for dedicated allocations: every allocation is plain host memory.
-static void fill_dedicated(void* chain) {
+// Kiln prefers no dedicated allocations -- every allocation is host memory -- but requires one for
+// resources that may be bound to memory of a dedicated-only handle type (D3D11_TEXTURE(_KMT),
+// D3D12_RESOURCE), exactly when the capability queries report DEDICATED_ONLY.
+static void fill_dedicated(void* chain, VkExternalMemoryHandleTypeFlags external_types) {
     if (auto* d = find_out<VkMemoryDedicatedRequirements>(chain)) {
-        d->prefersDedicatedAllocation = VK_FALSE;
-        d->requiresDedicatedAllocation = VK_FALSE;
+        const VkBool32 required = external::requires_dedicated(external_types) ? VK_TRUE : VK_FALSE;
+        d->prefersDedicatedAllocation = required;
+        d->requiresDedicatedAllocation = required;
     }
 }
 
 VKAPI_ATTR void VKAPI_CALL kiln_vkGetBufferMemoryRequirements(VkDevice, VkBuffer buffer,
                                                               VkMemoryRequirements* pRequirements) {
-    *pRequirements = buffer_requirements(*Buffer::from(buffer));
+    *pRequirements = Buffer::from(buffer)->memory_requirements();
 }
 
 VKAPI_ATTR void VKAPI_CALL kiln_vkGetBufferMemoryRequirements2(VkDevice, const VkBufferMemoryRequirementsInfo2* pInfo,
                                                                VkMemoryRequirements2* pRequirements) {
-    pRequirements->memoryRequirements = buffer_requirements(*Buffer::from(pInfo->buffer));
-    fill_dedicated(pRequirements->pNext);
+    const Buffer& buffer = *Buffer::from(pInfo->buffer);
+    pRequirements->memoryRequirements = buffer.memory_requirements();
+    fill_dedicated(pRequirements->pNext, buffer.external_types);
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateBufferView(VkDevice handle, const VkBufferViewCreateInfo* pCreateInfo,
@@ -112,6 +131,14 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateImage(VkDevice handle, const VkImage
     image->usage = pCreateInfo->usage;
     image->samples = pCreateInfo->samples;
     image->layout = layout;
+    if (auto* external = find<VkExternalMemoryImageCreateInfo>(pCreateInfo->pNext))
+        image->external_types = external->handleTypes;
+    else if (auto* nv = find<VkExternalMemoryImageCreateInfoNV>(pCreateInfo->pNext))
+        image->external_types = external::from_nv(nv->handleTypes);
+    const VkExtent3D& e = pCreateInfo->extent;
+    image->digest = digest_of(2, pCreateInfo->flags, pCreateInfo->imageType, pCreateInfo->format, e.width, e.height,
+                              e.depth, pCreateInfo->mipLevels, pCreateInfo->arrayLayers, pCreateInfo->samples,
+                              pCreateInfo->tiling, pCreateInfo->usage);
     *pImage = image->handle();
     return VK_SUCCESS;
 }
@@ -122,13 +149,14 @@ VKAPI_ATTR void VKAPI_CALL kiln_vkDestroyImage(VkDevice device, VkImage image, c
 
 VKAPI_ATTR void VKAPI_CALL kiln_vkGetImageMemoryRequirements(VkDevice, VkImage image,
                                                              VkMemoryRequirements* pRequirements) {
-    *pRequirements = image_requirements(*Image::from(image));
+    *pRequirements = Image::from(image)->memory_requirements();
 }
 
 VKAPI_ATTR void VKAPI_CALL kiln_vkGetImageMemoryRequirements2(VkDevice, const VkImageMemoryRequirementsInfo2* pInfo,
                                                               VkMemoryRequirements2* pRequirements) {
-    pRequirements->memoryRequirements = image_requirements(*Image::from(pInfo->image));
-    fill_dedicated(pRequirements->pNext);
+    const Image& image = *Image::from(pInfo->image);
+    pRequirements->memoryRequirements = image.memory_requirements();
+    fill_dedicated(pRequirements->pNext, image.external_types);
 }
 
 VKAPI_ATTR void VKAPI_CALL kiln_vkGetImageSparseMemoryRequirements(VkDevice, VkImage, uint32_t* pCount,

@@ -98,6 +98,8 @@ DWORD process_for_duplication(HANDLE handle, Process** out) {
 
 }  // namespace
 
+bool resolve_handle(uintptr_t value, HandleInfo* out) { return resolve(handle_of(value), out); }
+
 // getpid() is a system call: the pid is cached, and forgotten in a child made by fork().
 pid_t current_pid() {
     static std::atomic<pid_t> cached{0};

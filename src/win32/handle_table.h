@@ -65,4 +65,9 @@ private:
     size_t live_ = 0;
 };
 
+// The entry behind a handle value of this process, counting the current-process pseudo handle and
+// handles another process placed here (claimed from the broker on first use). False for a value
+// that is not a live handle.
+bool resolve_handle(uintptr_t value, HandleInfo* out);
+
 }  // namespace kiln::win32

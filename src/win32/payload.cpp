@@ -2,7 +2,7 @@
 
 #include <fcntl.h>
 #include <mutex>
-#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <unordered_map>
 
@@ -17,7 +17,8 @@ struct Registry {
     std::mutex mutex;
     std::unordered_map<std::u16string, KernelObject*> names;
     std::unordered_map<uint32_t, Payload*> kmt;
-    std::unordered_map<uint64_t, Payload*> by_gid;  // payloads known to the broker
+    std::unordered_map<uint64_t, Payload*> by_gid;   // payloads known to the broker
+    std::unordered_map<uint64_t, Payload*> by_file;  // every payload of this process, by file
     uint32_t next_kmt = 0x40000002;  // D3DKMT-style values, step 4 (used only without a broker)
 };
 
@@ -42,6 +43,14 @@ static bool retain_if_alive(T* object) {
     return true;
 }
 
+// Which file a descriptor reaches: its inode on its filesystem. 0 when fstat fails.
+static uint64_t file_id_of(int fd) {
+    struct stat st {};
+    if (fstat(fd, &st) != 0)
+        return 0;
+    return uint64_t(st.st_ino) ^ (uint64_t(st.st_dev) << 40);
+}
+
 Payload::~Payload() {
     {
         std::lock_guard lock(registry().mutex);
@@ -49,6 +58,9 @@ Payload::~Payload() {
             registry().kmt.erase(kmt_);
         if (gid_)
             registry().by_gid.erase(gid_);
+        auto it = registry().by_file.find(file_id_);
+        if (it != registry().by_file.end() && it->second == this)
+            registry().by_file.erase(it);
     }
     if (gid_) {
         broker::Request request;
@@ -57,22 +69,59 @@ Payload::~Payload() {
         broker_call(broker::Op::Release, request, -1, &reply, nullptr);  // best effort
     }
     unbind_name(*this);
+    memory::unmap_payload(data_.load(std::memory_order_relaxed), size());
     if (fd_ >= 0)
         close(fd_);
 }
 
-Payload* Payload::create(uint64_t size, PayloadKind kind) {
-    if (size == 0)
-        return nullptr;
-    const int fd = memfd_create("kiln-payload", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+Payload* Payload::create(const memory::PayloadHeader& header) {
+    const int fd = memory::create_payload_file(header);
     if (fd < 0)
         return nullptr;
-    // Sealed: no process holding the fd can shrink it under another's mapping.
-    if (ftruncate(fd, off_t(size)) != 0 || fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0) {
+    auto* payload = new (std::nothrow) Payload(fd, header, file_id_of(fd));
+    if (!payload) {
         close(fd);
         return nullptr;
     }
-    return new (std::nothrow) Payload(fd, size, kind);
+    std::lock_guard lock(registry().mutex);
+    registry().by_file[payload->file_id_] = payload;
+    return payload;
+}
+
+Ref<Payload> Payload::adopt_fd(int fd, memory::PayloadCheck* check) {
+    memory::PayloadHeader header;
+    *check = memory::read_payload_header(fd, &header);
+    if (*check != memory::PayloadCheck::Ok)
+        return {};
+    const uint64_t id = file_id_of(fd);
+    {
+        std::lock_guard lock(registry().mutex);
+        auto it = registry().by_file.find(id);
+        if (it != registry().by_file.end() && retain_if_alive(it->second)) {
+            close(fd);  // a second descriptor of a file this process already holds
+            return Ref<Payload>::adopt(it->second);
+        }
+    }
+    auto* payload = new (std::nothrow) Payload(fd, header, id);
+    if (!payload) {
+        *check = memory::PayloadCheck::NotAFile;
+        return {};
+    }
+    std::lock_guard lock(registry().mutex);
+    registry().by_file[id] = payload;  // (a racing twin would be replaced; both stay valid)
+    return Ref<Payload>::adopt(payload);
+}
+
+std::byte* Payload::map() {
+    if (std::byte* data = data_.load(std::memory_order_acquire))
+        return data;
+    std::lock_guard lock(map_mutex_);
+    std::byte* data = data_.load(std::memory_order_relaxed);
+    if (!data) {
+        data = memory::map_payload(fd_, size());
+        data_.store(data, std::memory_order_release);
+    }
+    return data;
 }
 
 uint64_t Payload::share(uint32_t* error) {
@@ -82,8 +131,8 @@ uint64_t Payload::share(uint32_t* error) {
             return gid_;
     }
     broker::Request request;
-    request.size = size_;
-    request.kind = uint32_t(kind_);
+    request.size = memory::payload_file_size(size());  // the broker checks the file's size
+    request.kind = header_.origin;
     broker::Reply reply;
     const uint32_t status = broker_call(broker::Op::Share, request, fd_, &reply, nullptr);
     if (status != ERROR_SUCCESS) {
@@ -108,13 +157,17 @@ Ref<Payload> Payload::from_broker(const broker::Reply& reply, broker::UniqueFd f
         if (it != registry().by_gid.end() && retain_if_alive(it->second))
             return Ref<Payload>::adopt(it->second);  // `fd` is a second descriptor of the same memfd
     }
-    auto* payload = new (std::nothrow) Payload(fd.release(), reply.size, PayloadKind(reply.kind));
+    memory::PayloadCheck check;
+    Ref<Payload> payload = adopt_fd(fd.get(), &check);
     if (!payload)
         return {};
+    fd.release();  // the payload's now (or closed, when this process knew the file already)
     std::lock_guard lock(registry().mutex);
-    payload->gid_ = reply.gid;
-    registry().by_gid[reply.gid] = payload;  // (a racing twin would be replaced; both stay valid)
-    return Ref<Payload>::adopt(payload);
+    if (!payload->gid_) {
+        payload->gid_ = reply.gid;
+        registry().by_gid[reply.gid] = payload.get();
+    }
+    return payload;
 }
 
 NameStatus canonical_name(const char16_t* name, std::u16string* key) {
