@@ -82,6 +82,14 @@ if [[ $have_library == 1 ]]; then
 else
   note "libkiln_win32.so is not built yet (a later issue adds it): Kiln::win32 carries the headers only"
 fi
+# The installed driver finds the installed libkiln_win32.so.0 (its RUNPATH is $ORIGIN), not the
+# build tree's: the application and the driver must share one handle table.
+driver=$lib/libvulkan_kiln.so
+if [[ -f $driver && $have_library == 1 ]]; then
+  resolved=$(ldd "$driver" | sed -n 's/.*libkiln_win32\.so\.0 => \([^ ]*\).*/\1/p')
+  if [[ $resolved == "$lib/libkiln_win32.so.0" ]]; then ok "the installed driver loads ${lib#"$prefix"/}/libkiln_win32.so.0"
+  else fail "the installed driver resolves libkiln_win32.so.0 to '${resolved}', not $lib/libkiln_win32.so.0"; fi
+fi
 
 # --- the manifest ----------------------------------------------------------------------------------
 if [[ -f $manifest ]]; then
