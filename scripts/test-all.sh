@@ -3,7 +3,7 @@
 #
 #   release  cmake --preset ci (Release, -Werror) into build/, then every label
 #   asan     cmake --preset asan (ASan + UBSan) into build-asan/, then every label
-#   tsan     cmake --preset tsan (TSan) into build-tsan/, then the labels `unit` and `win32`
+#   tsan     cmake --preset tsan (TSan) into build-tsan/, then the labels `unit`, `win32` and `conformance` (the threaded parts)
 #
 #   scripts/test-all.sh              all three stages
 #   scripts/test-all.sh release asan only those stages, in that order
@@ -89,7 +89,7 @@ for stage in "${stages[@]}"; do
       if [[ $(cat /proc/sys/vm/mmap_rnd_bits 2>/dev/null || echo 28) -gt 28 ]]; then
         tsan_wrap=(setarch "$(uname -m)" -R)
       fi
-      run_ctest tsan "${tsan_wrap[@]}" ctest --preset tsan --label-regex '^(unit|win32)$' --no-tests=error
+      run_ctest tsan "${tsan_wrap[@]}" ctest --preset tsan --label-regex '^(unit|win32|conformance)$' --no-tests=error
       ;;
   esac
   echo "== [$stage] done in $((SECONDS - stage_start)) s"

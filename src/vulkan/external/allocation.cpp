@@ -37,8 +37,14 @@ bool take(const VkBaseInStructure* s, const T** slot) {
     return true;
 }
 
+// More structures than any valid chain can hold: a chain this long is a loop.
+constexpr int kMaxChainLength = 256;
+
 bool parse(const void* chain, Request* r) {
+    int length = 0;
     for (auto* s = static_cast<const VkBaseInStructure*>(chain); s; s = s->pNext) {
+        if (++length > kMaxChainLength)
+            return false;
         bool ok = true;
         switch (s->sType) {
         case gen::STypeOf<VkExportMemoryAllocateInfo>::value: ok = take(s, &r->export_info); break;
