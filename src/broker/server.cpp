@@ -1,5 +1,7 @@
 #include "broker/server.h"
 
+#include "memory/payload_file.h"
+
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -126,13 +128,13 @@ Reply Server::serve(Client& client, Op op, const Request& request, UniqueFd fd, 
     };
     switch (op) {
     case Op::Share: {
-        // Only a payload as libkiln_win32 makes them travels: a memfd sealed against shrinking
-        // and growing, of the size announced. Other descriptors (sockets, devices, files that
-        // could be truncated under another process's mapping) are refused.
-        struct stat st {};
-        const int seals = fd.valid() ? fcntl(fd.get(), F_GET_SEALS) : -1;
-        if (request.size == 0 || seals < 0 || (seals & (F_SEAL_SHRINK | F_SEAL_GROW)) != (F_SEAL_SHRINK | F_SEAL_GROW) ||
-            fstat(fd.get(), &st) != 0 || uint64_t(st.st_size) != request.size) {
+        // Only a payload as Kiln makes them travels: a memfd sealed against shrinking and growing,
+        // with Kiln's header, of the size announced (memory/payload_file.h). Other descriptors
+        // (sockets, devices, files that could be truncated under another process's mapping,
+        // foreign memfds) are refused.
+        kiln::memory::PayloadHeader header;
+        if (request.size == 0 || !fd.valid() || kiln::memory::read_payload_header(fd.get(), &header) != kiln::memory::PayloadCheck::Ok ||
+            header.size != request.size) {
             reply.status = kErrorInvalidParameter;
             return reply;
         }

@@ -131,7 +131,7 @@ uint64_t Payload::share(uint32_t* error) {
             return gid_;
     }
     broker::Request request;
-    request.size = memory::payload_file_size(size());  // the broker checks the file's size
+    request.size = size();  // the broker checks it against the payload's header
     request.kind = header_.origin;
     broker::Reply reply;
     const uint32_t status = broker_call(broker::Op::Share, request, fd_, &reply, nullptr);

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <thread>
@@ -111,9 +112,10 @@ HANDLE filled_payload(uint64_t size, int byte, const std::u16string& name = {},
         HandleTable::current().lookup(reinterpret_cast<uintptr_t>(h), &info);
         payload = Ref<Payload>::share(static_cast<Payload*>(info.object.get()));
     }
-    void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, payload->fd(), 0);
+    std::byte* p = payload ? payload->map() : nullptr;
+    if (!p)
+        return nullptr;
     std::memset(p, byte, size);
-    munmap(p, size);
     return h;
 }
 
@@ -208,11 +210,15 @@ TEST(CrossProcess, APayloadOutlivesTheProcessThatExportedIt) {
     ASSERT_TRUE(HandleTable::current().lookup(reinterpret_cast<uintptr_t>(placed), &info));
     auto* payload = static_cast<Payload*>(info.object.get());
     ASSERT_EQ(payload->size(), 4096u);
-    void* p = mmap(nullptr, 4096, PROT_READ, MAP_SHARED, payload->fd(), 0);
-    ASSERT_NE(p, MAP_FAILED);
+    const auto* p = reinterpret_cast<const unsigned char*>(payload->map());
+    ASSERT_NE(p, nullptr);
     for (int i = 0; i < 4096; ++i)
-        ASSERT_EQ(static_cast<unsigned char*>(p)[i], 0x5a) << "byte " << i;
-    munmap(p, 4096);
+        ASSERT_EQ(p[i], 0x5a) << "byte " << i;
+    // The header came across intact: the payload is the exporter's file, made by a D3D12 heap.
+    EXPECT_EQ(payload->kind(), PayloadKind::D3D12Heap);
+    kiln::memory::PayloadHeader header{};
+    EXPECT_EQ(kiln::memory::read_payload_header(payload->fd(), &header), kiln::memory::PayloadCheck::Ok);
+    EXPECT_EQ(header.size, 4096u);
     EXPECT_TRUE(CloseHandle(placed));
     // A placed value is claimed once: after closing it, it is invalid.
     EXPECT_FALSE(GetHandleInformation(placed, &flags));
@@ -248,10 +254,18 @@ TEST(CrossProcess, AHandlePlacedIntoAProcessThatExitsUnclaimedIsDropped) {
     ASSERT_NE(process, nullptr);
     HANDLE there = nullptr;
     ASSERT_TRUE(DuplicateHandle(GetCurrentProcess(), h, process, &there, 0, FALSE, DUPLICATE_SAME_ACCESS));
-    auto placed_count = [] {
+    // This payload's placed handles only: the broker is the user's, shared with every other test
+    // process (and with other tests of this one, which may leave their own handles placed here).
+    HandleInfo info;
+    ASSERT_TRUE(HandleTable::current().lookup(reinterpret_cast<uintptr_t>(h), &info));
+    uint32_t error = 0;
+    const uint64_t gid = static_cast<Payload*>(info.object.get())->share(&error);
+    ASSERT_NE(gid, 0u) << "error " << error;
+    auto placed_count = [gid] {
         uint32_t n = 0;
         for (const auto& e : broker_objects().entries)
-            n += e.placed_count;
+            if (e.gid == gid)
+                n += e.placed_count;
         return n;
     };
     sleeper.wait();  // it exits (its name does not exist) without using the handle
@@ -289,40 +303,53 @@ TEST(KilnHandles, ListsASharedObjectWithItsNameTypeSizeAndHolder) {
     }
     ASSERT_FALSE(row.empty()) << "no row for " << name << " in:\n" << text;
     EXPECT_NE(row.find("d3d12-heap"), std::string::npos) << row;
-    EXPECT_NE(row.find("12288"), std::string::npos) << row;
+    // The payload's size (docs/handles.md), not its file's (16384: the header page besides).
+    EXPECT_NE(row.find(" 12288 "), std::string::npos) << row;
     EXPECT_NE(row.find(std::to_string(getpid())), std::string::npos) << row;
     CloseHandle(h);
 }
 
-// The broker carries payloads only: a descriptor that is not a sealed memfd of the announced
-// size is refused (it could be truncated under another process's mapping, or be no memory at all).
+// The broker carries payloads only: a descriptor that is not a sealed memfd with Kiln's header, of
+// the announced size, is refused (it could be truncated under another process's mapping, or be no
+// memory at all, or not Kiln's). The size announced is the payload's own, without its header.
 TEST(Broker, RefusesToShareWhatIsNotASealedPayload) {
+    const uint64_t file_size = kiln::memory::payload_file_size(4096);
+    ASSERT_EQ(file_size, 8192u);
     kiln::broker::Request request;
     kiln::broker::Reply reply;
+    request.kind = uint32_t(PayloadKind::D3D12Heap);
     int pipe_fds[2];
     ASSERT_EQ(pipe(pipe_fds), 0);
-    request.size = 4096;
+    request.size = file_size;
     EXPECT_EQ(broker_call(kiln::broker::Op::Share, request, pipe_fds[0], &reply, nullptr), ERROR_INVALID_PARAMETER);
     close(pipe_fds[0]);
     close(pipe_fds[1]);
     const int unsealed = memfd_create("unsealed", MFD_CLOEXEC);
     ASSERT_GE(unsealed, 0);
-    ASSERT_EQ(ftruncate(unsealed, 4096), 0);
+    ASSERT_EQ(ftruncate(unsealed, off_t(file_size)), 0);
     EXPECT_EQ(broker_call(kiln::broker::Op::Share, request, unsealed, &reply, nullptr), ERROR_INVALID_PARAMETER);
     close(unsealed);
-    // A sealed payload whose size is announced wrongly.
+    // A sealed memfd of the right size without Kiln's header.
+    const int headerless = memfd_create("headerless", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    ASSERT_GE(headerless, 0);
+    ASSERT_EQ(ftruncate(headerless, off_t(file_size)), 0);
+    ASSERT_EQ(fcntl(headerless, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0);
+    request.size = 4096;
+    EXPECT_EQ(broker_call(kiln::broker::Op::Share, request, headerless, &reply, nullptr), ERROR_INVALID_PARAMETER);
+    close(headerless);
+    // A Kiln payload whose size is announced wrongly: its file's size, a page too many, nothing.
     HANDLE h = filled_payload(4096, 0);
     ASSERT_NE(h, nullptr);
     HandleInfo info;
     ASSERT_TRUE(HandleTable::current().lookup(reinterpret_cast<uintptr_t>(h), &info));
-    request.size = 8192;
-    EXPECT_EQ(broker_call(kiln::broker::Op::Share, request, static_cast<Payload*>(info.object.get())->fd(), &reply,
-                          nullptr),
-              ERROR_INVALID_PARAMETER);
+    const int fd = static_cast<Payload*>(info.object.get())->fd();
+    for (const uint64_t wrong : {file_size, uint64_t{4096} * 2 + 4096, uint64_t{0}}) {
+        SCOPED_TRACE(wrong);
+        request.size = wrong;
+        EXPECT_EQ(broker_call(kiln::broker::Op::Share, request, fd, &reply, nullptr), ERROR_INVALID_PARAMETER);
+    }
     request.size = 4096;
-    EXPECT_EQ(broker_call(kiln::broker::Op::Share, request, static_cast<Payload*>(info.object.get())->fd(), &reply,
-                          nullptr),
-              ERROR_SUCCESS);
+    EXPECT_EQ(broker_call(kiln::broker::Op::Share, request, fd, &reply, nullptr), ERROR_SUCCESS);
     request.gid = reply.gid;
     broker_call(kiln::broker::Op::Release, request, -1, &reply, nullptr);
     CloseHandle(h);

@@ -8,11 +8,11 @@
 //   export-to PARENT NAME       make a named 4 KiB payload of 0x5a bytes, duplicate a handle to it
 //                               into PARENT, print the value, exit (the exporter is gone)
 //   hold-name NAME              open the payload by name and hold it until killed
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "win32/handle_table.h"
@@ -25,16 +25,16 @@ namespace {
 
 std::u16string utf16(const char* s) { return std::u16string(s, s + std::strlen(s)); }
 
-bool all_bytes_are(const Payload& payload, uint64_t size, int byte) {
+// The payload's bytes, through this process's one mapping of them (after the header page).
+bool all_bytes_are(Payload& payload, uint64_t size, int byte) {
     if (payload.size() != size)
         return false;
-    void* p = mmap(nullptr, size, PROT_READ, MAP_SHARED, payload.fd(), 0);
-    if (p == MAP_FAILED)
+    const auto* p = reinterpret_cast<const unsigned char*>(payload.map());
+    if (!p)
         return false;
     bool ok = true;
     for (uint64_t i = 0; i < size && ok; ++i)
-        ok = static_cast<unsigned char*>(p)[i] == byte;
-    munmap(p, size);
+        ok = p[i] == byte;
     return ok;
 }
 
@@ -85,12 +85,10 @@ int main(int argc, char** argv) {
             return 4;
         HandleInfo info;
         HandleTable::current().lookup(reinterpret_cast<uintptr_t>(h), &info);
-        void* p = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
-                       static_cast<Payload*>(info.object.get())->fd(), 0);
-        if (p == MAP_FAILED)
+        std::byte* p = static_cast<Payload*>(info.object.get())->map();
+        if (!p)
             return 5;
         std::memset(p, 0x5a, 4096);
-        munmap(p, 4096);
         HANDLE parent = OpenProcess(PROCESS_DUP_HANDLE, FALSE, DWORD(std::strtoul(argv[2], nullptr, 0)));
         HANDLE there = nullptr;
         if (!parent || !DuplicateHandle(GetCurrentProcess(), h, parent, &there, 0, FALSE, DUPLICATE_SAME_ACCESS))
