@@ -176,7 +176,15 @@ HANDLE OpenProcess(DWORD dwDesiredAccess, BOOL bInheritHandle, DWORD dwProcessId
 BOOL CloseHandle(HANDLE hObject) {
     if (value_of(hObject) == kCurrentProcessPseudoHandle)
         return TRUE;  // closing the pseudo handle does nothing, as on Windows
-    switch (HandleTable::current().close(value_of(hObject))) {
+    TableError closed = HandleTable::current().close(value_of(hObject));
+    // A handle another process placed here and nobody used yet: claim it, so that the broker
+    // forgets it, then close it like any other.
+    if (closed == TableError::InvalidHandle && broker::is_placed_handle(value_of(hObject))) {
+        HandleInfo info;
+        if (claim(value_of(hObject), &info))
+            closed = HandleTable::current().close(value_of(hObject));
+    }
+    switch (closed) {
     case TableError::None:
         return TRUE;
     case TableError::ProtectedFromClose:

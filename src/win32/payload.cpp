@@ -98,7 +98,8 @@ Ref<Payload> Payload::adopt_fd(int fd, memory::PayloadCheck* check) {
         std::lock_guard lock(registry().mutex);
         auto it = registry().by_file.find(id);
         if (it != registry().by_file.end() && retain_if_alive(it->second)) {
-            close(fd);  // a second descriptor of a file this process already holds
+            if (fd != it->second->fd_)
+                close(fd);  // a second descriptor of a file this process already holds
             return Ref<Payload>::adopt(it->second);
         }
     }
