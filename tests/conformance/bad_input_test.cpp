@@ -471,5 +471,40 @@ TEST_F(ExternalMemoryBadInput, HostileNextChainsNeitherCrashNorLeak) {
   EXPECT_NO_FD_LEAK(fds);
 }
 
+// A dedicated import of memory exported for a dedicated resource must be dedicated to a resource
+// created identically (memory.adoc, "external memory handle types compatibility"): Kiln compares
+// a digest of the creation parameters carried in the payload's header.
+TEST_F(ExternalMemoryBadInput, DedicatedImportForAResourceCreatedOtherwiseIsInvalid) {
+  std::unique_ptr<Resource> exported = Resource::Buffer(device(), kOpaqueWin32, kSize);
+  Memory memory = Export(kOpaqueWin32, kSize, hostVisible_, {exported->DedicatedInfo()});
+  OwnedHandle h = GetNtHandle(memory);
+  // Created alike: imports.
+  std::unique_ptr<Resource> same = Resource::Buffer(device(), kOpaqueWin32, kSize);
+  Memory import;
+  ASSERT_EQ(TryImportWin32(kOpaqueWin32, h.get(), nullptr, kSize, hostVisible_, &import, {same->DedicatedInfo()}),
+            VK_SUCCESS);
+  same->Bind(import.get());
+  import.Reset();
+  // Another size, or an image instead of a buffer: refused.
+  std::unique_ptr<Resource> smaller = Resource::Buffer(device(), kOpaqueWin32, kSize / 2);
+  ExpectInvalidImport(kOpaqueWin32, h.get(), kSize, hostVisible_, {smaller->DedicatedInfo()});
+  std::unique_ptr<Resource> image = Resource::Image(device(), kOpaqueWin32);
+  ExpectInvalidImport(kOpaqueWin32, h.get(), kSize, hostVisible_, {image->DedicatedInfo()});
+}
+
+// vkGetMemoryFdPropertiesKHR: OPAQUE_FD is invalid there (VUID-vkGetMemoryFdPropertiesKHR-handleType-00674),
+// and Kiln imports no other fd type, so every question is answered with the invalid-handle code.
+TEST_F(ExternalMemoryBadInput, FdPropertiesOfAnyFdAreInvalid) {
+  auto getFdProperties = device().Proc<PFN_vkGetMemoryFdPropertiesKHR>("vkGetMemoryFdPropertiesKHR");
+  ASSERT_NE(getFdProperties, nullptr);
+  Memory memory = Export(kOpaqueFd, kSize, hostVisible_);
+  OwnedFd fd = GetFd(memory);
+  for (VkExternalMemoryHandleTypeFlagBits type : {kOpaqueFd, VK_EXTERNAL_MEMORY_HANDLE_TYPE_DMA_BUF_BIT_EXT}) {
+    auto properties = Struct<VkMemoryFdPropertiesKHR>(VK_STRUCTURE_TYPE_MEMORY_FD_PROPERTIES_KHR);
+    EXPECT_EQ(getFdProperties(device().handle, type, fd.get(), &properties), VK_ERROR_INVALID_EXTERNAL_HANDLE);
+  }
+  EXPECT_TRUE(FdIsOpen(fd.get()));
+}
+
 }  // namespace
 }  // namespace kiln_test
