@@ -309,7 +309,7 @@ TEST_F(ExternalMemoryBadInput, UnsupportedExportTypesAreInvalid) {
   }
 }
 
-// VUID-VkMemoryAllocateInfo-pNext-00640 (00657): VkExportMemoryWin32HandleInfoKHR only with OPAQUE_WIN32
+// VUID-VkExportMemoryWin32HandleInfoKHR-handleTypes-00657: VkExportMemoryWin32HandleInfoKHR only with OPAQUE_WIN32
 // among the export types.
 TEST_F(ExternalMemoryBadInput, Win32ExportInfoWithoutOpaqueWin32IsInvalid) {
   auto win32 = Struct<VkExportMemoryWin32HandleInfoKHR>(VK_STRUCTURE_TYPE_EXPORT_MEMORY_WIN32_HANDLE_INFO_KHR);
@@ -490,6 +490,19 @@ TEST_F(ExternalMemoryBadInput, DedicatedImportForAResourceCreatedOtherwiseIsInva
   ExpectInvalidImport(kOpaqueWin32, h.get(), kSize, hostVisible_, {smaller->DedicatedInfo()});
   std::unique_ptr<Resource> image = Resource::Image(device(), kOpaqueWin32);
   ExpectInvalidImport(kOpaqueWin32, h.get(), kSize, hostVisible_, {image->DedicatedInfo()});
+}
+
+// VUID-VkMemoryAllocateInfo-allocationSize-07899: exportable memory has a size. Kiln answers a zero
+// size as it does for any allocation, with VK_ERROR_OUT_OF_DEVICE_MEMORY, and files no name.
+TEST_F(ExternalMemoryBadInput, ExportOfZeroBytesIsRefused) {
+  const std::u16string name = test_name(u"Local\\kiln-conf-zero-bytes");
+  auto win32 = Struct<VkExportMemoryWin32HandleInfoKHR>(VK_STRUCTURE_TYPE_EXPORT_MEMORY_WIN32_HANDLE_INFO_KHR);
+  win32.name = name.c_str();
+  Memory memory;
+  EXPECT_EQ(TryExport(kOpaqueWin32 | kOpaqueFd, 0, hostVisible_, &memory, {&win32}), VK_ERROR_OUT_OF_DEVICE_MEMORY);
+  EXPECT_FALSE(memory);
+  // The name was not taken.
+  EXPECT_EQ(TryExport(kOpaqueWin32, kSize, hostVisible_, &memory, {&win32}), VK_SUCCESS);
 }
 
 // vkGetMemoryFdPropertiesKHR: OPAQUE_FD is invalid there (VUID-vkGetMemoryFdPropertiesKHR-handleType-00674),

@@ -227,6 +227,19 @@ TEST_F(ExternalMemoryCapabilities, NvQueryWithTypeZeroMatchesImageFormatProperti
             plainResult);
 }
 
+// VUID-vkGetPhysicalDeviceExternalImageFormatPropertiesNV-usage-requiredbitmask: usage 0 is not an
+// image; Kiln answers VK_ERROR_FORMAT_NOT_SUPPORTED, with or without a handle type.
+TEST_F(ExternalMemoryCapabilities, NvQueryWithUsageZeroIsNotSupported) {
+  const VkImageCreateInfo create = DefaultImageInfo();
+  for (VkExternalMemoryHandleTypeFlagsNV type :
+       {VkExternalMemoryHandleTypeFlagsNV{0}, VkExternalMemoryHandleTypeFlagsNV{VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_WIN32_BIT_NV}}) {
+    VkExternalImageFormatPropertiesNV nv{};
+    EXPECT_EQ(fn_.getExternalImageFormatPropertiesNV(physical(), create.format, create.imageType, create.tiling, 0,
+                                                     create.flags, type, &nv),
+              VK_ERROR_FORMAT_NOT_SUPPORTED);
+  }
+}
+
 // The NV types: opaque ones export and import, D3D11 images import only, dedicated; every
 // compatibleHandleTypes contains the queried type.
 TEST_F(ExternalMemoryCapabilities, NvQueryReportsEachTypeCompatibleWithItself) {

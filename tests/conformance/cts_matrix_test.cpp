@@ -166,7 +166,7 @@ TEST_P(Win32Memory, create_win32) {
   win32.pAttributes = nullptr;
   win32.dwAccess = kReadWrite;
   win32.name = nullptr;
-  // VUID-VkMemoryAllocateInfo-pNext-00640 (00657): the win32 export structure only with OPAQUE_WIN32.
+  // VUID-VkExportMemoryWin32HandleInfoKHR-handleTypes-00657: the win32 export structure only with OPAQUE_WIN32.
   Memory memory = ExportFor(*exported, {type() == kOpaqueWin32 ? &win32 : nullptr});
   exported->Bind(memory.get());
   OwnedHandle owned;

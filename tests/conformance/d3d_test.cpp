@@ -86,8 +86,9 @@ TEST_F(ExternalMemoryD3D, D3D12ResourceImportsAsDedicatedImages) {
   ExpectDedicatedImportsShareThePayload(kD3D12Resource, [&] { return Resource::Image(device(), kD3D12Resource); });
 }
 
-// VUID-VkMemoryAllocateInfo-pNext-00639 (contract: "a dedicated-only type without a dedicated
-// allocation"): INVALID_EXTERNAL_HANDLE, the handle still the application's, nothing held.
+// Dedicated-only handle types (the compatibility table of the spec; the import side of
+// VUID-VkMemoryAllocateInfo-pNext-00639): without a dedicated allocation, INVALID_EXTERNAL_HANDLE;
+// the handle stays the application's and nothing is held.
 TEST_F(ExternalMemoryD3D, DedicatedOnlyTypesWithoutDedicatedAllocationAreInvalid) {
   for (VkExternalMemoryHandleTypeFlagBits type : {kD3D11Texture, kD3D11TextureKmt, kD3D12Resource}) {
     SCOPED_TRACE(HandleTypeName(type));
@@ -163,7 +164,7 @@ TEST_F(ExternalMemoryD3D, D3D12HeapImportsAreSuballocatedByBuffersAndImages) {
   hostHeap2.Unmap();
 }
 
-// VUID-VkMemoryAllocateInfo-allocationSize-01743 / contract: "D3D12_HEAP: allocationSize must be the
+// VUID-VkMemoryAllocateInfo-allocationSize-00647 / contract: "D3D12_HEAP: allocationSize must be the
 // heap's size".
 TEST_F(ExternalMemoryD3D, D3D12HeapImportOfAnotherSizeIsInvalid) {
   constexpr VkDeviceSize kHeapSize = 64 * 1024;

@@ -174,8 +174,9 @@ TEST_F(ExternalMemoryFd, GetFdOfMemoryNotExportedAsFdIsInvalid) {
 
 class ExternalMemoryHost : public ExternalMemoryTest {
  protected:
-  VkResult TryImportHost(void* pointer, VkDeviceSize size, uint32_t type, Memory* out) {
+  VkResult TryImportHost(void* pointer, VkDeviceSize size, uint32_t type, Memory* out, const void* next = nullptr) {
     auto import = Struct<VkImportMemoryHostPointerInfoEXT>(VK_STRUCTURE_TYPE_IMPORT_MEMORY_HOST_POINTER_INFO_EXT);
+    import.pNext = next;
     import.handleType = kHostAllocation;
     import.pHostPointer = pointer;
     return TryAllocate(device(), size, type, &import, out);
@@ -242,6 +243,18 @@ TEST_F(ExternalMemoryHost, MisalignedPointerOrSizeIsInvalid) {
     EXPECT_EQ(TryImportHost(c.pointer, c.size, hostVisible_, &memory), VK_ERROR_INVALID_EXTERNAL_HANDLE);
   }
   EXPECT_NO_FD_LEAK(fds);
+}
+
+// VUID-VkMemoryAllocateInfo-pNext-02806: a host-pointer import is never a dedicated allocation.
+TEST_F(ExternalMemoryHost, DedicatedHostPointerImportIsInvalid) {
+  HostPages pages = AllocatePages(kSize);
+  std::unique_ptr<Resource> buffer = Resource::Buffer(device(), kHostAllocation, kSize);
+  Memory memory;
+  EXPECT_EQ(TryImportHost(pages.get(), kSize, hostVisible_, &memory, buffer->DedicatedInfo()),
+            VK_ERROR_INVALID_EXTERNAL_HANDLE);
+  EXPECT_FALSE(memory);
+  // The same import without it works.
+  EXPECT_EQ(TryImportHost(pages.get(), kSize, hostVisible_, &memory), VK_SUCCESS);
 }
 
 }  // namespace

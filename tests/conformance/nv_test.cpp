@@ -208,6 +208,17 @@ TEST_F(ExternalMemoryNV, GetHandleOfATypeNotExportedIsInvalid) {
   EXPECT_NO_FD_LEAK(fds);
 }
 
+// vkGetMemoryWin32HandleNV takes one bit (VUID-vkGetMemoryWin32HandleNV-handleType-requiredbitmask
+// and the single-bit rule of its handleType): 0 or two bits is refused, even when both are exported.
+TEST_F(ExternalMemoryNV, GetHandleOfNoTypeOrSeveralTypesIsInvalid) {
+  std::unique_ptr<Resource> a = MakeImage(kNtNV | kKmtNV);
+  Memory memory = ExportNV(*a, kNtNV | kKmtNV, hostVisible_);
+  HANDLE h = nullptr;
+  EXPECT_EQ(TryGetHandleNV(memory, 0, &h), VK_ERROR_INVALID_EXTERNAL_HANDLE);
+  EXPECT_EQ(TryGetHandleNV(memory, kNtNV | kKmtNV, &h), VK_ERROR_INVALID_EXTERNAL_HANDLE);
+  EXPECT_EQ(h, nullptr);
+}
+
 // VUID-VkImportMemoryWin32HandleInfoNV-handleType-01327: one type, not a set.
 TEST_F(ExternalMemoryNV, ImportOfSeveralTypesAtOnceIsInvalid) {
   std::unique_ptr<Resource> a = MakeImage(kNtNV | kKmtNV);

@@ -252,8 +252,12 @@ VkResult allocate(Device& device, const VkMemoryAllocateInfo& info, DeviceMemory
     // Re-exporting imported memory: only the opaque types (exportFromImportedHandleTypes).
     if (export_types & ~memory_properties(source.type, Resource::Buffer).exportFromImportedHandleTypes)
         return VK_ERROR_INVALID_EXTERNAL_HANDLE;
-    // Dedicated-only types need a dedicated allocation (VUID-VkMemoryAllocateInfo-pNext-00639).
-    if (dedicated_only(source.type) && !(r.dedicated && (r.dedicated->image || r.dedicated->buffer)))
+    // Dedicated-only types need a dedicated allocation (the spec's compatibility table; the import
+    // side of VUID-VkMemoryAllocateInfo-pNext-00639); host pointers never get one (-02806).
+    const bool is_dedicated = r.dedicated && (r.dedicated->image || r.dedicated->buffer);
+    if (dedicated_only(source.type) && !is_dedicated)
+        return VK_ERROR_INVALID_EXTERNAL_HANDLE;
+    if (source.type == VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_ALLOCATION_BIT_EXT && is_dedicated)
         return VK_ERROR_INVALID_EXTERNAL_HANDLE;
 
     Imported imported;

@@ -32,6 +32,12 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkGetPhysicalDeviceExternalImageFormatProper
     pProperties->externalMemoryFeatures = 0;
     pProperties->exportFromImportedHandleTypes = 0;
     pProperties->compatibleHandleTypes = 0;
+    // VUID-vkGetPhysicalDeviceExternalImageFormatPropertiesNV-usage-requiredbitmask: an image
+    // with no usage is not an image Kiln can describe.
+    if (usage == 0) {
+        pProperties->imageFormatProperties = {};
+        return VK_ERROR_FORMAT_NOT_SUPPORTED;
+    }
     // Type 0 is the plain query.
     const VkResult result = kiln_vkGetPhysicalDeviceImageFormatProperties(physicalDevice, format, type, tiling, usage,
                                                                           flags, &pProperties->imageFormatProperties);
