@@ -23,8 +23,17 @@ if ! grep -Eq 'deviceName += Kiln' <<<"$summary"; then
 fi
 
 # ---- demos -----------------------------------------------------------------------------------------
-# Later issues add them here (vkcube on Kiln under Xvfb, the win32 interop samples), each as
+# Later issues add them here (vkcube on Kiln under Xvfb, more win32 interop samples), each as
 #   VK_DRIVER_FILES=$manifest <program> ...
+
+# Two processes share a Vulkan buffer through an NT handle DuplicateHandle'd from one into the other
+# (examples/share_buffer.c).
+echo
+echo "== VK_DRIVER_FILES=$manifest build/examples/kiln_example_share_buffer"
+if ! VK_DRIVER_FILES=$manifest build/examples/kiln_example_share_buffer; then
+  echo "setup-and-run: the share_buffer example failed on Kiln" >&2
+  exit 1
+fi
 # ---------------------------------------------------------------------------------------------------
 
 echo
