@@ -13,6 +13,7 @@
 // the aggregates are printed: quote the median. Later flags override these defaults
 // (--benchmark_repetitions=1 for a quick look). KILN_BENCH_COLD_MALLOC=1: see warm_malloc().
 
+#include "bench_main.h"
 #include "vulkan_driver.h"
 
 #include <benchmark/benchmark.h>
@@ -30,6 +31,7 @@ namespace {
 
 using kiln::bench::DeviceFunctions;
 using kiln::bench::Driver;
+using kiln::bench::run_benchmarks;
 
 // 4 KiB, 64 KiB, 1 MiB, 16 MiB, 256 MiB.
 constexpr int64_t kSizes[] = {int64_t{4} << 10, int64_t{64} << 10, int64_t{1} << 20, int64_t{16} << 20,
@@ -255,21 +257,6 @@ int main(int argc, char** argv) {
     register_benchmarks({&kiln, &lavapipe});
     const std::string malloc_state = warm_malloc();
 
-    std::vector<std::string> defaults = {"--benchmark_repetitions=9", "--benchmark_report_aggregates_only=true"};
-    std::vector<char*> args = {argv[0]};
-    for (std::string& flag : defaults)
-        args.push_back(flag.data());
-    args.insert(args.end(), argv + 1, argv + argc);
-    int count = int(args.size());
-    args.push_back(nullptr);
-    benchmark::Initialize(&count, args.data());
-    if (benchmark::ReportUnrecognizedArguments(count, args.data()))
-        return 1;
-
-    benchmark::AddCustomContext("kiln", kiln.describe());
-    benchmark::AddCustomContext("lavapipe", lavapipe.describe());
-    benchmark::AddCustomContext("malloc", malloc_state);
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return 0;
+    return run_benchmarks(argc, argv, {"--benchmark_repetitions=9", "--benchmark_report_aggregates_only=true"},
+                          {{"kiln", kiln.describe()}, {"lavapipe", lavapipe.describe()}, {"malloc", malloc_state}});
 }

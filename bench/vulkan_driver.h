@@ -32,8 +32,10 @@ struct DeviceFunctions {
 class Driver {
 public:
     // Opens the first physical device of the driver that `manifest` names and a device with one
-    // queue on it. On failure the driver is !ok() and error() says why: the benchmarks skip it.
-    static Driver open(std::string label, const std::string& manifest, std::string_view name_prefix);
+    // queue on it, with `device_extensions` enabled (each must be advertised). On failure the driver
+    // is !ok() and error() says why: the benchmarks skip it.
+    static Driver open(std::string label, const std::string& manifest, std::string_view name_prefix,
+                       const std::vector<const char*>& device_extensions = {});
 
     Driver() = default;
     Driver(Driver&& other) noexcept { *this = std::move(other); }
@@ -66,6 +68,10 @@ public:
     uint32_t host_memory_type() const { return host_memory_type_; }
     VkMemoryPropertyFlags host_memory_flags() const { return host_memory_flags_; }
     const DeviceFunctions& functions() const { return functions_; }
+    // Any other device function (an extension's), from vkGetDeviceProcAddr; NULL when it has none.
+    PFN_vkVoidFunction device_function(const char* name) const {
+        return device_ ? vkGetDeviceProcAddr(device_, name) : nullptr;
+    }
 
     // One line for the benchmark context: which device and memory type, or why there is none.
     std::string describe() const;
@@ -86,7 +92,8 @@ private:
     DeviceFunctions functions_;
 };
 
-inline Driver Driver::open(std::string label, const std::string& manifest, std::string_view name_prefix) {
+inline Driver Driver::open(std::string label, const std::string& manifest, std::string_view name_prefix,
+                           const std::vector<const char*>& device_extensions) {
     Driver driver;
     driver.label_ = std::move(label);
     struct stat info {};
@@ -142,6 +149,18 @@ inline Driver Driver::open(std::string label, const std::string& manifest, std::
     if (!found)
         return driver.fail("no HOST_VISIBLE | HOST_COHERENT memory type");
 
+    uint32_t extension_count = 0;
+    vkEnumerateDeviceExtensionProperties(physical, nullptr, &extension_count, nullptr);
+    std::vector<VkExtensionProperties> extensions(extension_count);
+    vkEnumerateDeviceExtensionProperties(physical, nullptr, &extension_count, extensions.data());
+    for (const char* wanted_extension : device_extensions) {
+        bool advertised = false;
+        for (const VkExtensionProperties& extension : extensions)
+            advertised = advertised || std::string_view(extension.extensionName) == wanted_extension;
+        if (!advertised)
+            return driver.fail("device extension " + std::string(wanted_extension) + " not advertised");
+    }
+
     const float priority = 1.0f;
     VkDeviceQueueCreateInfo queue_info{};
     queue_info.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO;
@@ -152,6 +171,8 @@ inline Driver Driver::open(std::string label, const std::string& manifest, std::
     device_info.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO;
     device_info.queueCreateInfoCount = 1;
     device_info.pQueueCreateInfos = &queue_info;
+    device_info.enabledExtensionCount = uint32_t(device_extensions.size());
+    device_info.ppEnabledExtensionNames = device_extensions.data();
     const VkResult device_created = vkCreateDevice(physical, &device_info, nullptr, &driver.device_);
     if (device_created != VK_SUCCESS) {
         driver.device_ = VK_NULL_HANDLE;

@@ -83,7 +83,14 @@ int create_payload_file(const PayloadHeader& header) {
     return fd;
 }
 
-PayloadCheck read_payload_header(int fd, PayloadHeader* out) {
+static uint64_t file_id(const struct stat& st) { return uint64_t(st.st_ino) ^ (uint64_t(st.st_dev) << 40); }
+
+uint64_t file_id_of(int fd) {
+    struct stat st {};
+    return fstat(fd, &st) == 0 ? file_id(st) : 0;
+}
+
+PayloadCheck read_payload_header(int fd, PayloadHeader* out, uint64_t* id) {
     struct stat st {};
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
         return PayloadCheck::NotAFile;
@@ -97,6 +104,8 @@ PayloadCheck read_payload_header(int fd, PayloadHeader* out) {
     if (payload_file_size(h.size) != uint64_t(st.st_size))
         return PayloadCheck::BadSize;
     *out = h;
+    if (id)
+        *id = file_id(st);
     return PayloadCheck::Ok;
 }
 

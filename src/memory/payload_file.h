@@ -69,8 +69,13 @@ enum class PayloadCheck {
 };
 
 // Reads and checks the header of a descriptor someone claims is a payload. O(1): fstat, the seals,
-// one read of the header; nothing is mapped.
-PayloadCheck read_payload_header(int fd, PayloadHeader* out);
+// one read of the header; nothing is mapped. `file_id` (optional) receives which file the descriptor
+// reaches (file_id_of), from the same fstat.
+PayloadCheck read_payload_header(int fd, PayloadHeader* out, uint64_t* file_id = nullptr);
+
+// Which file a descriptor reaches (its inode on its filesystem), whatever descriptor reaches it; 0
+// when fstat fails.
+uint64_t file_id_of(int fd);
 
 // Maps the payload's bytes (not the header) shared, read and write. NULL when the host refuses.
 std::byte* map_payload(int fd, uint64_t size);

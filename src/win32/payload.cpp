@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <mutex>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <unordered_map>
 
@@ -43,14 +42,6 @@ static bool retain_if_alive(T* object) {
     return true;
 }
 
-// Which file a descriptor reaches: its inode on its filesystem. 0 when fstat fails.
-static uint64_t file_id_of(int fd) {
-    struct stat st {};
-    if (fstat(fd, &st) != 0)
-        return 0;
-    return uint64_t(st.st_ino) ^ (uint64_t(st.st_dev) << 40);
-}
-
 Payload::~Payload() {
     {
         std::lock_guard lock(registry().mutex);
@@ -78,7 +69,7 @@ Payload* Payload::create(const memory::PayloadHeader& header) {
     const int fd = memory::create_payload_file(header);
     if (fd < 0)
         return nullptr;
-    auto* payload = new (std::nothrow) Payload(fd, header, file_id_of(fd));
+    auto* payload = new (std::nothrow) Payload(fd, header, memory::file_id_of(fd));
     if (!payload) {
         close(fd);
         return nullptr;
@@ -90,10 +81,10 @@ Payload* Payload::create(const memory::PayloadHeader& header) {
 
 Ref<Payload> Payload::adopt_fd(int fd, memory::PayloadCheck* check) {
     memory::PayloadHeader header;
-    *check = memory::read_payload_header(fd, &header);
+    uint64_t id = 0;
+    *check = memory::read_payload_header(fd, &header, &id);
     if (*check != memory::PayloadCheck::Ok)
         return {};
-    const uint64_t id = file_id_of(fd);
     {
         std::lock_guard lock(registry().mutex);
         auto it = registry().by_file.find(id);
