@@ -1,0 +1,40 @@
+// What Kiln's SPIR-V engine implements: the capabilities and extensions a module may declare.
+// One list, kept in step with the executor: a capability goes in when its instructions run and are
+// tested (tests/compute), never before.
+#include <algorithm>
+#include <iterator>
+
+#include "binary.h"
+#include "spirv_grammar.h"
+
+namespace kiln::spirv {
+
+namespace {
+
+// Capability enumerant values (the grammar's names, looked up at first use so that this list is
+// written in names, not numbers).
+constexpr const char* kSupportedCapabilities[] = {
+    "Matrix", "Shader", "Int64", "Float64", "Int16", "Int8",
+};
+
+constexpr const char* kSupportedExtensions[] = {
+    "SPV_KHR_storage_buffer_storage_class",  // core in SPIR-V 1.3, used by 1.0 modules
+    "SPV_KHR_non_semantic_info",
+};
+
+}  // namespace
+
+bool capability_supported(uint32_t capability) {
+    const grammar::Enumerant* e = grammar::enumerant(grammar::OperandKind::Capability, capability);
+    if (!e)
+        return false;
+    return std::any_of(std::begin(kSupportedCapabilities), std::end(kSupportedCapabilities),
+                       [&](const char* name) { return std::string(name) == e->name; });
+}
+
+bool extension_supported(const std::string& name) {
+    return std::any_of(std::begin(kSupportedExtensions), std::end(kSupportedExtensions),
+                       [&](const char* supported) { return name == supported; });
+}
+
+}  // namespace kiln::spirv
