@@ -14,6 +14,8 @@ packages=(
   libvulkan-dev vulkan-tools mesa-vulkan-drivers vulkan-validationlayers
   # SPIR-V grammar for the generators, GLSL compilers for test shaders
   spirv-headers glslang-tools glslc
+  # the SPIR-V front end's fuzzer (libFuzzer comes with clang's runtime)
+  clang libclang-rt-14-dev
   # tests, benchmarks
   libgtest-dev libbenchmark-dev libglm-dev
   # WSI (xcb, xlib) and a headless X server; xvfb-run needs xauth, only recommended by xvfb

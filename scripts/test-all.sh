@@ -4,8 +4,9 @@
 #   release  cmake --preset ci (Release, -Werror) into build/, then every label
 #   asan     cmake --preset asan (ASan + UBSan) into build-asan/, then every label
 #   tsan     cmake --preset tsan (TSan) into build-tsan/, then the labels `unit`, `win32` and `conformance` (the threaded parts)
+#   fuzz     clang + libFuzzer build of the SPIR-V front end into build-fuzz/, run for 60 s (label `fuzz`)
 #
-#   scripts/test-all.sh              all three stages
+#   scripts/test-all.sh              all four stages
 #   scripts/test-all.sh release asan only those stages, in that order
 #
 # A configure or build failure stops at once; failing tests do not stop the next stages. The exit
@@ -20,12 +21,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 stages=("$@")
 if [[ ${#stages[@]} -eq 0 ]]; then
-  stages=(release asan tsan)
+  stages=(release asan tsan fuzz)
 fi
 for stage in "${stages[@]}"; do
   case $stage in
-    release | asan | tsan) ;;
-    *) echo "test-all: unknown stage '$stage' (release, asan, tsan)" >&2; exit 2 ;;
+    release | asan | tsan | fuzz) ;;
+    *) echo "test-all: unknown stage '$stage' (release, asan, tsan, fuzz)" >&2; exit 2 ;;
   esac
 done
 
@@ -90,6 +91,15 @@ for stage in "${stages[@]}"; do
         tsan_wrap=(setarch "$(uname -m)" -R)
       fi
       run_ctest tsan "${tsan_wrap[@]}" ctest --preset tsan --label-regex '^(unit|win32|conformance)$' --no-tests=error
+      ;;
+    fuzz)
+      # libFuzzer is clang's: a separate build of the SPIR-V front end alone, run for 60 s.
+      echo
+      echo "== [fuzz] configure and build (clang, libFuzzer + ASan + UBSan)"
+      CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKILN_BUILD_FUZZERS=ON \
+        -DKILN_BUILD_TESTS=OFF -DKILN_BUILD_BENCH=OFF
+      cmake --build build-fuzz --target kiln_spirv_fuzzer -j2
+      run_ctest fuzz ctest --test-dir build-fuzz -L fuzz --output-on-failure --no-tests=error
       ;;
   esac
   echo "== [$stage] done in $((SECONDS - stage_start)) s"

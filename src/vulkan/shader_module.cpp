@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "device.h"
+#include "spirv/module.h"
 #include "vk_entrypoints.h"
 
 namespace kiln {
@@ -16,6 +17,11 @@ VkResult parse_shader(const VkShaderModuleCreateInfo& info, spirv::Binary* out, 
         return VK_ERROR_INVALID_SHADER_NV;
     }
     if (!spirv::Binary::parse(std::span<const uint32_t>(info.pCode, info.codeSize / 4), out, error))
+        return VK_ERROR_INVALID_SHADER_NV;
+    // The meaning is checked now too (types, functions, layouts), so that a module that cannot be
+    // lowered is refused here rather than at pipeline creation; pipelines rebuild the model.
+    spirv::Module module;
+    if (!spirv::Module::build(*out, &module, error))
         return VK_ERROR_INVALID_SHADER_NV;
     return VK_SUCCESS;
 }
