@@ -25,6 +25,7 @@ enum class Op : uint16_t {
     ResetEvent,
     WaitEvents,
     ExecuteStream,
+    Dispatch,
 };
 
 // Alignment of every command and of the trailing arrays that follow the fixed part.

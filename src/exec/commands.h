@@ -8,6 +8,7 @@
 #include <vulkan/vulkan_core.h>
 
 #include "format/image_layout.h"
+#include "spirv/ir.h"
 
 namespace kiln::exec {
 
@@ -79,6 +80,19 @@ struct WaitEventsCmd {  // + Event*[event_count]
 
 struct ExecuteStreamCmd {
     const CommandStream* stream;
+};
+
+// A compute dispatch, resolved at record time: the pipeline's program and the memory every buffer
+// binding and the push constants reach (+ spirv::Range[range_count], by the program's slots, then
+// the push constants' copy in push_constants).
+struct DispatchCmd {
+    const spirv::Program* program;
+    const std::byte* indirect;  // VkDispatchIndirectCommand in device memory, or NULL
+    uint32_t group_count[3];
+    uint32_t base_group[3];
+    uint32_t range_count;
+    uint32_t pad_;
+    std::byte push_constants[128];
 };
 
 }  // namespace kiln::exec

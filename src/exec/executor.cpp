@@ -1,6 +1,11 @@
 #include "executor.h"
 
 #include <algorithm>
+#include <vector>
+
+#include "worker_pool.h"
+
+#include <algorithm>
 #include <cstring>
 
 #include "command_stream.h"
@@ -148,8 +153,40 @@ static void clear_depth_stencil(const ClearDepthStencilCmd& cmd) {
     }
 }
 
-void execute_stream(const CommandStream& stream) {
-    stream.for_each([](Op op, const void* payload) {
+// Every workgroup of a dispatch, spread over the pool's threads (each with its own scratch).
+static void dispatch(const DispatchCmd& cmd, WorkerPool* pool) {
+    spirv::DispatchContext context;
+    context.program = cmd.program;
+    const spirv::Range* ranges = trailing<spirv::Range>(&cmd);
+    context.buffers.assign(ranges, ranges + cmd.range_count);
+    std::copy(cmd.base_group, cmd.base_group + 3, context.base_group);
+    std::copy(cmd.group_count, cmd.group_count + 3, context.group_count);
+    if (cmd.indirect)
+        std::memcpy(context.group_count, cmd.indirect, sizeof context.group_count);
+    const uint64_t groups = uint64_t(context.group_count[0]) * context.group_count[1] * context.group_count[2];
+    if (groups == 0)
+        return;
+    const uint32_t threads = pool ? pool->thread_count() : 1;
+    std::vector<spirv::Scratch> scratch(threads);
+    auto run = [&](uint32_t index, uint32_t worker) {
+        const uint32_t gx = context.group_count[0], gy = context.group_count[1];
+        const uint32_t group[3] = {index % gx, (index / gx) % gy, uint32_t(index / (uint64_t(gx) * gy))};
+        spirv::run_workgroup(context, group, scratch[worker]);
+    };
+    // More than 2^32 workgroups cannot be asked for within the limits (65535^3 is, but a dispatch
+    // that large would not finish anyway): indices beyond 32 bits run in slices.
+    for (uint64_t first = 0; first < groups; first += UINT32_MAX) {
+        const uint32_t count = uint32_t(std::min<uint64_t>(groups - first, UINT32_MAX));
+        if (pool)
+            pool->parallel_for(count, [&](uint32_t i, uint32_t w) { run(uint32_t(first + i), w); });
+        else
+            for (uint32_t i = 0; i < count; ++i)
+                run(uint32_t(first + i), 0);
+    }
+}
+
+void execute_stream(const CommandStream& stream, WorkerPool* pool) {
+    stream.for_each([pool](Op op, const void* payload) {
         switch (op) {
         case Op::CopyMemory: {
             auto& cmd = *static_cast<const CopyMemoryCmd*>(payload);
@@ -197,7 +234,10 @@ void execute_stream(const CommandStream& stream) {
             break;
         }
         case Op::ExecuteStream:
-            execute_stream(*static_cast<const ExecuteStreamCmd*>(payload)->stream);
+            execute_stream(*static_cast<const ExecuteStreamCmd*>(payload)->stream, pool);
+            break;
+        case Op::Dispatch:
+            dispatch(*static_cast<const DispatchCmd*>(payload), pool);
             break;
         }
     });

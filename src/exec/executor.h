@@ -4,8 +4,10 @@
 namespace kiln::exec {
 
 class CommandStream;
+class WorkerPool;
 
-void execute_stream(const CommandStream& stream);
+// `pool` spreads compute workgroups over the cores; NULL runs everything on the calling thread.
+void execute_stream(const CommandStream& stream, WorkerPool* pool = nullptr);
 
 // Repeats the `pattern_size`-byte pattern over `size` bytes at `dst` (size need not be a
 // multiple of the pattern). Used by clears and fills; exposed for unit tests.

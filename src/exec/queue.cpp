@@ -63,7 +63,7 @@ void Queue::execute(Submission& submission) {
     for (Semaphore* s : submission.waits)
         s->wait_and_unsignal();
     for (CommandStream* stream : submission.streams) {
-        execute_stream(*stream);
+        execute_stream(*stream, &pool_);
         stream->pending.fetch_sub(1, std::memory_order_acq_rel);
     }
     for (Semaphore* s : submission.signals)

@@ -6,6 +6,8 @@
 #include <deque>
 #include <mutex>
 #include <thread>
+
+#include "worker_pool.h"
 #include <vector>
 
 namespace kiln::exec {
@@ -47,6 +49,7 @@ private:
     uint64_t submitted_ = 0;
     uint64_t completed_ = 0;
     bool stopping_ = false;
+    WorkerPool pool_;  // compute dispatches spread over the cores (before worker_: joined after it)
     std::thread worker_;
 };
 

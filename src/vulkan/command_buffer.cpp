@@ -18,6 +18,7 @@ void CommandBuffer::reset() {
     stream.reset();
     record_result = VK_SUCCESS;
     state = State::Initial;
+    compute = ComputeState{};
 }
 
 }  // namespace kiln
@@ -120,17 +121,6 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkResetCommandBuffer(VkCommandBuffer handle,
     return VK_SUCCESS;
 }
 
-// Appends a command with a trailing array; a failed allocation is remembered for
-// vkEndCommandBuffer (recording commands return void).
-template <typename Cmd, typename Element = std::byte>
-static Cmd* record(CommandBuffer* cb, exec::Op op, size_t count = 0) {
-    if (cb->record_result != VK_SUCCESS)
-        return nullptr;
-    Cmd* cmd = cb->stream.template append<Cmd>(op, count * sizeof(Element));
-    if (!cmd)
-        cb->record_result = VK_ERROR_OUT_OF_HOST_MEMORY;
-    return cmd;
-}
 
 static exec::ImageRef image_ref(VkImage handle) {
     const Image* image = Image::from(handle);

@@ -1,6 +1,8 @@
 // VkCommandPool and VkCommandBuffer: recording into an exec::CommandStream.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <vector>
 
 #include "exec/command_stream.h"
@@ -10,6 +12,18 @@ namespace kiln {
 
 class Device;
 class CommandBuffer;
+class DescriptorSet;
+class Pipeline;
+
+// What vkCmdBindPipeline, vkCmdBindDescriptorSets and vkCmdPushConstants have set for compute:
+// read when a dispatch is recorded, which resolves it into the command.
+struct ComputeState {
+    static constexpr uint32_t kMaxSets = 8;  // maxBoundDescriptorSets
+    const Pipeline* pipeline = nullptr;
+    std::array<const DescriptorSet*, kMaxSets> sets{};
+    std::array<std::vector<uint32_t>, kMaxSets> dynamic_offsets;
+    std::array<std::byte, 128> push_constants{};  // maxPushConstantsSize
+};
 
 class CommandPool {
 public:
@@ -40,9 +54,22 @@ public:
     // A recording error (out of host memory) is reported by vkEndCommandBuffer.
     VkResult record_result = VK_SUCCESS;
     exec::CommandStream stream;
+    ComputeState compute;
 
     void reset();
     bool pending() const { return stream.pending.load(std::memory_order_acquire) != 0; }
 };
+
+// Appends a command with a trailing array of `count` Elements; a failed allocation is remembered
+// for vkEndCommandBuffer (recording commands return void).
+template <typename Cmd, typename Element = std::byte>
+Cmd* record(CommandBuffer* cb, exec::Op op, size_t count = 0) {
+    if (cb->record_result != VK_SUCCESS)
+        return nullptr;
+    Cmd* cmd = cb->stream.template append<Cmd>(op, count * sizeof(Element));
+    if (!cmd)
+        cb->record_result = VK_ERROR_OUT_OF_HOST_MEMORY;
+    return cmd;
+}
 
 }  // namespace kiln

@@ -1,0 +1,212 @@
+// The wide executor: runs a workgroup's invocations in batches of kLanes over the register IR
+// (ir.h). Each lane has its own block; the lowest-numbered block any lane waits at runs next, for
+// the lanes waiting there, so divergent lanes meet again where their paths join. A workgroup
+// barrier ends a block (lower.cpp): a batch stops there until every batch of the workgroup has
+// arrived, then all go on.
+#include <algorithm>
+#include <cstring>
+
+#include "ir.h"
+#include "ops.h"
+
+namespace kiln::spirv {
+
+namespace {
+
+// Writes the built-in inputs of every lane into its invocation memory.
+void write_builtins(Batch& b) {
+    const Program& p = *b.program;
+    const DispatchContext& d = *b.dispatch;
+    const uint32_t sx = p.local_size[0], sy = p.local_size[1];
+    for (uint32_t l = 0; l < b.lane_count; ++l) {
+        const uint32_t index = b.first_index + l;
+        const uint32_t local[3] = {index % sx, (index / sx) % sy, index / (sx * sy)};
+        std::byte* memory = b.invocation_memory + size_t(l) * p.invocation_bytes;
+        for (const auto& [builtin, offset] : p.builtins) {
+            uint32_t v[3] = {0, 0, 0};
+            switch (builtin) {
+            case kBuiltInNumWorkgroups:
+                std::copy(d.group_count, d.group_count + 3, v);
+                break;
+            case kBuiltInWorkgroupSize:
+                std::copy(p.local_size, p.local_size + 3, v);
+                break;
+            case kBuiltInWorkgroupId:
+                std::copy(b.group, b.group + 3, v);
+                break;
+            case kBuiltInLocalInvocationId:
+                std::copy(local, local + 3, v);
+                break;
+            case kBuiltInGlobalInvocationId:
+                for (int i = 0; i < 3; ++i)
+                    v[i] = b.group[i] * p.local_size[i] + local[i];
+                break;
+            case kBuiltInLocalInvocationIndex:
+                v[0] = index;
+                break;
+            case kBuiltInSubgroupSize:
+                v[0] = kLanes;
+                break;
+            case kBuiltInSubgroupId:
+                v[0] = index / kLanes;
+                break;
+            case kBuiltInSubgroupLocalInvocationId:
+                v[0] = index % kLanes;
+                break;
+            case kBuiltInNumSubgroups: {
+                const uint32_t total = p.local_size[0] * p.local_size[1] * p.local_size[2];
+                v[0] = (total + kLanes - 1) / kLanes;
+                break;
+            }
+            default:
+                break;
+            }
+            std::memcpy(memory + offset, v, sizeof v);
+        }
+    }
+}
+
+void start_batch(Batch& b, const DispatchContext& d, const uint32_t group[3], uint32_t first, uint32_t count,
+                 std::byte* invocation_memory, std::byte* workgroup_memory) {
+    const Program& p = *d.program;
+    b.program = &p;
+    b.dispatch = &d;
+    b.regs.assign(size_t(p.register_count) * kLanes, 0);
+    b.invocation_memory = invocation_memory;
+    b.workgroup_memory = workgroup_memory;
+    b.first_index = first;
+    b.lane_count = count;
+    b.alive = count >= kLanes ? kAllLanes : ((1u << count) - 1);
+    for (int i = 0; i < 3; ++i)
+        b.group[i] = d.base_group[i] + group[i];
+    std::fill(std::begin(b.block), std::end(b.block), 0u);
+    std::fill(std::begin(b.previous), std::end(b.previous), UINT32_MAX);
+    std::memset(invocation_memory, 0, size_t(p.invocation_bytes) * kLanes);
+    for (size_t i = 0; i + 1 < p.constants.size(); i += 2)
+        std::fill_n(b.reg(p.constants[i]), kLanes, p.constants[i + 1]);
+    write_builtins(b);
+    set_variable_pointers(b);
+}
+
+// Evaluates a block's phis for the lanes in `mask`: each lane takes the value of the block it came from.
+void run_phis(const IrBlock& block, Batch& b, LaneMask mask) {
+    const Program& p = *b.program;
+    for (uint32_t i = 0; i < block.phi_count; ++i) {
+        const Phi& phi = p.phis[block.first_phi + i];
+        for (uint32_t l = 0; l < kLanes; ++l) {
+            if (!(mask >> l & 1))
+                continue;
+            for (uint32_t k = 0; k < phi.incoming_count; ++k) {
+                const Incoming& in = p.incoming[phi.first_incoming + k];
+                if (in.block != b.previous[l])
+                    continue;
+                for (uint32_t w = 0; w < phi.words; ++w)
+                    b.reg(phi.dst + w)[l] = b.reg(in.reg + w)[l];
+                break;
+            }
+        }
+    }
+}
+
+void run_terminator(const IrBlock& block, uint32_t index, Batch& b, LaneMask mask) {
+    const Program& p = *b.program;
+    for (uint32_t l = 0; l < kLanes; ++l) {
+        if (!(mask >> l & 1))
+            continue;
+        uint32_t next = 0;
+        switch (block.term) {
+        case TermKind::Branch:
+            next = block.target;
+            break;
+        case TermKind::Conditional:
+            next = b.reg(block.cond)[l] ? block.target : block.target2;
+            break;
+        case TermKind::Switch: {
+            next = block.target;
+            const uint32_t selector = b.reg(block.cond)[l];
+            for (uint32_t c = 0; c < block.case_count; ++c)
+                if (p.cases[block.first_case + c].value == selector) {
+                    next = p.cases[block.first_case + c].block;
+                    break;
+                }
+            break;
+        }
+        case TermKind::Return:
+        case TermKind::Kill:
+            b.alive &= ~(1u << l);
+            continue;
+        }
+        b.previous[l] = index;
+        b.block[l] = next;
+    }
+}
+
+// Runs a batch until every lane is done (true) or all its lanes wait at a barrier (false).
+bool run_batch(Batch& b, bool resume_past_barrier) {
+    const Program& p = *b.program;
+    while (b.alive) {
+        uint32_t current = UINT32_MAX;
+        for (uint32_t l = 0; l < kLanes; ++l)
+            if (b.alive >> l & 1)
+                current = std::min(current, b.block[l]);
+        LaneMask mask = 0;
+        for (uint32_t l = 0; l < kLanes; ++l)
+            if ((b.alive >> l & 1) && b.block[l] == current)
+                mask |= 1u << l;
+        const IrBlock& block = p.blocks[current];
+        if (block.barrier_before && !resume_past_barrier)
+            return false;
+        resume_past_barrier = false;
+        run_phis(block, b, mask);
+        for (uint32_t i = 0; i < block.count; ++i) {
+            const Ins& ins = p.code[block.first + i];
+            ins.run(ins, b, mask);
+        }
+        run_terminator(block, current, b, mask);
+    }
+    return true;
+}
+
+}  // namespace
+
+void run_workgroup(const DispatchContext& dispatch, const uint32_t group[3], Scratch& scratch) {
+    const Program& p = *dispatch.program;
+    const uint32_t total = p.local_size[0] * p.local_size[1] * p.local_size[2];
+    const uint32_t batch_count = (total + kLanes - 1) / kLanes;
+    scratch.workgroup_memory.assign(p.workgroup_bytes, std::byte{0});
+    std::byte* workgroup = scratch.workgroup_memory.data();
+    const size_t batch_memory = size_t(p.invocation_bytes) * kLanes;
+    if (!p.uses_barriers) {
+        // One batch at a time, in the same registers and memory.
+        scratch.batches.resize(1);
+        scratch.invocation_memory.resize(std::max<size_t>(batch_memory, 1));
+        for (uint32_t i = 0; i < batch_count; ++i) {
+            Batch& b = scratch.batches[0];
+            start_batch(b, dispatch, group, i * kLanes, std::min(kLanes, total - i * kLanes),
+                        scratch.invocation_memory.data(), workgroup);
+            run_batch(b, false);
+        }
+        return;
+    }
+    // Barriers: every batch keeps its state; each runs to the next barrier in turn.
+    scratch.batches.resize(batch_count);
+    scratch.invocation_memory.resize(std::max<size_t>(batch_memory * batch_count, 1));
+    std::vector<uint8_t> done(batch_count, 0);
+    for (uint32_t i = 0; i < batch_count; ++i)
+        start_batch(scratch.batches[i], dispatch, group, i * kLanes, std::min(kLanes, total - i * kLanes),
+                    scratch.invocation_memory.data() + batch_memory * i, workgroup);
+    bool resume = false;
+    for (uint32_t remaining = batch_count; remaining;) {
+        for (uint32_t i = 0; i < batch_count; ++i) {
+            if (done[i])
+                continue;
+            if (run_batch(scratch.batches[i], resume)) {
+                done[i] = 1;
+                --remaining;
+            }
+        }
+        resume = true;  // every batch still running waits at a barrier: all pass it together
+    }
+}
+
+}  // namespace kiln::spirv

@@ -1,0 +1,172 @@
+// Kiln's register IR: what a SPIR-V entry point is lowered to at pipeline creation (lower.cpp) and
+// what the wide executor (executor.cpp) runs over a batch of kLanes invocations at once.
+//
+// Registers: every SSA value gets a run of 32-bit registers, each holding one word per lane
+// (64-bit scalars and pointers take two: low word first; vectors, matrices, arrays and structs are
+// their scalars in order). An instruction is a handler chosen at lowering -- operation and scalar
+// type resolved -- with its register operands, so running one costs an indirect call per batch,
+// not per invocation. Control flow is per block: each lane has its own current block, and the
+// executor runs the lowest-numbered block any lane waits at, with the lanes that wait there
+// (blocks are numbered in SPIR-V order, which puts every block before the blocks it dominates, so
+// lanes meet again at merge blocks).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kiln::spirv {
+
+inline constexpr uint32_t kLanes = 16;
+using LaneMask = uint32_t;
+inline constexpr LaneMask kAllLanes = (kLanes == 32) ? ~0u : ((1u << kLanes) - 1);
+
+struct Batch;
+struct Ins;
+using Handler = void (*)(const Ins& ins, Batch& batch, LaneMask mask);
+
+// One IR instruction. Operands are register indices (or immediates) whose meaning the handler knows.
+struct Ins {
+    Handler run = nullptr;
+    uint32_t dst = 0;
+    uint32_t a = 0, b = 0, c = 0;
+    uint32_t n = 1;      // components (or words) the operation covers
+    uint32_t imm = 0;    // an immediate: a width, a slot, an extended-instruction number...
+    uint32_t aux = 0;    // index into Program::moves / Program::tables for variable-length data
+    uint32_t aux_count = 0;
+};
+
+// How a load or store moves one leaf scalar between memory and registers.
+struct Move {
+    uint32_t offset;  // bytes from the pointer
+    uint32_t reg;     // register (relative to the value's first register)
+    uint8_t bytes;    // 1, 2, 4 or 8
+    uint8_t sign_extend;  // 8/16-bit signed integers widen with their sign
+};
+
+enum class TermKind : uint8_t { Branch, Conditional, Switch, Return, Kill };
+
+struct Phi {
+    uint32_t dst;
+    uint32_t words;
+    uint32_t first_incoming, incoming_count;  // into Program::incoming
+};
+
+struct Incoming {
+    uint32_t block;  // the predecessor's block number
+    uint32_t reg;
+};
+
+struct IrBlock {
+    uint32_t first_phi = 0, phi_count = 0;
+    uint32_t first = 0, count = 0;  // instructions
+    TermKind term = TermKind::Return;
+    uint32_t cond = 0;               // Conditional: bool register; Switch: selector register
+    uint32_t target = 0, target2 = 0;  // Branch: target; Conditional: true, false; Switch: default
+    uint32_t first_case = 0, case_count = 0;  // Switch: into Program::cases
+    bool barrier_before = false;     // the block starts with a workgroup barrier (see lower.cpp)
+};
+
+// Memory a pointer can point into: what loads and stores check their accesses against.
+enum class MemoryKind : uint8_t {
+    Invocation,  // Function, Private and Input variables: one block per lane
+    Workgroup,   // Workgroup variables: one block per workgroup
+    Buffer,      // a descriptor's buffer, or the push constants (a DispatchContext::buffers slot)
+};
+
+// A variable's pointer register, set in every lane at batch start.
+struct VariablePointer {
+    uint32_t reg;
+    MemoryKind kind;
+    uint32_t offset;  // Invocation, Workgroup: byte offset; Buffer: the slot
+};
+
+struct SwitchCase {
+    uint32_t value;
+    uint32_t block;
+};
+
+// Where a descriptor-backed variable's memory comes from at dispatch.
+struct BindingSlot {
+    uint32_t set = 0, binding = 0;
+    bool storage = false;  // storage buffer (else uniform buffer)
+};
+
+struct Program {
+    std::vector<Ins> code;
+    std::vector<IrBlock> blocks;  // blocks[0] is the entry
+    std::vector<Phi> phis;
+    std::vector<Incoming> incoming;
+    std::vector<SwitchCase> cases;
+    std::vector<Move> moves;
+    std::vector<uint32_t> tables;  // variable-length operand lists (access-chain steps, ...)
+    std::vector<uint32_t> constants;  // (register, value) pairs written into every batch at start
+    uint32_t register_count = 0;
+    uint32_t local_size[3] = {1, 1, 1};
+    uint32_t invocation_bytes = 0;  // Function, Private and Input memory of one invocation
+    uint32_t workgroup_bytes = 0;   // Workgroup memory of one workgroup
+    std::vector<BindingSlot> bindings;  // slot i: Batch::buffers[i]
+    uint32_t push_constant_slot = UINT32_MAX;
+    bool uses_barriers = false;
+    std::vector<VariablePointer> variable_pointers;
+    // Input builtins copied into invocation memory at batch start: (builtin, byte offset) pairs.
+    std::vector<std::pair<uint32_t, uint32_t>> builtins;
+};
+
+// A memory range a load or store may touch: accesses outside it read 0 and write nothing
+// (Kiln's answer to out-of-bounds shader accesses, like robustBufferAccess).
+struct Range {
+    std::byte* base = nullptr;
+    uint64_t size = 0;
+};
+
+// What every invocation of one dispatch shares.
+struct DispatchContext {
+    const Program* program = nullptr;
+    std::vector<Range> buffers;  // by Program::bindings slot, then the push constants
+    uint32_t base_group[3] = {0, 0, 0};
+    uint32_t group_count[3] = {1, 1, 1};
+};
+
+// One batch of kLanes invocations of a workgroup: registers, per-lane control state, memory.
+struct Batch {
+    const Program* program = nullptr;
+    const DispatchContext* dispatch = nullptr;
+    std::vector<uint32_t> regs;  // register_count x kLanes
+    std::byte* invocation_memory = nullptr;  // kLanes x invocation_bytes
+    std::byte* workgroup_memory = nullptr;   // shared by the workgroup's batches
+    uint32_t block[kLanes] = {};
+    uint32_t previous[kLanes] = {};
+    LaneMask alive = 0;    // lanes that exist and have not returned or been killed
+    uint32_t lane_count = 0;
+    uint32_t first_index = 0;  // LocalInvocationIndex of lane 0
+    uint32_t group[3] = {0, 0, 0};
+
+    uint32_t* reg(uint32_t r) { return &regs[size_t(r) * kLanes]; }
+    const uint32_t* reg(uint32_t r) const { return &regs[size_t(r) * kLanes]; }
+    bool in_range(uint64_t address, uint64_t bytes, const Range& range) const {
+        const uint64_t base = reinterpret_cast<uint64_t>(range.base);
+        return address >= base && bytes <= range.size && address - base <= range.size - bytes;
+    }
+};
+
+// Lowers one entry point of a module (module.h) with its specialization constants
+// (constant ID -> value words). False with the reason when Kiln cannot run it.
+class Module;
+struct Specialization {
+    std::vector<std::pair<uint32_t, uint64_t>> values;  // (constant ID, value: 1..8 bytes, zero-extended)
+};
+bool lower(const Module& module, uint32_t execution_model, const std::string& entry_point,
+           const Specialization& specialization, Program* out, std::string* error);
+
+// Runs every invocation of one workgroup (`group`) on the calling thread. `scratch` is reused
+// across calls by the same thread.
+struct Scratch {
+    std::vector<Batch> batches;
+    std::vector<std::byte> invocation_memory;
+    std::vector<std::byte> workgroup_memory;
+};
+void run_workgroup(const DispatchContext& dispatch, const uint32_t group[3], Scratch& scratch);
+
+}  // namespace kiln::spirv

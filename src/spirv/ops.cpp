@@ -1,0 +1,1045 @@
+// The IR's handlers (ops.h). Each loops over components and lanes of one operation on one scalar
+// type; lowering picks the instantiation. Values whose result SPIR-V leaves undefined (division by
+// zero, shifts past the width, float-to-integer overflow) get a defined answer here, never a trap.
+#include "ops.h"
+
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <type_traits>
+
+namespace kiln::spirv {
+
+namespace {
+
+// ---- 16-bit floats: stored as their bits, computed in float ----
+
+struct Half {
+    uint16_t bits;
+};
+
+float half_to_float(uint16_t h) {
+    const uint32_t sign = uint32_t(h & 0x8000) << 16;
+    uint32_t exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
+    uint32_t f;
+    if (exponent == 0) {
+        if (mantissa == 0) {
+            f = sign;
+        } else {  // subnormal: normalize
+            exponent = 127 - 15 + 1;
+            while (!(mantissa & 0x400)) {
+                mantissa <<= 1;
+                --exponent;
+            }
+            f = sign | (exponent << 23) | ((mantissa & 0x3ff) << 13);
+        }
+    } else if (exponent == 31) {
+        f = sign | 0x7f800000 | (mantissa << 13);
+    } else {
+        f = sign | ((exponent + 127 - 15) << 23) | (mantissa << 13);
+    }
+    return std::bit_cast<float>(f);
+}
+
+uint16_t float_to_half(float value) {
+    const uint32_t f = std::bit_cast<uint32_t>(value);
+    const uint16_t sign = uint16_t((f >> 16) & 0x8000);
+    const int32_t exponent = int32_t((f >> 23) & 0xff) - 127 + 15;
+    uint32_t mantissa = f & 0x7fffff;
+    if (((f >> 23) & 0xff) == 0xff)  // inf, nan
+        return uint16_t(sign | 0x7c00 | (mantissa ? 0x200 : 0));
+    if (exponent >= 31)
+        return uint16_t(sign | 0x7c00);
+    if (exponent <= 0) {
+        if (exponent < -10)
+            return sign;
+        mantissa |= 0x800000;
+        const uint32_t shift = uint32_t(14 - exponent);
+        uint32_t h = mantissa >> shift;
+        const uint32_t rest = mantissa & ((1u << shift) - 1), half = 1u << (shift - 1);
+        if (rest > half || (rest == half && (h & 1)))
+            ++h;
+        return uint16_t(sign | h);
+    }
+    uint32_t h = (uint32_t(exponent) << 10) | (mantissa >> 13);
+    const uint32_t rest = mantissa & 0x1fff;
+    if (rest > 0x1000 || (rest == 0x1000 && (h & 1)))
+        ++h;  // may carry into the exponent, which is right (rounds up to the next binade or inf)
+    return uint16_t(sign | h);
+}
+
+// ---- registers by type ----
+
+template <typename T>
+struct Reg {
+    static constexpr uint32_t words = sizeof(T) == 8 ? 2 : 1;
+    static T get(const Batch& b, uint32_t r, uint32_t l) {
+        if constexpr (sizeof(T) == 8) {
+            const uint64_t v = uint64_t(b.reg(r)[l]) | uint64_t(b.reg(r + 1)[l]) << 32;
+            return std::bit_cast<T>(v);
+        } else if constexpr (std::is_same_v<T, float>) {
+            return std::bit_cast<float>(b.reg(r)[l]);
+        } else {
+            return T(b.reg(r)[l]);  // narrow integers: the low bits
+        }
+    }
+    static void set(Batch& b, uint32_t r, uint32_t l, T v) {
+        if constexpr (sizeof(T) == 8) {
+            const uint64_t u = std::bit_cast<uint64_t>(v);
+            b.reg(r)[l] = uint32_t(u);
+            b.reg(r + 1)[l] = uint32_t(u >> 32);
+        } else if constexpr (std::is_same_v<T, float>) {
+            b.reg(r)[l] = std::bit_cast<uint32_t>(v);
+        } else if constexpr (std::is_signed_v<T>) {
+            b.reg(r)[l] = uint32_t(int32_t(v));  // sign-extended
+        } else {
+            b.reg(r)[l] = uint32_t(v);
+        }
+    }
+};
+
+template <>
+struct Reg<Half> {
+    static constexpr uint32_t words = 1;
+    static float get(const Batch& b, uint32_t r, uint32_t l) { return half_to_float(uint16_t(b.reg(r)[l])); }
+    static void set(Batch& b, uint32_t r, uint32_t l, float v) { b.reg(r)[l] = float_to_half(v); }
+};
+
+// The type arithmetic runs in: Half computes in float.
+template <typename T>
+using Calc = std::conditional_t<std::is_same_v<T, Half>, float, T>;
+
+template <typename T>
+constexpr bool is_float = std::is_same_v<T, float> || std::is_same_v<T, double> || std::is_same_v<T, Half>;
+
+inline bool active(LaneMask mask, uint32_t l) { return (mask >> l) & 1; }
+
+template <typename T, typename F>
+void map_unary(const Ins& ins, Batch& b, LaneMask mask, F f) {
+    constexpr uint32_t W = Reg<T>::words;
+    for (uint32_t c = 0; c < ins.n; ++c)
+        for (uint32_t l = 0; l < kLanes; ++l)
+            if (active(mask, l))
+                Reg<T>::set(b, ins.dst + c * W, l, f(Reg<T>::get(b, ins.a + c * W, l)));
+}
+
+template <typename T, typename F>
+void map_binary(const Ins& ins, Batch& b, LaneMask mask, F f) {
+    constexpr uint32_t W = Reg<T>::words;
+    for (uint32_t c = 0; c < ins.n; ++c)
+        for (uint32_t l = 0; l < kLanes; ++l)
+            if (active(mask, l))
+                Reg<T>::set(b, ins.dst + c * W, l, f(Reg<T>::get(b, ins.a + c * W, l), Reg<T>::get(b, ins.b + c * W, l)));
+}
+
+template <typename T, typename F>
+void map_ternary(const Ins& ins, Batch& b, LaneMask mask, F f) {
+    constexpr uint32_t W = Reg<T>::words;
+    for (uint32_t c = 0; c < ins.n; ++c)
+        for (uint32_t l = 0; l < kLanes; ++l)
+            if (active(mask, l))
+                Reg<T>::set(b, ins.dst + c * W, l,
+                            f(Reg<T>::get(b, ins.a + c * W, l), Reg<T>::get(b, ins.b + c * W, l),
+                              Reg<T>::get(b, ins.c + c * W, l)));
+}
+
+// Comparisons: bool results, one word each.
+template <typename T, typename F>
+void map_compare(const Ins& ins, Batch& b, LaneMask mask, F f) {
+    constexpr uint32_t W = Reg<T>::words;
+    for (uint32_t c = 0; c < ins.n; ++c)
+        for (uint32_t l = 0; l < kLanes; ++l)
+            if (active(mask, l))
+                b.reg(ins.dst + c)[l] = f(Reg<T>::get(b, ins.a + c * W, l), Reg<T>::get(b, ins.b + c * W, l)) ? 1 : 0;
+}
+
+template <typename T>
+using U = std::make_unsigned_t<T>;
+
+// Integer arithmetic wraps (done unsigned); division by zero gives 0 and INT_MIN / -1 wraps,
+// where SPIR-V leaves the result undefined and the host would trap.
+template <typename T>
+T wrap_add(T a, T b) { return T(U<T>(a) + U<T>(b)); }
+template <typename T>
+T wrap_sub(T a, T b) { return T(U<T>(a) - U<T>(b)); }
+template <typename T>
+T wrap_mul(T a, T b) {
+    using Wide = std::conditional_t<(sizeof(T) < 4), uint32_t, U<T>>;
+    return T(Wide(U<T>(a)) * Wide(U<T>(b)));
+}
+template <typename T>
+T safe_div(T a, T b) {
+    if (b == 0)
+        return 0;
+    if constexpr (std::is_signed_v<T>)
+        if (b == T(-1))
+            return wrap_sub(T(0), a);
+    return T(a / b);
+}
+template <typename T>
+T safe_rem(T a, T b) {  // sign of the dividend (OpSRem, OpUMod)
+    if (b == 0)
+        return 0;
+    if constexpr (std::is_signed_v<T>)
+        if (b == T(-1))
+            return 0;
+    return T(a % b);
+}
+template <typename T>
+T safe_mod(T a, T b) {  // sign of the divisor (OpSMod)
+    const T r = safe_rem(a, b);
+    if constexpr (std::is_signed_v<T>)
+        if (r != 0 && ((r < 0) != (b < 0)))
+            return wrap_add(r, b);
+    return r;
+}
+
+template <typename T>
+constexpr uint32_t bits_of = std::is_same_v<T, bool> ? 1 : sizeof(T) * 8;
+
+// ---- arithmetic handlers ----
+
+template <typename T, uint32_t Op>
+void arith(const Ins& ins, Batch& b, LaneMask mask) {
+    using C = Calc<T>;
+    if constexpr (Op == 126)  // SNegate
+        map_unary<T>(ins, b, mask, [](T a) { return wrap_sub(T(0), a); });
+    else if constexpr (Op == 127)  // FNegate
+        map_unary<T>(ins, b, mask, [](C a) { return C(-a); });
+    else if constexpr (Op == 200)  // Not
+        map_unary<T>(ins, b, mask, [](T a) { return T(~a); });
+    else if constexpr (Op == 205)  // BitCount
+        map_unary<T>(ins, b, mask, [](T a) { return T(std::popcount(U<T>(a))); });
+    else if constexpr (Op == 204)  // BitReverse
+        map_unary<T>(ins, b, mask, [](T a) {
+            U<T> v = U<T>(a), r = 0;
+            for (uint32_t i = 0; i < bits_of<T>; ++i)
+                r = U<T>((r << 1) | ((v >> i) & 1));
+            return T(r);
+        });
+    else if constexpr (Op == 128)
+        map_binary<T>(ins, b, mask, [](T x, T y) { return wrap_add(x, y); });
+    else if constexpr (Op == 130)
+        map_binary<T>(ins, b, mask, [](T x, T y) { return wrap_sub(x, y); });
+    else if constexpr (Op == 132)
+        map_binary<T>(ins, b, mask, [](T x, T y) { return wrap_mul(x, y); });
+    else if constexpr (Op == 134 || Op == 135)
+        map_binary<T>(ins, b, mask, [](T x, T y) { return safe_div(x, y); });
+    else if constexpr (Op == 137 || Op == 138)
+        map_binary<T>(ins, b, mask, [](T x, T y) { return safe_rem(x, y); });
+    else if constexpr (Op == 139)
+        map_binary<T>(ins, b, mask, [](T x, T y) { return safe_mod(x, y); });
+    else if constexpr (Op == 197)
+        map_binary<T>(ins, b, mask, [](T x, T y) { return T(x | y); });
+    else if constexpr (Op == 198)
+        map_binary<T>(ins, b, mask, [](T x, T y) { return T(x ^ y); });
+    else if constexpr (Op == 199)
+        map_binary<T>(ins, b, mask, [](T x, T y) { return T(x & y); });
+    else if constexpr (Op == 129)
+        map_binary<T>(ins, b, mask, [](C x, C y) { return C(x + y); });
+    else if constexpr (Op == 131)
+        map_binary<T>(ins, b, mask, [](C x, C y) { return C(x - y); });
+    else if constexpr (Op == 133)
+        map_binary<T>(ins, b, mask, [](C x, C y) { return C(x * y); });
+    else if constexpr (Op == 136)
+        map_binary<T>(ins, b, mask, [](C x, C y) { return C(x / y); });
+    else if constexpr (Op == 140)  // FRem: sign of the dividend
+        map_binary<T>(ins, b, mask, [](C x, C y) { return C(std::fmod(x, y)); });
+    else if constexpr (Op == 141)  // FMod: sign of the divisor
+        map_binary<T>(ins, b, mask, [](C x, C y) { return C(x - y * std::floor(x / y)); });
+    else
+        static_assert(Op == 0, "not an arithmetic opcode");
+}
+
+// Shifts: the amount may be another width than the base (ins.imm: its words); amounts past the
+// width shift by the amount modulo the width.
+template <typename T, uint32_t Op>
+void shift(const Ins& ins, Batch& b, LaneMask mask) {
+    constexpr uint32_t W = Reg<T>::words;
+    for (uint32_t c = 0; c < ins.n; ++c)
+        for (uint32_t l = 0; l < kLanes; ++l) {
+            if (!active(mask, l))
+                continue;
+            const T x = Reg<T>::get(b, ins.a + c * W, l);
+            const uint32_t amount = b.reg(ins.b + c * ins.imm)[l] % bits_of<T>;
+            T r;
+            if constexpr (Op == 196)
+                r = T(U<T>(x) << amount);
+            else if constexpr (Op == 194)
+                r = T(U<T>(x) >> amount);
+            else
+                r = T(std::make_signed_t<T>(x) >> amount);
+            Reg<T>::set(b, ins.dst + c * W, l, r);
+        }
+}
+
+template <typename T, uint32_t Op>
+void compare(const Ins& ins, Batch& b, LaneMask mask) {
+    using C = Calc<T>;
+    using S = std::make_signed_t<std::conditional_t<is_float<T>, int, T>>;
+    using UT = std::make_unsigned_t<std::conditional_t<is_float<T>, int, T>>;
+    if constexpr (Op == 170 || Op == 164)
+        map_compare<T>(ins, b, mask, [](T x, T y) { return x == y; });
+    else if constexpr (Op == 171 || Op == 165)
+        map_compare<T>(ins, b, mask, [](T x, T y) { return x != y; });
+    else if constexpr (Op == 166)
+        map_compare<T>(ins, b, mask, [](T x, T y) { return x || y; });
+    else if constexpr (Op == 167)
+        map_compare<T>(ins, b, mask, [](T x, T y) { return x && y; });
+    else if constexpr (Op == 172)
+        map_compare<T>(ins, b, mask, [](T x, T y) { return UT(x) > UT(y); });
+    else if constexpr (Op == 173)
+        map_compare<T>(ins, b, mask, [](T x, T y) { return S(x) > S(y); });
+    else if constexpr (Op == 174)
+        map_compare<T>(ins, b, mask, [](T x, T y) { return UT(x) >= UT(y); });
+    else if constexpr (Op == 175)
+        map_compare<T>(ins, b, mask, [](T x, T y) { return S(x) >= S(y); });
+    else if constexpr (Op == 176)
+        map_compare<T>(ins, b, mask, [](T x, T y) { return UT(x) < UT(y); });
+    else if constexpr (Op == 177)
+        map_compare<T>(ins, b, mask, [](T x, T y) { return S(x) < S(y); });
+    else if constexpr (Op == 178)
+        map_compare<T>(ins, b, mask, [](T x, T y) { return UT(x) <= UT(y); });
+    else if constexpr (Op == 179)
+        map_compare<T>(ins, b, mask, [](T x, T y) { return S(x) <= S(y); });
+    else if constexpr (Op >= 180 && Op <= 191) {
+        // FOrd*: false when either is NaN; FUnord*: true when either is NaN.
+        constexpr bool ordered = (Op % 2) == 0;
+        map_compare<T>(ins, b, mask, [](C x, C y) {
+            if (std::isnan(x) || std::isnan(y))
+                return !ordered;
+            switch (Op & ~1u) {
+            case 180: return x == y;
+            case 182: return x != y;
+            case 184: return x < y;
+            case 186: return x > y;
+            case 188: return x <= y;
+            default: return x >= y;
+            }
+        });
+    } else
+        static_assert(Op == 0, "not a comparison");
+}
+
+template <typename T, uint32_t Op>
+void classify(const Ins& ins, Batch& b, LaneMask mask) {  // IsNan, IsInf
+    constexpr uint32_t W = Reg<T>::words;
+    for (uint32_t c = 0; c < ins.n; ++c)
+        for (uint32_t l = 0; l < kLanes; ++l)
+            if (active(mask, l)) {
+                const auto x = Reg<T>::get(b, ins.a + c * W, l);
+                b.reg(ins.dst + c)[l] = (Op == 156 ? std::isnan(x) : std::isinf(x)) ? 1 : 0;
+            }
+}
+
+void any_all(const Ins& ins, Batch& b, LaneMask mask) {  // imm: 1 = All
+    for (uint32_t l = 0; l < kLanes; ++l) {
+        if (!active(mask, l))
+            continue;
+        bool any = false, all = true;
+        for (uint32_t c = 0; c < ins.n; ++c) {
+            const bool v = b.reg(ins.a + c)[l] != 0;
+            any |= v;
+            all &= v;
+        }
+        b.reg(ins.dst)[l] = (ins.imm ? all : any) ? 1 : 0;
+    }
+}
+
+void logical_not(const Ins& ins, Batch& b, LaneMask mask) {
+    for (uint32_t c = 0; c < ins.n; ++c)
+        for (uint32_t l = 0; l < kLanes; ++l)
+            if (active(mask, l))
+                b.reg(ins.dst + c)[l] = b.reg(ins.a + c)[l] ? 0 : 1;
+}
+
+// Picks the instantiation of H for a scalar type.
+#define KILN_PICK_INT(H, type, ...)                      \
+    switch (type) {                                      \
+    case Scalar::I8: return &H<int8_t, __VA_ARGS__>;     \
+    case Scalar::U8: return &H<uint8_t, __VA_ARGS__>;    \
+    case Scalar::I16: return &H<int16_t, __VA_ARGS__>;   \
+    case Scalar::U16: return &H<uint16_t, __VA_ARGS__>;  \
+    case Scalar::I32: return &H<int32_t, __VA_ARGS__>;   \
+    case Scalar::U32: return &H<uint32_t, __VA_ARGS__>;  \
+    case Scalar::I64: return &H<int64_t, __VA_ARGS__>;   \
+    case Scalar::U64: return &H<uint64_t, __VA_ARGS__>;  \
+    default: return nullptr;                             \
+    }
+#define KILN_PICK_FLOAT(H, type, ...)                  \
+    switch (type) {                                    \
+    case Scalar::F16: return &H<Half, __VA_ARGS__>;    \
+    case Scalar::F32: return &H<float, __VA_ARGS__>;   \
+    case Scalar::F64: return &H<double, __VA_ARGS__>;  \
+    default: return nullptr;                           \
+    }
+
+template <uint32_t Op>
+Handler int_arith(Scalar type) {
+    KILN_PICK_INT(arith, type, Op)
+}
+template <uint32_t Op>
+Handler float_arith(Scalar type) {
+    KILN_PICK_FLOAT(arith, type, Op)
+}
+template <uint32_t Op>
+Handler int_shift(Scalar type) {
+    KILN_PICK_INT(shift, type, Op)
+}
+template <uint32_t Op>
+Handler int_compare(Scalar type) {
+    if (type == Scalar::Bool)
+        return &compare<uint32_t, Op>;
+    KILN_PICK_INT(compare, type, Op)
+}
+template <uint32_t Op>
+Handler float_compare(Scalar type) {
+    KILN_PICK_FLOAT(compare, type, Op)
+}
+template <uint32_t Op>
+Handler float_classify(Scalar type) {
+    KILN_PICK_FLOAT(classify, type, Op)
+}
+
+bool is_int(Scalar s) { return s != Scalar::Bool && s != Scalar::F16 && s != Scalar::F32 && s != Scalar::F64; }
+
+// ---- conversions ----
+
+template <typename To, typename From>
+void convert(const Ins& ins, Batch& b, LaneMask mask) {
+    constexpr uint32_t WT = Reg<To>::words, WF = Reg<From>::words;
+    using CT = Calc<To>;
+    using CF = Calc<From>;
+    for (uint32_t c = 0; c < ins.n; ++c)
+        for (uint32_t l = 0; l < kLanes; ++l) {
+            if (!active(mask, l))
+                continue;
+            const CF v = Reg<From>::get(b, ins.a + c * WF, l);
+            CT r;
+            if constexpr (is_float<From> && !is_float<To>) {
+                // Out of range or NaN: undefined in SPIR-V; saturated here (never host UB).
+                if (std::isnan(v))
+                    r = 0;
+                else if (v <= CF(std::numeric_limits<CT>::lowest()))
+                    r = std::numeric_limits<CT>::lowest();
+                else if (v >= CF(std::numeric_limits<CT>::max()))
+                    r = std::numeric_limits<CT>::max();
+                else
+                    r = CT(v);
+            } else {
+                r = CT(v);
+            }
+            Reg<To>::set(b, ins.dst + c * WT, l, r);
+        }
+}
+
+template <typename To>
+Handler convert_from(Scalar from) {
+    switch (from) {
+    case Scalar::I8: return &convert<To, int8_t>;
+    case Scalar::U8: return &convert<To, uint8_t>;
+    case Scalar::I16: return &convert<To, int16_t>;
+    case Scalar::U16: return &convert<To, uint16_t>;
+    case Scalar::I32: return &convert<To, int32_t>;
+    case Scalar::U32: return &convert<To, uint32_t>;
+    case Scalar::I64: return &convert<To, int64_t>;
+    case Scalar::U64: return &convert<To, uint64_t>;
+    case Scalar::F16: return &convert<To, Half>;
+    case Scalar::F32: return &convert<To, float>;
+    case Scalar::F64: return &convert<To, double>;
+    default: return nullptr;
+    }
+}
+
+// ---- GLSL.std.450 ----
+
+template <typename T, uint32_t N>
+void glsl(const Ins& ins, Batch& b, LaneMask mask) {
+    using C = Calc<T>;
+    if constexpr (is_float<T>) {
+        switch (N) {
+        case 1: return map_unary<T>(ins, b, mask, [](C x) { return C(std::round(x)); });
+        case 2: return map_unary<T>(ins, b, mask, [](C x) { return C(std::nearbyint(x)); });
+        case 3: return map_unary<T>(ins, b, mask, [](C x) { return C(std::trunc(x)); });
+        case 4: return map_unary<T>(ins, b, mask, [](C x) { return C(std::fabs(x)); });
+        case 6: return map_unary<T>(ins, b, mask, [](C x) { return C(x > 0 ? 1 : x < 0 ? -1 : 0); });
+        case 8: return map_unary<T>(ins, b, mask, [](C x) { return C(std::floor(x)); });
+        case 9: return map_unary<T>(ins, b, mask, [](C x) { return C(std::ceil(x)); });
+        case 10: return map_unary<T>(ins, b, mask, [](C x) { return C(x - std::floor(x)); });
+        case 11: return map_unary<T>(ins, b, mask, [](C x) { return C(x * C(M_PI / 180)); });
+        case 12: return map_unary<T>(ins, b, mask, [](C x) { return C(x * C(180 / M_PI)); });
+        case 13: return map_unary<T>(ins, b, mask, [](C x) { return C(std::sin(x)); });
+        case 14: return map_unary<T>(ins, b, mask, [](C x) { return C(std::cos(x)); });
+        case 15: return map_unary<T>(ins, b, mask, [](C x) { return C(std::tan(x)); });
+        case 16: return map_unary<T>(ins, b, mask, [](C x) { return C(std::asin(x)); });
+        case 17: return map_unary<T>(ins, b, mask, [](C x) { return C(std::acos(x)); });
+        case 18: return map_unary<T>(ins, b, mask, [](C x) { return C(std::atan(x)); });
+        case 19: return map_unary<T>(ins, b, mask, [](C x) { return C(std::sinh(x)); });
+        case 20: return map_unary<T>(ins, b, mask, [](C x) { return C(std::cosh(x)); });
+        case 21: return map_unary<T>(ins, b, mask, [](C x) { return C(std::tanh(x)); });
+        case 22: return map_unary<T>(ins, b, mask, [](C x) { return C(std::asinh(x)); });
+        case 23: return map_unary<T>(ins, b, mask, [](C x) { return C(std::acosh(x)); });
+        case 24: return map_unary<T>(ins, b, mask, [](C x) { return C(std::atanh(x)); });
+        case 25: return map_binary<T>(ins, b, mask, [](C y, C x) { return C(std::atan2(y, x)); });
+        case 26: return map_binary<T>(ins, b, mask, [](C x, C y) { return C(std::pow(x, y)); });
+        case 27: return map_unary<T>(ins, b, mask, [](C x) { return C(std::exp(x)); });
+        case 28: return map_unary<T>(ins, b, mask, [](C x) { return C(std::log(x)); });
+        case 29: return map_unary<T>(ins, b, mask, [](C x) { return C(std::exp2(x)); });
+        case 30: return map_unary<T>(ins, b, mask, [](C x) { return C(std::log2(x)); });
+        case 31: return map_unary<T>(ins, b, mask, [](C x) { return C(std::sqrt(x)); });
+        case 32: return map_unary<T>(ins, b, mask, [](C x) { return C(1 / std::sqrt(x)); });
+        case 37: return map_binary<T>(ins, b, mask, [](C x, C y) { return C(y < x ? y : x); });  // FMin
+        case 40: return map_binary<T>(ins, b, mask, [](C x, C y) { return C(x < y ? y : x); });  // FMax
+        case 43: return map_ternary<T>(ins, b, mask, [](C x, C lo, C hi) { return C(std::fmin(std::fmax(x, lo), hi)); });
+        case 46: return map_ternary<T>(ins, b, mask, [](C x, C y, C a) { return C(x * (1 - a) + y * a); });
+        case 48: return map_binary<T>(ins, b, mask, [](C edge, C x) { return C(x < edge ? 0 : 1); });
+        case 49: return map_ternary<T>(ins, b, mask, [](C e0, C e1, C x) {
+            C t = (x - e0) / (e1 - e0);
+            t = t < 0 ? 0 : t > 1 ? 1 : t;
+            return C(t * t * (3 - 2 * t));
+        });
+        case 50: return map_ternary<T>(ins, b, mask, [](C a, C x, C y) { return C(std::fma(a, x, y)); });
+        case 79: return map_binary<T>(ins, b, mask, [](C x, C y) { return C(std::fmin(x, y)); });  // NMin
+        case 80: return map_binary<T>(ins, b, mask, [](C x, C y) { return C(std::fmax(x, y)); });  // NMax
+        case 81: return map_ternary<T>(ins, b, mask, [](C x, C lo, C hi) { return C(std::fmin(std::fmax(x, lo), hi)); });
+        default: return;
+        }
+    } else {
+        using S = std::make_signed_t<T>;
+        using UT = std::make_unsigned_t<T>;
+        switch (N) {
+        case 5: return map_unary<T>(ins, b, mask, [](T x) { return S(x) < 0 ? wrap_sub(T(0), x) : x; });
+        case 7: return map_unary<T>(ins, b, mask, [](T x) { return T(S(x) > 0 ? 1 : S(x) < 0 ? -1 : 0); });
+        case 38: return map_binary<T>(ins, b, mask, [](T x, T y) { return UT(y) < UT(x) ? y : x; });
+        case 39: return map_binary<T>(ins, b, mask, [](T x, T y) { return S(y) < S(x) ? y : x; });
+        case 41: return map_binary<T>(ins, b, mask, [](T x, T y) { return UT(x) < UT(y) ? y : x; });
+        case 42: return map_binary<T>(ins, b, mask, [](T x, T y) { return S(x) < S(y) ? y : x; });
+        case 44: return map_ternary<T>(ins, b, mask, [](T x, T lo, T hi) {
+            const UT v = UT(x) < UT(lo) ? UT(lo) : UT(x);
+            return T(UT(hi) < v ? UT(hi) : v);
+        });
+        case 45: return map_ternary<T>(ins, b, mask, [](T x, T lo, T hi) {
+            const S v = S(x) < S(lo) ? S(lo) : S(x);
+            return T(S(hi) < v ? S(hi) : v);
+        });
+        case 73: return map_unary<T>(ins, b, mask, [](T x) { return T(x ? std::countr_zero(UT(x)) : -1); });
+        case 74: return map_unary<T>(ins, b, mask, [](T x) {  // FindSMsb
+            const UT v = S(x) < 0 ? UT(~UT(x)) : UT(x);
+            return T(v ? int(sizeof(T) * 8 - 1 - std::countl_zero(v)) : -1);
+        });
+        case 75: return map_unary<T>(ins, b, mask, [](T x) {
+            return T(x ? int(sizeof(T) * 8 - 1 - std::countl_zero(UT(x))) : -1);
+        });
+        default: return;
+        }
+    }
+}
+
+// GLSL.std.450 on whole vectors: Length (66), Distance (67), Cross (68), Normalize (69),
+// FaceForward (70), Reflect (71). ins.n: the vector's components.
+template <typename T, uint32_t N>
+void glsl_vector(const Ins& ins, Batch& b, LaneMask mask) {
+    using C = Calc<T>;
+    constexpr uint32_t W = Reg<T>::words;
+    for (uint32_t l = 0; l < kLanes; ++l) {
+        if (!active(mask, l))
+            continue;
+        auto a = [&](uint32_t c) { return C(Reg<T>::get(b, ins.a + c * W, l)); };
+        auto bb = [&](uint32_t c) { return C(Reg<T>::get(b, ins.b + c * W, l)); };
+        auto cc = [&](uint32_t c) { return C(Reg<T>::get(b, ins.c + c * W, l)); };
+        auto out = [&](uint32_t c, C v) { Reg<T>::set(b, ins.dst + c * W, l, v); };
+        if constexpr (N == 66 || N == 69) {
+            C sum = 0;
+            for (uint32_t c = 0; c < ins.n; ++c)
+                sum += a(c) * a(c);
+            const C length = std::sqrt(sum);
+            if (N == 66)
+                out(0, length);
+            else
+                for (uint32_t c = 0; c < ins.n; ++c)
+                    out(c, a(c) / length);
+        } else if constexpr (N == 67) {
+            C sum = 0;
+            for (uint32_t c = 0; c < ins.n; ++c)
+                sum += (a(c) - bb(c)) * (a(c) - bb(c));
+            out(0, std::sqrt(sum));
+        } else if constexpr (N == 68) {
+            const C x = a(1) * bb(2) - bb(1) * a(2), y = a(2) * bb(0) - bb(2) * a(0), z = a(0) * bb(1) - bb(0) * a(1);
+            out(0, x);
+            out(1, y);
+            out(2, z);
+        } else if constexpr (N == 70) {
+            C d = 0;
+            for (uint32_t c = 0; c < ins.n; ++c)
+                d += cc(c) * bb(c);
+            for (uint32_t c = 0; c < ins.n; ++c)
+                out(c, d < 0 ? a(c) : C(-a(c)));
+        } else if constexpr (N == 71) {
+            C d = 0;
+            for (uint32_t c = 0; c < ins.n; ++c)
+                d += bb(c) * a(c);
+            for (uint32_t c = 0; c < ins.n; ++c)
+                out(c, a(c) - 2 * d * bb(c));
+        }
+    }
+}
+
+template <uint32_t N>
+Handler glsl_float(Scalar type) {
+    KILN_PICK_FLOAT(glsl, type, N)
+}
+template <uint32_t N>
+Handler glsl_int(Scalar type) {
+    KILN_PICK_INT(glsl, type, N)
+}
+template <uint32_t N>
+Handler glsl_vec(Scalar type) {
+    KILN_PICK_FLOAT(glsl_vector, type, N)
+}
+
+// ---- dot products and matrices ----
+
+template <typename T>
+void dot(const Ins& ins, Batch& b, LaneMask mask) {
+    using C = Calc<T>;
+    constexpr uint32_t W = Reg<T>::words;
+    for (uint32_t l = 0; l < kLanes; ++l) {
+        if (!active(mask, l))
+            continue;
+        C sum = 0;
+        for (uint32_t c = 0; c < ins.n; ++c)
+            sum += C(Reg<T>::get(b, ins.a + c * W, l)) * C(Reg<T>::get(b, ins.b + c * W, l));
+        Reg<T>::set(b, ins.dst, l, sum);
+    }
+}
+
+// Matrices are columns of `rows` components. ins.n: rows of the result; ins.imm: its columns;
+// ins.aux: the inner dimension.
+template <typename T, uint32_t Op>
+void matrix(const Ins& ins, Batch& b, LaneMask mask) {
+    using C = Calc<T>;
+    constexpr uint32_t W = Reg<T>::words;
+    const uint32_t rows = ins.n, columns = ins.imm, inner = ins.aux;
+    for (uint32_t l = 0; l < kLanes; ++l) {
+        if (!active(mask, l))
+            continue;
+        auto A = [&](uint32_t i) { return C(Reg<T>::get(b, ins.a + i * W, l)); };
+        auto B = [&](uint32_t i) { return C(Reg<T>::get(b, ins.b + i * W, l)); };
+        auto out = [&](uint32_t i, C v) { Reg<T>::set(b, ins.dst + i * W, l, v); };
+        if constexpr (Op == 142) {  // VectorTimesScalar, MatrixTimesScalar: n*imm components
+            for (uint32_t i = 0; i < rows * columns; ++i)
+                out(i, A(i) * B(0));
+        } else if constexpr (Op == 145) {  // MatrixTimesVector: (rows x inner) * inner
+            for (uint32_t r = 0; r < rows; ++r) {
+                C sum = 0;
+                for (uint32_t k = 0; k < inner; ++k)
+                    sum += A(k * rows + r) * B(k);
+                out(r, sum);
+            }
+        } else if constexpr (Op == 144) {  // VectorTimesMatrix: inner * (inner x columns)
+            for (uint32_t col = 0; col < columns; ++col) {
+                C sum = 0;
+                for (uint32_t k = 0; k < inner; ++k)
+                    sum += A(k) * B(col * inner + k);
+                out(col, sum);
+            }
+        } else if constexpr (Op == 146) {  // MatrixTimesMatrix: (rows x inner) * (inner x columns)
+            for (uint32_t col = 0; col < columns; ++col)
+                for (uint32_t r = 0; r < rows; ++r) {
+                    C sum = 0;
+                    for (uint32_t k = 0; k < inner; ++k)
+                        sum += A(k * rows + r) * B(col * inner + k);
+                    out(col * rows + r, sum);
+                }
+        } else if constexpr (Op == 84) {  // Transpose: result rows x columns from columns x rows
+            for (uint32_t col = 0; col < columns; ++col)
+                for (uint32_t r = 0; r < rows; ++r)
+                    out(col * rows + r, A(r * columns + col));
+        } else if constexpr (Op == 147) {  // OuterProduct: rows-vector x columns-vector
+            for (uint32_t col = 0; col < columns; ++col)
+                for (uint32_t r = 0; r < rows; ++r)
+                    out(col * rows + r, A(r) * B(col));
+        }
+    }
+}
+
+// ---- atomics ----
+
+template <typename T, uint32_t Op>
+void atomic(const Ins& ins, Batch& b, LaneMask mask);
+
+}  // namespace
+
+Handler arithmetic_handler(uint32_t op, Scalar type) {
+    const bool integer = is_int(type), floating = !integer && type != Scalar::Bool;
+    switch (op) {
+    case 126: return integer ? int_arith<126>(type) : nullptr;
+    case 127: return floating ? float_arith<127>(type) : nullptr;
+    case 200: return integer ? int_arith<200>(type) : nullptr;
+    case 205: return integer ? int_arith<205>(type) : nullptr;
+    case 204: return integer ? int_arith<204>(type) : nullptr;
+    case 128: return integer ? int_arith<128>(type) : nullptr;
+    case 130: return integer ? int_arith<130>(type) : nullptr;
+    case 132: return integer ? int_arith<132>(type) : nullptr;
+    case 134: return integer ? int_arith<134>(type) : nullptr;
+    case 135: return integer ? int_arith<135>(type) : nullptr;
+    case 137: return integer ? int_arith<137>(type) : nullptr;
+    case 138: return integer ? int_arith<138>(type) : nullptr;
+    case 139: return integer ? int_arith<139>(type) : nullptr;
+    case 197: return integer ? int_arith<197>(type) : nullptr;
+    case 198: return integer ? int_arith<198>(type) : nullptr;
+    case 199: return integer ? int_arith<199>(type) : nullptr;
+    case 194: return integer ? int_shift<194>(type) : nullptr;
+    case 195: return integer ? int_shift<195>(type) : nullptr;
+    case 196: return integer ? int_shift<196>(type) : nullptr;
+    case 129: return floating ? float_arith<129>(type) : nullptr;
+    case 131: return floating ? float_arith<131>(type) : nullptr;
+    case 133: return floating ? float_arith<133>(type) : nullptr;
+    case 136: return floating ? float_arith<136>(type) : nullptr;
+    case 140: return floating ? float_arith<140>(type) : nullptr;
+    case 141: return floating ? float_arith<141>(type) : nullptr;
+    case 156: return floating ? float_classify<156>(type) : nullptr;
+    case 157: return floating ? float_classify<157>(type) : nullptr;
+    case 154:
+    case 155: return type == Scalar::Bool ? &any_all : nullptr;
+    case 168: return type == Scalar::Bool ? &logical_not : nullptr;
+    case 164: return type == Scalar::Bool ? &compare<uint32_t, 164> : nullptr;
+    case 165: return type == Scalar::Bool ? &compare<uint32_t, 165> : nullptr;
+    case 166: return type == Scalar::Bool ? &compare<uint32_t, 166> : nullptr;
+    case 167: return type == Scalar::Bool ? &compare<uint32_t, 167> : nullptr;
+    case 170: return !floating ? int_compare<170>(type) : nullptr;
+    case 171: return !floating ? int_compare<171>(type) : nullptr;
+    case 172: return integer ? int_compare<172>(type) : nullptr;
+    case 173: return integer ? int_compare<173>(type) : nullptr;
+    case 174: return integer ? int_compare<174>(type) : nullptr;
+    case 175: return integer ? int_compare<175>(type) : nullptr;
+    case 176: return integer ? int_compare<176>(type) : nullptr;
+    case 177: return integer ? int_compare<177>(type) : nullptr;
+    case 178: return integer ? int_compare<178>(type) : nullptr;
+    case 179: return integer ? int_compare<179>(type) : nullptr;
+#define KILN_FCMP(N) \
+    case N: return floating ? float_compare<N>(type) : nullptr;
+    KILN_FCMP(180) KILN_FCMP(181) KILN_FCMP(182) KILN_FCMP(183) KILN_FCMP(184) KILN_FCMP(185)
+    KILN_FCMP(186) KILN_FCMP(187) KILN_FCMP(188) KILN_FCMP(189) KILN_FCMP(190) KILN_FCMP(191)
+#undef KILN_FCMP
+    default: return nullptr;
+    }
+}
+
+Handler conversion_handler(uint32_t, Scalar to, Scalar from) {
+    switch (to) {
+    case Scalar::I8: return convert_from<int8_t>(from);
+    case Scalar::U8: return convert_from<uint8_t>(from);
+    case Scalar::I16: return convert_from<int16_t>(from);
+    case Scalar::U16: return convert_from<uint16_t>(from);
+    case Scalar::I32: return convert_from<int32_t>(from);
+    case Scalar::U32: return convert_from<uint32_t>(from);
+    case Scalar::I64: return convert_from<int64_t>(from);
+    case Scalar::U64: return convert_from<uint64_t>(from);
+    case Scalar::F16: return convert_from<Half>(from);
+    case Scalar::F32: return convert_from<float>(from);
+    case Scalar::F64: return convert_from<double>(from);
+    default: return nullptr;
+    }
+}
+
+Handler glsl_handler(uint32_t number, Scalar type) {
+    const bool integer = is_int(type), floating = !integer && type != Scalar::Bool;
+    switch (number) {
+#define KILN_GF(N) \
+    case N: return floating ? glsl_float<N>(type) : nullptr;
+#define KILN_GI(N) \
+    case N: return integer ? glsl_int<N>(type) : nullptr;
+#define KILN_GV(N) \
+    case N: return floating ? glsl_vec<N>(type) : nullptr;
+    KILN_GF(1) KILN_GF(2) KILN_GF(3) KILN_GF(4) KILN_GF(6) KILN_GF(8) KILN_GF(9) KILN_GF(10) KILN_GF(11)
+    KILN_GF(12) KILN_GF(13) KILN_GF(14) KILN_GF(15) KILN_GF(16) KILN_GF(17) KILN_GF(18) KILN_GF(19)
+    KILN_GF(20) KILN_GF(21) KILN_GF(22) KILN_GF(23) KILN_GF(24) KILN_GF(25) KILN_GF(26) KILN_GF(27)
+    KILN_GF(28) KILN_GF(29) KILN_GF(30) KILN_GF(31) KILN_GF(32) KILN_GF(37) KILN_GF(40) KILN_GF(43)
+    KILN_GF(46) KILN_GF(48) KILN_GF(49) KILN_GF(50) KILN_GF(79) KILN_GF(80) KILN_GF(81)
+    KILN_GI(5) KILN_GI(7) KILN_GI(38) KILN_GI(39) KILN_GI(41) KILN_GI(42) KILN_GI(44) KILN_GI(45)
+    KILN_GI(73) KILN_GI(74) KILN_GI(75)
+    KILN_GV(66) KILN_GV(67) KILN_GV(68) KILN_GV(69) KILN_GV(70) KILN_GV(71)
+#undef KILN_GF
+#undef KILN_GI
+#undef KILN_GV
+    default: return nullptr;
+    }
+}
+
+Handler dot_handler(Scalar type) {
+    switch (type) {
+    case Scalar::F16: return &dot<Half>;
+    case Scalar::F32: return &dot<float>;
+    case Scalar::F64: return &dot<double>;
+    default: return nullptr;
+    }
+}
+
+Handler matrix_handler(uint32_t op, Scalar type) {
+    switch (op) {
+#define KILN_MAT(N) \
+    case N: KILN_PICK_FLOAT(matrix, type, N)
+    KILN_MAT(142) KILN_MAT(144) KILN_MAT(145) KILN_MAT(146) KILN_MAT(84) KILN_MAT(147)
+#undef KILN_MAT
+    default: return nullptr;
+    }
+}
+
+// ---- moves ----
+
+void copy_words(const Ins& ins, Batch& b, LaneMask mask) {
+    for (uint32_t w = 0; w < ins.n; ++w) {
+        uint32_t* dst = b.reg(ins.dst + w);
+        const uint32_t* src = b.reg(ins.a + w);
+        for (uint32_t l = 0; l < kLanes; ++l)
+            if (active(mask, l))
+                dst[l] = src[l];
+    }
+}
+
+// OpSelect: a is the condition (one bool, or one per component when imm != 0: ins.aux words per
+// component); b and c the objects.
+void select_words(const Ins& ins, Batch& b, LaneMask mask) {
+    for (uint32_t w = 0; w < ins.n; ++w) {
+        const uint32_t* cond = b.reg(ins.a + (ins.imm ? w / ins.aux : 0));
+        const uint32_t* x = b.reg(ins.b + w);
+        const uint32_t* y = b.reg(ins.c + w);
+        uint32_t* dst = b.reg(ins.dst + w);
+        for (uint32_t l = 0; l < kLanes; ++l)
+            if (active(mask, l))
+                dst[l] = cond[l] ? x[l] : y[l];
+    }
+}
+
+// OpVectorExtractDynamic: dst (ins.n words) = component index(b) of a (ins.imm components).
+void extract_dynamic(const Ins& ins, Batch& b, LaneMask mask) {
+    for (uint32_t l = 0; l < kLanes; ++l) {
+        if (!active(mask, l))
+            continue;
+        const uint32_t index = b.reg(ins.b)[l];
+        for (uint32_t w = 0; w < ins.n; ++w)
+            b.reg(ins.dst + w)[l] = index < ins.imm ? b.reg(ins.a + index * ins.n + w)[l] : 0;
+    }
+}
+
+// OpVectorInsertDynamic: dst = a with component index(c) replaced by b.
+void insert_dynamic(const Ins& ins, Batch& b, LaneMask mask) {
+    for (uint32_t l = 0; l < kLanes; ++l) {
+        if (!active(mask, l))
+            continue;
+        const uint32_t index = b.reg(ins.c)[l];
+        for (uint32_t comp = 0; comp < ins.imm; ++comp)
+            for (uint32_t w = 0; w < ins.n; ++w)
+                b.reg(ins.dst + comp * ins.n + w)[l] =
+                    comp == index ? b.reg(ins.b + w)[l] : b.reg(ins.a + comp * ins.n + w)[l];
+    }
+}
+
+void memory_barrier(const Ins&, Batch&, LaneMask) { std::atomic_thread_fence(std::memory_order_seq_cst); }
+
+void array_length(const Ins& ins, Batch& b, LaneMask mask) {
+    const Range range = ins.imm < b.dispatch->buffers.size() ? b.dispatch->buffers[ins.imm] : Range{};
+    const uint32_t length = range.size > ins.b && ins.c ? uint32_t(std::min<uint64_t>((range.size - ins.b) / ins.c, UINT32_MAX)) : 0;
+    for (uint32_t l = 0; l < kLanes; ++l)
+        if (active(mask, l))
+            b.reg(ins.dst)[l] = length;
+}
+
+// ---- memory ----
+
+namespace {
+
+uint64_t pointer(const Batch& b, uint32_t reg, uint32_t l) {
+    return uint64_t(b.reg(reg)[l]) | uint64_t(b.reg(reg + 1)[l]) << 32;
+}
+
+// The range lane l's access through a pointer of this instruction may touch.
+Range range_of(const Ins& ins, const Batch& b, uint32_t l) {
+    // ins.imm: MemoryKind; ins.b: slot (Buffer) or the variable's offset; ins.c: its size.
+    switch (MemoryKind(ins.imm)) {
+    case MemoryKind::Invocation:
+        return {b.invocation_memory + size_t(l) * b.program->invocation_bytes + ins.b, ins.c};
+    case MemoryKind::Workgroup:
+        return {b.workgroup_memory + ins.b, ins.c};
+    case MemoryKind::Buffer:
+        return ins.b < b.dispatch->buffers.size() ? b.dispatch->buffers[ins.b] : Range{};
+    }
+    return {};
+}
+
+}  // namespace
+
+void set_variable_pointers(Batch& b) {
+    for (const VariablePointer& v : b.program->variable_pointers) {
+        for (uint32_t l = 0; l < kLanes; ++l) {
+            std::byte* p = nullptr;
+            switch (v.kind) {
+            case MemoryKind::Invocation:
+                p = b.invocation_memory + size_t(l) * b.program->invocation_bytes + v.offset;
+                break;
+            case MemoryKind::Workgroup:
+                p = b.workgroup_memory + v.offset;
+                break;
+            case MemoryKind::Buffer:
+                p = v.offset < b.dispatch->buffers.size() ? b.dispatch->buffers[v.offset].base : nullptr;
+                break;
+            }
+            const uint64_t address = reinterpret_cast<uint64_t>(p);
+            b.reg(v.reg)[l] = uint32_t(address);
+            b.reg(v.reg + 1)[l] = uint32_t(address >> 32);
+        }
+    }
+}
+
+void load(const Ins& ins, Batch& b, LaneMask mask) {
+    const Program& p = *b.program;
+    for (uint32_t l = 0; l < kLanes; ++l) {
+        if (!active(mask, l))
+            continue;
+        const uint64_t address = pointer(b, ins.a, l);
+        const Range range = range_of(ins, b, l);
+        for (uint32_t i = 0; i < ins.aux_count; ++i) {
+            const Move& m = p.moves[ins.aux + i];
+            uint64_t value = 0;
+            if (b.in_range(address + m.offset, m.bytes, range)) {
+                std::memcpy(&value, reinterpret_cast<const void*>(address + m.offset), m.bytes);
+                if (m.sign_extend && m.bytes < 4) {
+                    const uint32_t shift = 64 - 8 * m.bytes;
+                    value = uint64_t(int64_t(value << shift) >> shift);
+                }
+            }
+            b.reg(ins.dst + m.reg)[l] = uint32_t(value);
+            if (m.bytes == 8)
+                b.reg(ins.dst + m.reg + 1)[l] = uint32_t(value >> 32);
+        }
+    }
+}
+
+void store(const Ins& ins, Batch& b, LaneMask mask) {
+    const Program& p = *b.program;
+    for (uint32_t l = 0; l < kLanes; ++l) {
+        if (!active(mask, l))
+            continue;
+        const uint64_t address = pointer(b, ins.a, l);
+        const Range range = range_of(ins, b, l);
+        for (uint32_t i = 0; i < ins.aux_count; ++i) {
+            const Move& m = p.moves[ins.aux + i];
+            if (!b.in_range(address + m.offset, m.bytes, range))
+                continue;  // out of bounds: the write is dropped
+            uint64_t value = b.reg(ins.dst + m.reg)[l];
+            if (m.bytes == 8)
+                value |= uint64_t(b.reg(ins.dst + m.reg + 1)[l]) << 32;
+            std::memcpy(reinterpret_cast<void*>(address + m.offset), &value, m.bytes);
+        }
+    }
+}
+
+// dst = a + (b:c as a 64-bit constant) + sum over steps of index * stride. Steps (Program::tables,
+// from ins.aux, ins.aux_count of them): {index register, stride, index words (1: signed 32-bit, 2: 64-bit)}.
+void access_chain(const Ins& ins, Batch& b, LaneMask mask) {
+    const Program& p = *b.program;
+    const uint64_t constant = uint64_t(ins.b) | uint64_t(ins.c) << 32;
+    for (uint32_t l = 0; l < kLanes; ++l) {
+        if (!active(mask, l))
+            continue;
+        uint64_t address = pointer(b, ins.a, l) + constant;
+        for (uint32_t s = 0; s < ins.aux_count; ++s) {
+            const uint32_t* step = &p.tables[ins.aux + 3 * s];
+            int64_t index;
+            if (step[2] == 2)
+                index = int64_t(uint64_t(b.reg(step[0])[l]) | uint64_t(b.reg(step[0] + 1)[l]) << 32);
+            else
+                index = int32_t(b.reg(step[0])[l]);
+            address += uint64_t(index) * uint64_t(step[1]);
+        }
+        b.reg(ins.dst)[l] = uint32_t(address);
+        b.reg(ins.dst + 1)[l] = uint32_t(address >> 32);
+    }
+}
+
+// ---- atomics on memory: ins.a pointer, ins.imm/b/c the range as for loads; value operands in
+// Program::tables[ins.aux..]: {value register, comparator register}. Results in ins.dst.
+
+namespace {
+
+template <typename T, uint32_t Op>
+void atomic(const Ins& ins, Batch& b, LaneMask mask) {
+    const Program& p = *b.program;
+    const uint32_t value_reg = p.tables[ins.aux], comparator_reg = p.tables[ins.aux + 1];
+    for (uint32_t l = 0; l < kLanes; ++l) {
+        if (!active(mask, l))
+            continue;
+        const uint64_t address = pointer(b, ins.a, l);
+        const Range range = range_of(ins, b, l);
+        T old = 0;
+        if (b.in_range(address, sizeof(T), range) && address % sizeof(T) == 0) {
+            T* target = reinterpret_cast<T*>(address);
+            const T v = Op == 232 || Op == 233 ? T(1) : Reg<T>::get(b, value_reg, l);
+            switch (Op) {
+            case 227: old = __atomic_load_n(target, __ATOMIC_SEQ_CST); break;                    // Load
+            case 228: __atomic_store_n(target, v, __ATOMIC_SEQ_CST); break;                      // Store
+            case 229: old = __atomic_exchange_n(target, v, __ATOMIC_SEQ_CST); break;             // Exchange
+            case 230: {                                                                          // CompareExchange
+                T expected = Reg<T>::get(b, comparator_reg, l);
+                __atomic_compare_exchange_n(target, &expected, v, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+                old = expected;
+                break;
+            }
+            case 232: old = __atomic_fetch_add(target, v, __ATOMIC_SEQ_CST); break;  // IIncrement
+            case 233: old = __atomic_fetch_sub(target, v, __ATOMIC_SEQ_CST); break;  // IDecrement
+            case 234: old = __atomic_fetch_add(target, v, __ATOMIC_SEQ_CST); break;  // IAdd
+            case 235: old = __atomic_fetch_sub(target, v, __ATOMIC_SEQ_CST); break;  // ISub
+            case 240: old = __atomic_fetch_and(target, v, __ATOMIC_SEQ_CST); break;  // And
+            case 241: old = __atomic_fetch_or(target, v, __ATOMIC_SEQ_CST); break;   // Or
+            case 242: old = __atomic_fetch_xor(target, v, __ATOMIC_SEQ_CST); break;  // Xor
+            default: {  // 236 SMin, 237 UMin, 238 SMax, 239 UMax
+                using S = std::make_signed_t<T>;
+                T current = __atomic_load_n(target, __ATOMIC_SEQ_CST);
+                for (;;) {
+                    T next = current;
+                    if (Op == 236) next = S(v) < S(current) ? v : current;
+                    if (Op == 237) next = v < current ? v : current;
+                    if (Op == 238) next = S(v) > S(current) ? v : current;
+                    if (Op == 239) next = v > current ? v : current;
+                    if (__atomic_compare_exchange_n(target, &current, next, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+                        break;
+                }
+                old = current;
+                break;
+            }
+            }
+        }
+        if (Op != 228)
+            Reg<T>::set(b, ins.dst, l, old);
+    }
+}
+
+template <uint32_t Op>
+Handler atomic_of(Scalar type) {
+    switch (type) {
+    case Scalar::I32:
+    case Scalar::U32: return &atomic<uint32_t, Op>;
+    case Scalar::I64:
+    case Scalar::U64: return &atomic<uint64_t, Op>;
+    default: return nullptr;
+    }
+}
+
+}  // namespace
+
+Handler atomic_handler(uint32_t op, Scalar type) {
+    switch (op) {
+#define KILN_AT(N) \
+    case N: return atomic_of<N>(type);
+    KILN_AT(227) KILN_AT(228) KILN_AT(229) KILN_AT(230) KILN_AT(232) KILN_AT(233) KILN_AT(234) KILN_AT(235)
+    KILN_AT(236) KILN_AT(237) KILN_AT(238) KILN_AT(239) KILN_AT(240) KILN_AT(241) KILN_AT(242)
+#undef KILN_AT
+    default: return nullptr;
+    }
+}
+
+}  // namespace kiln::spirv

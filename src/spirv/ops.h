@@ -1,0 +1,51 @@
+// The handlers of the register IR (ir.h): one per operation and scalar type, chosen at lowering.
+// Every handler writes only the lanes of its mask (a lane outside it may still need the old value
+// of the destination: SSA values outlive the blocks other lanes run).
+#pragma once
+
+#include <cstdint>
+
+#include "ir.h"
+
+namespace kiln::spirv {
+
+// BuiltIn values Kiln fills (spv::BuiltIn).
+inline constexpr uint32_t kBuiltInNumWorkgroups = 24;
+inline constexpr uint32_t kBuiltInWorkgroupSize = 25;
+inline constexpr uint32_t kBuiltInWorkgroupId = 26;
+inline constexpr uint32_t kBuiltInLocalInvocationId = 27;
+inline constexpr uint32_t kBuiltInGlobalInvocationId = 28;
+inline constexpr uint32_t kBuiltInLocalInvocationIndex = 29;
+inline constexpr uint32_t kBuiltInSubgroupSize = 36;
+inline constexpr uint32_t kBuiltInNumSubgroups = 38;
+inline constexpr uint32_t kBuiltInSubgroupId = 40;
+inline constexpr uint32_t kBuiltInSubgroupLocalInvocationId = 41;
+
+// Scalar types as registers hold them: 8/16-bit integers widened to a word (sign- or
+// zero-extended), 16-bit floats as their bits, 64-bit values in two registers.
+enum class Scalar : uint8_t { Bool, I8, U8, I16, U16, I32, U32, I64, U64, F16, F32, F64 };
+inline uint32_t words_of(Scalar s) { return s == Scalar::I64 || s == Scalar::U64 || s == Scalar::F64 ? 2 : 1; }
+
+void set_variable_pointers(Batch& b);
+
+// Handler lookups: NULL when the operation does not exist for that type. `op` is the SPIR-V
+// opcode (or, for extended instructions, the GLSL.std.450 number through glsl_handler).
+Handler arithmetic_handler(uint32_t op, Scalar type);          // unary and binary arithmetic, bits, comparisons
+Handler conversion_handler(uint32_t op, Scalar to, Scalar from);
+Handler glsl_handler(uint32_t number, Scalar type);
+Handler atomic_handler(uint32_t op, Scalar type);
+
+// Moves and memory.
+void copy_words(const Ins& ins, Batch& b, LaneMask mask);       // dst[0..n) = a[0..n)
+void select_words(const Ins& ins, Batch& b, LaneMask mask);     // dst = b_reg if cond(a) else c; n words, imm: cond is a vector (1) or scalar (0)
+void load(const Ins& ins, Batch& b, LaneMask mask);
+void store(const Ins& ins, Batch& b, LaneMask mask);
+void access_chain(const Ins& ins, Batch& b, LaneMask mask);
+void extract_dynamic(const Ins& ins, Batch& b, LaneMask mask);
+void insert_dynamic(const Ins& ins, Batch& b, LaneMask mask);
+void memory_barrier(const Ins& ins, Batch& b, LaneMask mask);
+void array_length(const Ins& ins, Batch& b, LaneMask mask);  // imm: slot; b: the array's offset; c: its stride
+Handler dot_handler(Scalar type);
+Handler matrix_handler(uint32_t op, Scalar type);
+
+}  // namespace kiln::spirv

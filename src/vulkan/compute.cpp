@@ -1,0 +1,179 @@
+// Compute: vkCreateComputePipelines (the stage lowered to the register IR), and the commands that
+// bind a pipeline, descriptor sets and push constants, and dispatch. A dispatch resolves what it
+// will touch when it is recorded (Vulkan forbids updating a bound set without update-after-bind),
+// so the queue's executor never looks at a descriptor.
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <spirv/unified1/spirv.hpp11>
+
+#include "buffer.h"
+#include "command_buffer.h"
+#include "exec/commands.h"
+#include "descriptor.h"
+#include "device.h"
+#include "pipeline.h"
+#include "shader_module.h"
+#include "spirv/module.h"
+#include "vk_entrypoints.h"
+
+namespace kiln {
+
+// Lowers one compute stage; VK_ERROR_INVALID_SHADER_NV (with the reason under KILN_DEBUG_SHADERS)
+// for a shader Kiln cannot run.
+static VkResult create_compute(const VkComputePipelineCreateInfo& info, Pipeline* pipeline) {
+    const VkPipelineShaderStageCreateInfo& stage = info.stage;
+    const ShaderModule* module = ShaderModule::from(stage.module);
+    std::string error;
+    spirv::Module model;
+    spirv::Specialization specialization;
+    if (const VkSpecializationInfo* s = stage.pSpecializationInfo) {
+        for (uint32_t i = 0; i < s->mapEntryCount; ++i) {
+            const VkSpecializationMapEntry& e = s->pMapEntries[i];
+            // VUID-VkSpecializationInfo-offset-00773/00774: inside pData; 1 to 8 bytes.
+            if (e.size == 0 || e.size > 8 || e.offset > s->dataSize || e.size > s->dataSize - e.offset)
+                continue;
+            uint64_t value = 0;
+            std::memcpy(&value, static_cast<const std::byte*>(s->pData) + e.offset, e.size);
+            specialization.values.push_back({e.constantID, value});
+        }
+    }
+    if (!module || stage.stage != VK_SHADER_STAGE_COMPUTE_BIT || !stage.pName)
+        error = "not a compute stage with a module";
+    else if (spirv::Module::build(module->binary, &model, &error) &&
+             spirv::lower(model, uint32_t(spv::ExecutionModel::GLCompute), stage.pName, specialization,
+                          &pipeline->program, &error))
+        return VK_SUCCESS;
+    if (std::getenv("KILN_DEBUG_SHADERS"))
+        std::fprintf(stderr, "kiln: vkCreateComputePipelines refused the shader: %s\n", error.c_str());
+    return VK_ERROR_INVALID_SHADER_NV;
+}
+
+}  // namespace kiln
+
+using namespace kiln;
+
+VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateComputePipelines(VkDevice handle, VkPipelineCache, uint32_t count,
+                                                             const VkComputePipelineCreateInfo* pCreateInfos,
+                                                             const VkAllocationCallbacks* pAllocator,
+                                                             VkPipeline* pPipelines) {
+    Device* device = Device::from(handle);
+    VkResult result = VK_SUCCESS;
+    for (uint32_t i = 0; i < count; ++i) {
+        pPipelines[i] = VK_NULL_HANDLE;
+        Pipeline* pipeline = device->create_child<Pipeline>(pAllocator);
+        if (!pipeline) {
+            result = VK_ERROR_OUT_OF_HOST_MEMORY;
+            continue;
+        }
+        const VkResult r = create_compute(pCreateInfos[i], pipeline);
+        if (r != VK_SUCCESS) {
+            // A failed pipeline is VK_NULL_HANDLE; the others are still made (the spec's rule).
+            device->destroy_child(pAllocator, pipeline);
+            result = r;
+            continue;
+        }
+        pPipelines[i] = pipeline->handle();
+    }
+    return result;
+}
+
+VKAPI_ATTR void VKAPI_CALL kiln_vkDestroyPipeline(VkDevice handle, VkPipeline pipeline,
+                                                  const VkAllocationCallbacks* pAllocator) {
+    if (pipeline != VK_NULL_HANDLE)
+        Device::from(handle)->destroy_child(pAllocator, Pipeline::from(pipeline));
+}
+
+VKAPI_ATTR void VKAPI_CALL kiln_vkCmdBindPipeline(VkCommandBuffer handle, VkPipelineBindPoint bindPoint,
+                                                  VkPipeline pipeline) {
+    if (bindPoint == VK_PIPELINE_BIND_POINT_COMPUTE)
+        CommandBuffer::from(handle)->compute.pipeline = Pipeline::from(pipeline);
+}
+
+VKAPI_ATTR void VKAPI_CALL kiln_vkCmdBindDescriptorSets(VkCommandBuffer handle, VkPipelineBindPoint bindPoint,
+                                                        VkPipelineLayout, uint32_t firstSet, uint32_t setCount,
+                                                        const VkDescriptorSet* pSets, uint32_t dynamicOffsetCount,
+                                                        const uint32_t* pDynamicOffsets) {
+    if (bindPoint != VK_PIPELINE_BIND_POINT_COMPUTE)
+        return;  // graphics comes with the rasterizer
+    ComputeState& state = CommandBuffer::from(handle)->compute;
+    uint32_t next_offset = 0;
+    for (uint32_t i = 0; i < setCount && firstSet + i < ComputeState::kMaxSets; ++i) {
+        const DescriptorSet* set = DescriptorSet::from(pSets[i]);
+        state.sets[firstSet + i] = set;
+        std::vector<uint32_t>& offsets = state.dynamic_offsets[firstSet + i];
+        offsets.clear();
+        // The set's dynamic buffers take the next offsets, in binding then element order.
+        for (uint32_t k = 0; set && k < set->layout.dynamic_count && next_offset < dynamicOffsetCount; ++k)
+            offsets.push_back(pDynamicOffsets[next_offset++]);
+    }
+}
+
+VKAPI_ATTR void VKAPI_CALL kiln_vkCmdPushConstants(VkCommandBuffer handle, VkPipelineLayout, VkShaderStageFlags,
+                                                   uint32_t offset, uint32_t size, const void* pValues) {
+    ComputeState& state = CommandBuffer::from(handle)->compute;
+    // VUID-vkCmdPushConstants-offset-00370/size-00371: inside maxPushConstantsSize.
+    if (offset >= state.push_constants.size())
+        return;
+    size = std::min<uint32_t>(size, uint32_t(state.push_constants.size()) - offset);
+    std::memcpy(state.push_constants.data() + offset, pValues, size);
+}
+
+// The memory binding `slot` of the bound pipeline reaches: the descriptor's buffer range, moved by
+// its dynamic offset. An empty range (nothing bound, never written) makes every access read 0.
+static spirv::Range range_of(const ComputeState& state, const spirv::BindingSlot& slot) {
+    if (slot.set >= ComputeState::kMaxSets || !state.sets[slot.set])
+        return {};
+    const DescriptorSet& set = *state.sets[slot.set];
+    const Descriptor* d = set.find(slot.binding, 0);
+    if (!d || !d->address)
+        return {};
+    spirv::Range range{d->address, d->range};
+    if (is_dynamic_buffer(d->type)) {
+        const DescriptorBinding* binding = set.layout.find(slot.binding);
+        const std::vector<uint32_t>& offsets = state.dynamic_offsets[slot.set];
+        const uint32_t offset = binding && binding->first_dynamic < offsets.size() ? offsets[binding->first_dynamic] : 0;
+        range.base += offset;
+    }
+    return range;
+}
+
+static void record_dispatch(VkCommandBuffer handle, const uint32_t base[3], const uint32_t groups[3],
+                            const std::byte* indirect) {
+    CommandBuffer* cb = CommandBuffer::from(handle);
+    const ComputeState& state = cb->compute;
+    if (!state.pipeline)
+        return;  // VUID-vkCmdDispatch-None-02700: a pipeline must be bound
+    const spirv::Program& program = state.pipeline->program;
+    const uint32_t slots = uint32_t(program.bindings.size()) + 1;  // + the push constants
+    auto* cmd = record<exec::DispatchCmd, spirv::Range>(cb, exec::Op::Dispatch, slots);
+    if (!cmd)
+        return;
+    cmd->program = &program;
+    cmd->indirect = indirect;
+    std::copy(base, base + 3, cmd->base_group);
+    std::copy(groups, groups + 3, cmd->group_count);
+    cmd->range_count = slots;
+    std::memcpy(cmd->push_constants, state.push_constants.data(), sizeof cmd->push_constants);
+    spirv::Range* ranges = exec::trailing<spirv::Range>(cmd);
+    for (uint32_t i = 0; i < program.bindings.size(); ++i)
+        ranges[i] = range_of(state, program.bindings[i]);
+    ranges[program.push_constant_slot] = {cmd->push_constants, sizeof cmd->push_constants};
+}
+
+VKAPI_ATTR void VKAPI_CALL kiln_vkCmdDispatch(VkCommandBuffer handle, uint32_t x, uint32_t y, uint32_t z) {
+    const uint32_t base[3] = {0, 0, 0}, groups[3] = {x, y, z};
+    record_dispatch(handle, base, groups, nullptr);
+}
+
+VKAPI_ATTR void VKAPI_CALL kiln_vkCmdDispatchBase(VkCommandBuffer handle, uint32_t baseX, uint32_t baseY,
+                                                  uint32_t baseZ, uint32_t x, uint32_t y, uint32_t z) {
+    const uint32_t base[3] = {baseX, baseY, baseZ}, groups[3] = {x, y, z};
+    record_dispatch(handle, base, groups, nullptr);
+}
+
+VKAPI_ATTR void VKAPI_CALL kiln_vkCmdDispatchIndirect(VkCommandBuffer handle, VkBuffer buffer, VkDeviceSize offset) {
+    const uint32_t zero[3] = {0, 0, 0};
+    record_dispatch(handle, zero, zero, Buffer::from(buffer)->address() + offset);
+}
