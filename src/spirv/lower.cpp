@@ -1190,12 +1190,63 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
         if (w[3] != m_.glsl_std_450())
             return fail("an extended instruction set other than GLSL.std.450");
         const uint32_t number = w[4];
-        if (!scalar_of(w[1], &s))
+        if (number == 59 || number == 65) {
+            // PackDouble2x32 / UnpackDouble2x32: a double is its two words, low first, in registers
+            // as in memory -- the same registers.
+            Ins ins;
+            ins.run = &copy_words;
+            if (w.size() < 6 || !reg(w[5], &ins.a))
+                return false;
+            ins.n = words(w[1]);
+            ins.dst = define(in, w[2], w[1]);
+            emit(ins);
+            return true;
+        }
+        if (number != 52 && !scalar_of(w[1], &s))
             return fail("GLSL.std.450 instruction on a non-numeric type");
         // Length and Distance return a scalar of vector operands: the components come from the operand.
         const uint32_t operand_type = w.size() > 5 ? (m_.type_of(w[5])) : w[1];
         Ins ins;
         ins.run = glsl_handler(number, s);
+        ins.imm = number;  // the packing instructions read it
+        if (number == 52) {
+            // FrexpStruct: the struct's first member is the fraction type.
+            if (!scalar_of(T(w[1])->members.empty() ? 0 : T(w[1])->members[0], &s))
+                return fail("FrexpStruct of a non-float");
+            ins.run = glsl_handler(number, s);
+            ins.n = components(T(w[1])->members[0]);
+            if (!reg(w[5], &ins.a))
+                return false;
+            ins.dst = define(in, w[2], w[1]);
+            emit(ins);
+            return true;
+        }
+        if (number == 35) {
+            // Modf: the whole part goes through the pointer operand.
+            const PointerInfo* info = pointer_info(in, w[6]);
+            if (!ins.run || !info)
+                return fail("Modf on this type or pointer is not supported");
+            ins.n = components(w[1]);
+            if (!reg(w[5], &ins.a))
+                return false;
+            ins.c = allocate(words(w[1]));
+            ins.dst = define(in, w[2], w[1]);
+            emit(ins);
+            Ins st;
+            st.run = &store;
+            st.dst = ins.c;
+            if (!reg(w[6], &st.a))
+                return false;
+            st.imm = uint32_t(info->kind);
+            st.b = info->slot_or_offset;
+            st.c = info->size;
+            st.aux = uint32_t(p_.moves.size());
+            if (!moves(w[1], 0, 0, info->layout, &p_.moves))
+                return fail("cannot store Modf's whole part");
+            st.aux_count = uint32_t(p_.moves.size()) - st.aux;
+            emit(st);
+            return true;
+        }
         if (!ins.run) {
             // Abs/Sign/Min/Max/Clamp name the signedness: the opcode decides, the type's width stays.
             return fail("GLSL.std.450 instruction " + std::to_string(number) + " is not supported on this type yet");
@@ -1242,6 +1293,10 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
             return false;
         if (w.size() > 4 && !reg(w[4], &ins.b))
             return false;
+        if (w.size() > 5 && !reg(w[5], &ins.c))
+            return false;
+        if (op == Op::OpBitFieldInsert && (w.size() < 7 || !reg(w[6], &ins.imm)))
+            return fail("OpBitFieldInsert without its count");
         if (op == Op::OpShiftLeftLogical || op == Op::OpShiftRightLogical || op == Op::OpShiftRightArithmetic) {
             const uint32_t shift_type = m_.type_of(w[4]);
             ins.imm = words(scalar_type(shift_type));

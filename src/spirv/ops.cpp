@@ -254,6 +254,67 @@ void arith(const Ins& ins, Batch& b, LaneMask mask) {
         static_assert(Op == 0, "not an arithmetic opcode");
 }
 
+// OpBitFieldInsert (201): base a, insert b, offset c, count: a register in ins.imm. OpBitFieldSExtract
+// (202) and OpBitFieldUExtract (203): base a, offset b, count c. Offset and count are scalars (one
+// word each, any integer width); out-of-range fields are undefined in SPIR-V and clamped here.
+template <typename T, uint32_t Op>
+void bitfield(const Ins& ins, Batch& b, LaneMask mask) {
+    constexpr uint32_t W = Reg<T>::words, bits = sizeof(T) * 8;
+    for (uint32_t c = 0; c < ins.n; ++c)
+        for (uint32_t l = 0; l < kLanes; ++l) {
+            if (!active(mask, l))
+                continue;
+            const U<T> base = U<T>(Reg<T>::get(b, ins.a + c * W, l));
+            const uint32_t offset = std::min<uint32_t>(b.reg(Op == 201 ? ins.c : ins.b)[l], bits);
+            const uint32_t count = std::min<uint32_t>(b.reg(Op == 201 ? ins.imm : ins.c)[l], bits - offset);
+            const U<T> field = count == bits ? U<T>(~U<T>(0)) : U<T>((U<T>(1) << count) - 1);
+            U<T> r;
+            if constexpr (Op == 201) {
+                const U<T> insert = U<T>(Reg<T>::get(b, ins.b + c * W, l));
+                r = U<T>((base & ~U<T>(field << offset)) | U<T>((insert & field) << offset));
+            } else {
+                r = count == 0 ? U<T>(0) : U<T>((base >> offset) & field);
+                if (Op == 202 && count && count < bits && ((r >> (count - 1)) & 1))
+                    r = U<T>(r | ~field);  // sign-extend the field
+            }
+            Reg<T>::set(b, ins.dst + c * W, l, T(r));
+        }
+}
+
+// OpIAddCarry (149), OpISubBorrow (150), OpUMulExtended (151), OpSMulExtended (152): a struct of
+// two members of the operands' type -- the result, then the carry / borrow / high half.
+template <typename T, uint32_t Op>
+void extended(const Ins& ins, Batch& b, LaneMask mask) {
+    constexpr uint32_t W = Reg<T>::words;
+    using UT = U<T>;
+    for (uint32_t c = 0; c < ins.n; ++c)
+        for (uint32_t l = 0; l < kLanes; ++l) {
+            if (!active(mask, l))
+                continue;
+            const UT x = UT(Reg<T>::get(b, ins.a + c * W, l)), y = UT(Reg<T>::get(b, ins.b + c * W, l));
+            UT lo, hi;
+            if constexpr (Op == 149) {
+                lo = UT(x + y);
+                hi = lo < x ? 1 : 0;
+            } else if constexpr (Op == 150) {
+                lo = UT(x - y);
+                hi = x < y ? 1 : 0;
+            } else {
+                using Wide = std::conditional_t<sizeof(T) == 8, unsigned __int128, uint64_t>;
+                using SWide = std::conditional_t<sizeof(T) == 8, __int128, int64_t>;
+                Wide product;
+                if constexpr (Op == 152)
+                    product = Wide(SWide(std::make_signed_t<T>(x)) * SWide(std::make_signed_t<T>(y)));
+                else
+                    product = Wide(x) * Wide(y);
+                lo = UT(product);
+                hi = UT(product >> (sizeof(T) * 8));
+            }
+            Reg<T>::set(b, ins.dst + c * W, l, T(lo));
+            Reg<T>::set(b, ins.dst + (ins.n + c) * W, l, T(hi));
+        }
+}
+
 // Shifts: the amount may be another width than the base (ins.imm: its words); amounts past the
 // width shift by the amount modulo the width.
 template <typename T, uint32_t Op>
@@ -384,6 +445,18 @@ Handler int_arith(Scalar type) {
 template <uint32_t Op>
 Handler float_arith(Scalar type) {
     KILN_PICK_FLOAT(arith, type, Op)
+}
+template <uint32_t Op>
+Handler int_extended(Scalar type) {
+    switch (type) {
+    case Scalar::I32: case Scalar::U32: return &extended<uint32_t, Op>;
+    case Scalar::I64: case Scalar::U64: return &extended<uint64_t, Op>;
+    default: return nullptr;  // the instructions take 32- and 64-bit integers (Int8/Int16 need wider rules)
+    }
+}
+template <uint32_t Op>
+Handler int_bitfield(Scalar type) {
+    KILN_PICK_INT(bitfield, type, Op)
 }
 template <uint32_t Op>
 Handler int_shift(Scalar type) {
@@ -587,6 +660,94 @@ void glsl_vector(const Ins& ins, Batch& b, LaneMask mask) {
     }
 }
 
+// Modf (35): dst = fraction, and the whole part into registers ins.c (lowering stores them through
+// the pointer operand). FrexpStruct (52): dst = {fraction, exponent (32-bit int)}. Ldexp (53):
+// a * 2^b with b 32-bit integers. ins.n: components.
+template <typename T, uint32_t N>
+void glsl_split(const Ins& ins, Batch& b, LaneMask mask) {
+    using C = Calc<T>;
+    constexpr uint32_t W = Reg<T>::words;
+    for (uint32_t c = 0; c < ins.n; ++c)
+        for (uint32_t l = 0; l < kLanes; ++l) {
+            if (!active(mask, l))
+                continue;
+            const C x = C(Reg<T>::get(b, ins.a + c * W, l));
+            if constexpr (N == 35) {
+                C whole;
+                const C fraction = std::modf(x, &whole);
+                Reg<T>::set(b, ins.dst + c * W, l, fraction);
+                Reg<T>::set(b, ins.c + c * W, l, whole);
+            } else if constexpr (N == 52) {
+                int exponent = 0;
+                const C fraction = std::isfinite(x) ? std::frexp(x, &exponent) : x;
+                Reg<T>::set(b, ins.dst + c * W, l, fraction);
+                b.reg(ins.dst + ins.n * W + c)[l] = uint32_t(exponent);
+            } else {
+                const int exponent = int(std::clamp<int32_t>(int32_t(b.reg(ins.b + c)[l]), -1100, 1100));
+                Reg<T>::set(b, ins.dst + c * W, l, C(std::ldexp(x, exponent)));
+            }
+        }
+}
+
+// The packing instructions (54 to 64, not the double ones): 32-bit words <-> 2 or 4 normalized or
+// half-float components. ins.imm: the instruction number.
+void glsl_pack(const Ins& ins, Batch& b, LaneMask mask) {
+    auto unorm = [](float v, float scale) { return uint32_t(std::lround(std::clamp(v, 0.0f, 1.0f) * scale)); };
+    auto snorm = [](float v, float scale) { return uint32_t(int32_t(std::lround(std::clamp(v, -1.0f, 1.0f) * scale))); };
+    for (uint32_t l = 0; l < kLanes; ++l) {
+        if (!active(mask, l))
+            continue;
+        auto in = [&](uint32_t c) { return std::bit_cast<float>(b.reg(ins.a + c)[l]); };
+        auto out = [&](uint32_t c, float v) { b.reg(ins.dst + c)[l] = std::bit_cast<uint32_t>(v); };
+        const uint32_t word = b.reg(ins.a)[l];
+        switch (ins.imm) {
+        case 54:
+        case 55: {
+            uint32_t r = 0;
+            for (uint32_t c = 0; c < 4; ++c)
+                r |= ((ins.imm == 54 ? snorm(in(c), 127) : unorm(in(c), 255)) & 0xff) << (8 * c);
+            b.reg(ins.dst)[l] = r;
+            break;
+        }
+        case 56:
+        case 57: {
+            uint32_t r = 0;
+            for (uint32_t c = 0; c < 2; ++c)
+                r |= ((ins.imm == 56 ? snorm(in(c), 32767) : unorm(in(c), 65535)) & 0xffff) << (16 * c);
+            b.reg(ins.dst)[l] = r;
+            break;
+        }
+        case 58:
+            b.reg(ins.dst)[l] = uint32_t(float_to_half(in(0))) | uint32_t(float_to_half(in(1))) << 16;
+            break;
+        case 60:
+        case 61:
+            for (uint32_t c = 0; c < 2; ++c) {
+                const uint32_t bits = (word >> (16 * c)) & 0xffff;
+                out(c, ins.imm == 60 ? std::clamp(float(int16_t(bits)) / 32767.0f, -1.0f, 1.0f) : float(bits) / 65535.0f);
+            }
+            break;
+        case 62:
+            out(0, half_to_float(uint16_t(word)));
+            out(1, half_to_float(uint16_t(word >> 16)));
+            break;
+        case 63:
+        case 64:
+            for (uint32_t c = 0; c < 4; ++c) {
+                const uint32_t bits = (word >> (8 * c)) & 0xff;
+                out(c, ins.imm == 63 ? std::clamp(float(int8_t(bits)) / 127.0f, -1.0f, 1.0f) : float(bits) / 255.0f);
+            }
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+template <uint32_t N>
+Handler glsl_split_of(Scalar type) {
+    KILN_PICK_FLOAT(glsl_split, type, N)
+}
 template <uint32_t N>
 Handler glsl_float(Scalar type) {
     KILN_PICK_FLOAT(glsl, type, N)
@@ -692,6 +853,13 @@ Handler arithmetic_handler(uint32_t op, Scalar type) {
     case 197: return integer ? int_arith<197>(type) : nullptr;
     case 198: return integer ? int_arith<198>(type) : nullptr;
     case 199: return integer ? int_arith<199>(type) : nullptr;
+    case 149: return integer ? int_extended<149>(type) : nullptr;
+    case 150: return integer ? int_extended<150>(type) : nullptr;
+    case 151: return integer ? int_extended<151>(type) : nullptr;
+    case 152: return integer ? int_extended<152>(type) : nullptr;
+    case 201: return integer ? int_bitfield<201>(type) : nullptr;
+    case 202: return integer ? int_bitfield<202>(type) : nullptr;
+    case 203: return integer ? int_bitfield<203>(type) : nullptr;
     case 194: return integer ? int_shift<194>(type) : nullptr;
     case 195: return integer ? int_shift<195>(type) : nullptr;
     case 196: return integer ? int_shift<196>(type) : nullptr;
@@ -748,7 +916,12 @@ Handler conversion_handler(uint32_t, Scalar to, Scalar from) {
 
 Handler glsl_handler(uint32_t number, Scalar type) {
     const bool integer = is_int(type), floating = !integer && type != Scalar::Bool;
+    if (number >= 54 && number <= 64 && number != 59)
+        return &glsl_pack;
     switch (number) {
+    case 35: return floating ? glsl_split_of<35>(type) : nullptr;
+    case 52: return floating ? glsl_split_of<52>(type) : nullptr;
+    case 53: return floating ? glsl_split_of<53>(type) : nullptr;
 #define KILN_GF(N) \
     case N: return floating ? glsl_float<N>(type) : nullptr;
 #define KILN_GI(N) \

@@ -261,14 +261,26 @@ VKAPI_ATTR void VKAPI_CALL kiln_vkGetPhysicalDeviceProperties2(VkPhysicalDevice 
     }
 }
 
-VKAPI_ATTR void VKAPI_CALL kiln_vkGetPhysicalDeviceFeatures(VkPhysicalDevice, VkPhysicalDeviceFeatures* pFeatures) {
-    *pFeatures = {};
+namespace kiln {
+
+VkPhysicalDeviceFeatures supported_features() {
+    VkPhysicalDeviceFeatures f{};
+    f.shaderInt64 = VK_TRUE;
+    f.shaderFloat64 = VK_TRUE;
+    f.shaderInt16 = VK_TRUE;
+    return f;
 }
 
-// Kiln implements no optional feature yet: every feature structure the registry describes
-// (kFeatureStructs, generated) is answered all VK_FALSE; others stay untouched.
+}  // namespace kiln
+
+VKAPI_ATTR void VKAPI_CALL kiln_vkGetPhysicalDeviceFeatures(VkPhysicalDevice, VkPhysicalDeviceFeatures* pFeatures) {
+    *pFeatures = supported_features();
+}
+
+// Beyond the core features, Kiln implements no optional feature yet: every feature structure the
+// registry describes (kFeatureStructs, generated) is answered all VK_FALSE; others stay untouched.
 VKAPI_ATTR void VKAPI_CALL kiln_vkGetPhysicalDeviceFeatures2(VkPhysicalDevice, VkPhysicalDeviceFeatures2* pFeatures) {
-    pFeatures->features = {};
+    pFeatures->features = supported_features();
     for (auto* s = static_cast<VkBaseOutStructure*>(pFeatures->pNext); s; s = s->pNext)
         if (const gen::FeatureStruct* f = gen::feature_struct(s->sType))
             std::memset(reinterpret_cast<char*>(s) + sizeof(VkBaseOutStructure), 0,

@@ -55,4 +55,8 @@ VkFormatProperties format_properties(VkFormat format);
 // The UUIDs and LUID identifying Kiln; identical in every process and instance.
 void fill_id_properties(VkPhysicalDeviceIDProperties& id);
 
+// The core features Kiln implements (the SPIR-V engine's 64-bit and 16-bit integer and 64-bit
+// float arithmetic, tested by tests/compute); every other feature is VK_FALSE.
+VkPhysicalDeviceFeatures supported_features();
+
 }  // namespace kiln
