@@ -270,7 +270,11 @@ private:
         p_.register_count += std::max(n, 1u);
         return r;
     }
+    // The registers of a value this instance defines: given before emission (phis may name values
+    // defined later, on a loop's back edge), else now.
     uint32_t define(Instance& in, uint32_t id, uint32_t type) {
+        if (auto it = in.reg.find(id); it != in.reg.end())
+            return it->second;
         const uint32_t r = allocate(words(type));
         in.reg[id] = r;
         return r;
@@ -350,7 +354,8 @@ bool Lowerer::constant_words(uint32_t id, std::vector<uint32_t>* out, int depth)
         std::vector<uint32_t> a, b;
         if (c->constituents.empty() || !constant_words(c->constituents[0], &a, depth + 1))
             return false;
-        if (c->constituents.size() > 1 && !constant_words(c->constituents[1], &b, depth + 1))
+        const bool literal_operands = Op(c->spec_opcode) == Op::OpCompositeExtract;
+        if (!literal_operands && c->constituents.size() > 1 && !constant_words(c->constituents[1], &b, depth + 1))
             return false;
         if (words(c->type) != 1 || a.empty())
             return false;  // scalar 32-bit results only
@@ -377,6 +382,21 @@ bool Lowerer::constant_words(uint32_t id, std::vector<uint32_t>* out, int depth)
         case Op::OpLogicalAnd: r = x && y; break;
         case Op::OpLogicalOr: r = x || y; break;
         case Op::OpLogicalNot: r = !x; break;
+        case Op::OpCompositeExtract: {
+            // (composite, literal index...): the words of a scalar member, by position.
+            const std::vector<uint32_t>& whole = a;
+            if (c->constituents.size() != 2)
+                return false;
+            const Type* composite = T(m_.constant(c->constituents[0]) ? m_.constant(c->constituents[0])->type : 0);
+            const uint32_t index = c->constituents[1];
+            if (composite->kind != TypeKind::Vector && composite->kind != TypeKind::Array)
+                return false;
+            const uint32_t w = words(composite->element);
+            if (w != 1 || index >= whole.size())
+                return false;
+            r = whole[index];
+            break;
+        }
         case Op::OpSelect: {
             std::vector<uint32_t> z;
             if (c->constituents.size() < 3 || !constant_words(c->constituents[2], &z, depth + 1) || z.empty())
@@ -548,6 +568,16 @@ bool Lowerer::run(uint32_t model, const std::string& name) {
 bool Lowerer::function(const Function& f, Instance& in) {
     if (in.depth > 32)
         return fail("calls nest too deep (recursion is not allowed in Vulkan SPIR-V)");
+    // Every value of the function gets its registers first: a phi may use a value that a later
+    // block (the loop's continue block) defines.
+    for (const Block& block : f.blocks)
+        for (uint32_t i = block.first; i <= block.last && i < b_.instructions().size(); ++i) {
+            const std::span<const uint32_t> w = b_.words(b_.instructions()[i]);
+            const grammar::Instruction* g = grammar::instruction(b_.instructions()[i].opcode);
+            if (g && g->operand_count >= 2 && grammar::kOperands[g->first_operand].kind == grammar::OperandKind::IdResultType &&
+                w.size() > 2 && !in.reg.count(w[2]))
+                define(in, w[2], w[1]);
+        }
     for (const Block& block : f.blocks) {
         const uint32_t first = new_block();
         in.labels[block.label] = {first, first};

@@ -418,11 +418,9 @@ bool Module::build(const Binary& binary, Module* out, std::string* error) {
             c.type = w[1];
             c.specialization = true;
             c.spec_opcode = w[3];
-            for (size_t i = 4; i < w.size(); ++i) {
-                if (w[i] == 0 || w[i] >= binary.bound())
-                    return fail("operand outside the ID bound");
+            // Operands are IDs, or literals for the composite operations: lowering checks which.
+            for (size_t i = 4; i < w.size(); ++i)
                 c.constituents.push_back(w[i]);
-            }
             m.constants_[w[2]] = c;
             break;
         }
