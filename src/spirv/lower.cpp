@@ -20,6 +20,9 @@ namespace {
 
 using spv::Op;
 
+// maxComputeSharedMemorySize (physical_device.cpp reports the same).
+constexpr uint32_t kMaxWorkgroupBytes = 32768;
+
 // How memory reached through a pointer is laid out.
 struct Layout {
     bool explicit_ = false;       // buffers: the decorations say; otherwise packed
@@ -88,7 +91,7 @@ private:
         case TypeKind::Float: return t->width == 64 ? 2 : 1;
         case TypeKind::Vector:
         case TypeKind::Matrix:
-        case TypeKind::Array: return words(t->element) * t->count;
+        case TypeKind::Array: return words(t->element) * length(t);
         case TypeKind::Struct: {
             uint32_t n = 0;
             for (uint32_t member : t->members)
@@ -152,7 +155,7 @@ private:
         case TypeKind::Float: return scalar_bytes(type);
         case TypeKind::Vector:
         case TypeKind::Matrix:
-        case TypeKind::Array: return packed_size(t->element) * t->count;
+        case TypeKind::Array: return packed_size(t->element) * length(t);
         case TypeKind::Struct: {
             uint32_t n = 0;
             for (uint32_t member : t->members)
@@ -228,9 +231,10 @@ private:
         case TypeKind::Array: {
             const uint64_t stride = array_stride(type, layout);
             const uint32_t w = words(t->element);
-            if (uint64_t(t->count) * w > (1u << 20))
+            const uint32_t n = length(t);
+            if (uint64_t(n) * w > (1u << 20))
                 return false;
-            for (uint32_t i = 0; i < t->count; ++i)
+            for (uint32_t i = 0; i < n; ++i)
                 if (!moves(t->element, offset + i * stride, reg + i * w, layout, out))
                     return false;
             return true;
@@ -251,7 +255,14 @@ private:
     }
 
     // ---- constants ----
-    bool constant_words(uint32_t id, std::vector<uint32_t>* out, int depth = 0);
+    bool constant_words(uint32_t id, std::vector<uint32_t>* out, int depth = 0) const;
+    // An array's length: its length constant, specialized.
+    uint32_t length(const Type* t) const {
+        std::vector<uint32_t> v;
+        if (t->kind == TypeKind::Array && t->length_id && constant_words(t->length_id, &v) && !v.empty() && v[0])
+            return v[0];
+        return t->count;
+    }
     uint64_t specialized(uint32_t id, const Constant& c) const {
         const int64_t spec_id = m_.decorations(id).spec_id;
         if (spec_id >= 0)
@@ -303,6 +314,13 @@ private:
             *out = r;
             return true;
         }
+        // glslc hoists OpUndef to the global section: any value will do (registers start as zeros).
+        if (const uint32_t type = m_.type_of(id); type && !m_.variable(id) && !m_.function(id)) {
+            const uint32_t r = allocate(words(type));
+            globals_[id] = r;
+            *out = r;
+            return true;
+        }
         return fail("ID " + std::to_string(id) + " is used before it has a value (or is not supported)");
     }
     const PointerInfo* pointer_info(Instance& in, uint32_t id) {
@@ -340,7 +358,7 @@ private:
     std::vector<std::pair<uint32_t, uint32_t>> private_initializers_;  // (variable, constant)
 };
 
-bool Lowerer::constant_words(uint32_t id, std::vector<uint32_t>* out, int depth) {
+bool Lowerer::constant_words(uint32_t id, std::vector<uint32_t>* out, int depth) const {
     const Constant* c = m_.constant(id);
     if (!c || depth > 64)
         return false;
@@ -379,6 +397,18 @@ bool Lowerer::constant_words(uint32_t id, std::vector<uint32_t>* out, int depth)
         case Op::OpINotEqual: r = x != y; break;
         case Op::OpULessThan: r = x < y; break;
         case Op::OpSLessThan: r = int32_t(x) < int32_t(y); break;
+        case Op::OpULessThanEqual: r = x <= y; break;
+        case Op::OpSLessThanEqual: r = int32_t(x) <= int32_t(y); break;
+        case Op::OpUGreaterThan: r = x > y; break;
+        case Op::OpSGreaterThan: r = int32_t(x) > int32_t(y); break;
+        case Op::OpUGreaterThanEqual: r = x >= y; break;
+        case Op::OpSGreaterThanEqual: r = int32_t(x) >= int32_t(y); break;
+        case Op::OpLogicalEqual: r = (x != 0) == (y != 0); break;
+        case Op::OpLogicalNotEqual: r = (x != 0) != (y != 0); break;
+        case Op::OpShiftRightArithmetic: r = uint32_t(int32_t(x) >> (y & 31)); break;
+        case Op::OpSRem: r = y && !(int32_t(x) == INT32_MIN && int32_t(y) == -1) ? uint32_t(int32_t(x) % int32_t(y)) : 0; break;
+        case Op::OpUConvert:
+        case Op::OpSConvert: r = x; break;  // 32-bit results only: the low word
         case Op::OpLogicalAnd: r = x && y; break;
         case Op::OpLogicalOr: r = x || y; break;
         case Op::OpLogicalNot: r = !x; break;
@@ -470,6 +500,8 @@ bool Lowerer::variables(uint32_t model) {
             info.slot_or_offset = (p_.workgroup_bytes + 15) & ~15u;
             info.size = packed_size(pointee);
             p_.workgroup_bytes = info.slot_or_offset + info.size;
+            if (p_.workgroup_bytes > kMaxWorkgroupBytes)
+                return fail("workgroup memory beyond maxComputeSharedMemorySize");
             break;
         case spv::StorageClass::Uniform:
         case spv::StorageClass::StorageBuffer: {
@@ -618,6 +650,9 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
     auto fixup = [&](uint8_t field, uint32_t label) { in.fixups.push_back({*current, field, label}); };
     Scalar s{};
     switch (op) {
+    case Op::OpUndef:
+        define(in, w[2], w[1]);  // any value will do: registers start as zeros
+        return true;
     case Op::OpLine:
     case Op::OpNoLine:
     case Op::OpSelectionMerge:
@@ -842,7 +877,7 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
                     offset += words(t->members[mbr]);
                 type = t->members[w[i]];
             } else if (t->kind == TypeKind::Vector || t->kind == TypeKind::Matrix || t->kind == TypeKind::Array) {
-                if (w[i] >= t->count)
+                if (w[i] >= length(t))
                     return fail("component index out of range");
                 offset += w[i] * words(t->element);
                 type = t->element;

@@ -284,6 +284,7 @@ bool Module::build(const Binary& binary, Module* out, std::string* error) {
             Type t = make_type(TypeKind::Array);
             t.element = w[2];
             t.count = length->words[0];
+            t.length_id = w[3];
             m.types_[w[1]] = t;
             break;
         }

@@ -25,7 +25,8 @@ struct Type {
     bool is_signed = false;   // Int
     uint32_t element = 0;     // Vector: component; Matrix: column; Array/RuntimeArray: element;
                               // Pointer: pointee; Function: return type; SampledImage: image
-    uint32_t count = 0;       // Vector: components; Matrix: columns; Array: length (a constant's value)
+    uint32_t count = 0;       // Vector: components; Matrix: columns; Array: length (the constant's default)
+    uint32_t length_id = 0;   // Array: the length constant (a specialization constant may change it)
     uint32_t storage_class = 0;       // Pointer
     std::vector<uint32_t> members;    // Struct: member types; Function: parameter types
     // Image: Dim, Depth, Arrayed, MS, Sampled, Image Format

@@ -70,7 +70,7 @@ static VkPhysicalDeviceLimits make_limits() {
     l.maxFragmentInputComponents = 64;
     l.maxFragmentOutputAttachments = 4;
     l.maxFragmentCombinedOutputResources = 4;
-    l.maxComputeSharedMemorySize = 16384;
+    l.maxComputeSharedMemorySize = 32768;  // src/spirv/lower.cpp kMaxWorkgroupBytes
     l.maxComputeWorkGroupCount[0] = l.maxComputeWorkGroupCount[1] = l.maxComputeWorkGroupCount[2] = 65535;
     l.maxComputeWorkGroupInvocations = 128;
     l.maxComputeWorkGroupSize[0] = l.maxComputeWorkGroupSize[1] = 128;
