@@ -28,6 +28,7 @@ struct Layout {
     bool explicit_ = false;       // buffers: the decorations say; otherwise packed
     uint32_t matrix_stride = 0;   // for a pointee that is (or holds) a matrix: the member's decoration
     bool row_major = false;
+    uint32_t vector_stride = 0;   // a column of a row-major matrix: its components are this far apart
 };
 
 // What lowering knows of a pointer value.
@@ -176,6 +177,7 @@ private:
     }
     Layout member_layout(uint32_t struct_type, uint32_t member, const Layout& layout) const {
         Layout l = layout;
+        l.vector_stride = 0;
         if (layout.explicit_) {
             const Decorations& d = m_.member_decorations(struct_type, member);
             l.matrix_stride = d.matrix_stride > 0 ? uint32_t(d.matrix_stride) : 0;
@@ -210,7 +212,7 @@ private:
                                 uint8_t(t->kind == TypeKind::Int && t->is_signed ? 1 : 0)});
             return true;
         case TypeKind::Vector: {
-            const uint32_t sb = scalar_bytes(t->element), w = words(t->element);
+            const uint32_t sb = layout.vector_stride ? layout.vector_stride : scalar_bytes(t->element), w = words(t->element);
             for (uint32_t i = 0; i < t->count; ++i)
                 if (!moves(t->element, offset + i * sb, reg + i * w, layout, out))
                     return false;
@@ -789,16 +791,22 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
             case TypeKind::Array:
             case TypeKind::RuntimeArray:
                 stride = array_stride(type, info.layout);
+                info.layout.vector_stride = 0;
                 next = t->element;
                 break;
             case TypeKind::Matrix:
-                if (info.layout.row_major)
-                    return fail("access chains into row-major matrices are not supported yet");
-                stride = column_stride(type, info.layout);
+                if (info.layout.row_major) {
+                    // Column c of a row-major matrix starts c scalars in; its rows are a stride apart.
+                    stride = scalar_bytes(T(t->element)->element);
+                    info.layout.vector_stride = uint32_t(column_stride(type, info.layout));
+                } else {
+                    stride = column_stride(type, info.layout);
+                }
                 next = t->element;
                 break;
             case TypeKind::Vector:
-                stride = scalar_bytes(t->element);
+                stride = info.layout.vector_stride ? info.layout.vector_stride : scalar_bytes(t->element);
+                info.layout.vector_stride = 0;
                 next = t->element;
                 break;
             default:
@@ -1267,6 +1275,21 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
             emit(ins);
             return true;
         }
+        if (number == 36) {
+            // ModfStruct: {fraction, whole part}, both of the operand's type.
+            const uint32_t member = T(w[1])->members.empty() ? 0 : T(w[1])->members[0];
+            if (!scalar_of(member, &s))
+                return fail("ModfStruct of a non-float");
+            Ins ins;
+            ins.run = glsl_handler(35, s);
+            ins.n = components(member);
+            if (!ins.run || w.size() < 6 || !reg(w[5], &ins.a))
+                return fail("ModfStruct on this type is not supported");
+            ins.dst = define(in, w[2], w[1]);
+            ins.c = ins.dst + words(member);
+            emit(ins);
+            return true;
+        }
         if (number != 52 && !scalar_of(w[1], &s))
             return fail("GLSL.std.450 instruction on a non-numeric type");
         // Length and Distance return a scalar of vector operands: the components come from the operand.
@@ -1286,15 +1309,16 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
             emit(ins);
             return true;
         }
-        if (number == 35) {
-            // Modf: the whole part goes through the pointer operand.
+        if (number == 35 || number == 51) {
+            // Modf, Frexp: the whole part (the exponent) goes through the pointer operand.
             const PointerInfo* info = pointer_info(in, w[6]);
             if (!ins.run || !info)
                 return fail("Modf on this type or pointer is not supported");
             ins.n = components(w[1]);
             if (!reg(w[5], &ins.a))
                 return false;
-            ins.c = allocate(words(w[1]));
+            const uint32_t stored_type = T(m_.type_of(w[6]))->element;
+            ins.c = allocate(std::max(words(w[1]), words(stored_type)));
             ins.dst = define(in, w[2], w[1]);
             emit(ins);
             Ins st;
@@ -1306,8 +1330,8 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
             st.b = info->slot_or_offset;
             st.c = info->size;
             st.aux = uint32_t(p_.moves.size());
-            if (!moves(w[1], 0, 0, info->layout, &p_.moves))
-                return fail("cannot store Modf's whole part");
+            if (!moves(stored_type, 0, 0, info->layout, &p_.moves))
+                return fail("cannot store through Modf's or Frexp's pointer");
             st.aux_count = uint32_t(p_.moves.size()) - st.aux;
             emit(st);
             return true;
@@ -1316,8 +1340,10 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
             // Abs/Sign/Min/Max/Clamp name the signedness: the opcode decides, the type's width stays.
             return fail("GLSL.std.450 instruction " + std::to_string(number) + " is not supported on this type yet");
         }
-        ins.n = (number == 66 || number == 67 || number == 69 || number == 70 || number == 71) ? components(operand_type)
-                                                                                               : components(w[1]);
+        ins.n = (number == 66 || number == 67 || number == 69 || number == 70 || number == 71 || number == 72)
+                    ? components(operand_type)
+                : (number == 33 || number == 34) ? T(operand_type)->count
+                                                 : components(w[1]);
         if (w.size() > 5 && !reg(w[5], &ins.a))
             return false;
         if (w.size() > 6 && !reg(w[6], &ins.b))

@@ -650,6 +650,14 @@ void glsl_vector(const Ins& ins, Batch& b, LaneMask mask) {
                 d += cc(c) * bb(c);
             for (uint32_t c = 0; c < ins.n; ++c)
                 out(c, d < 0 ? a(c) : C(-a(c)));
+        } else if constexpr (N == 72) {  // Refract(I, N, eta): eta is a scalar
+            const C eta = C(Reg<T>::get(b, ins.c, l));
+            C d = 0;
+            for (uint32_t c = 0; c < ins.n; ++c)
+                d += bb(c) * a(c);
+            const C k = C(1) - eta * eta * (C(1) - d * d);
+            for (uint32_t c = 0; c < ins.n; ++c)
+                out(c, k < 0 ? C(0) : C(eta * a(c) - (eta * d + std::sqrt(k)) * bb(c)));
         } else if constexpr (N == 71) {
             C d = 0;
             for (uint32_t c = 0; c < ins.n; ++c)
@@ -677,6 +685,11 @@ void glsl_split(const Ins& ins, Batch& b, LaneMask mask) {
                 const C fraction = std::modf(x, &whole);
                 Reg<T>::set(b, ins.dst + c * W, l, fraction);
                 Reg<T>::set(b, ins.c + c * W, l, whole);
+            } else if constexpr (N == 51) {
+                int exponent = 0;
+                const C fraction = std::isfinite(x) ? std::frexp(x, &exponent) : x;
+                Reg<T>::set(b, ins.dst + c * W, l, fraction);
+                b.reg(ins.c + c)[l] = uint32_t(exponent);
             } else if constexpr (N == 52) {
                 int exponent = 0;
                 const C fraction = std::isfinite(x) ? std::frexp(x, &exponent) : x;
@@ -742,6 +755,62 @@ void glsl_pack(const Ins& ins, Batch& b, LaneMask mask) {
             break;
         }
     }
+}
+
+// Determinant (33) and MatrixInverse (34) of a square matrix of ins.n columns, by Gauss-Jordan
+// elimination with partial pivoting in double precision (a singular matrix's inverse is undefined
+// in GLSL; it comes out as infinities and NaNs here, never a trap).
+template <typename T, uint32_t N>
+void glsl_matrix(const Ins& ins, Batch& b, LaneMask mask) {
+    constexpr uint32_t W = Reg<T>::words;
+    const uint32_t n = ins.n;
+    if (n < 2 || n > 4)
+        return;
+    for (uint32_t l = 0; l < kLanes; ++l) {
+        if (!active(mask, l))
+            continue;
+        double m[4][8] = {};
+        for (uint32_t c = 0; c < n; ++c)
+            for (uint32_t r = 0; r < n; ++r) {
+                m[r][c] = double(Reg<T>::get(b, ins.a + (c * n + r) * W, l));
+                m[r][n + c] = r == c ? 1.0 : 0.0;
+            }
+        double det = 1;
+        for (uint32_t col = 0; col < n; ++col) {
+            uint32_t pivot = col;
+            for (uint32_t r = col + 1; r < n; ++r)
+                if (std::fabs(m[r][col]) > std::fabs(m[pivot][col]))
+                    pivot = r;
+            if (pivot != col) {
+                for (uint32_t k = 0; k < 2 * n; ++k)
+                    std::swap(m[pivot][k], m[col][k]);
+                det = -det;
+            }
+            const double p = m[col][col];
+            det *= p;
+            for (uint32_t k = 0; k < 2 * n; ++k)
+                m[col][k] /= p;
+            for (uint32_t r = 0; r < n; ++r) {
+                if (r == col)
+                    continue;
+                const double f = m[r][col];
+                for (uint32_t k = 0; k < 2 * n; ++k)
+                    m[r][k] -= f * m[col][k];
+            }
+        }
+        if constexpr (N == 33) {
+            Reg<T>::set(b, ins.dst, l, Calc<T>(det));
+        } else {
+            for (uint32_t c = 0; c < n; ++c)
+                for (uint32_t r = 0; r < n; ++r)
+                    Reg<T>::set(b, ins.dst + (c * n + r) * W, l, Calc<T>(m[r][n + c]));
+        }
+    }
+}
+
+template <uint32_t N>
+Handler glsl_matrix_of(Scalar type) {
+    KILN_PICK_FLOAT(glsl_matrix, type, N)
 }
 
 template <uint32_t N>
@@ -920,6 +989,7 @@ Handler glsl_handler(uint32_t number, Scalar type) {
         return &glsl_pack;
     switch (number) {
     case 35: return floating ? glsl_split_of<35>(type) : nullptr;
+    case 51: return floating ? glsl_split_of<51>(type) : nullptr;
     case 52: return floating ? glsl_split_of<52>(type) : nullptr;
     case 53: return floating ? glsl_split_of<53>(type) : nullptr;
 #define KILN_GF(N) \
@@ -935,7 +1005,9 @@ Handler glsl_handler(uint32_t number, Scalar type) {
     KILN_GF(46) KILN_GF(48) KILN_GF(49) KILN_GF(50) KILN_GF(79) KILN_GF(80) KILN_GF(81)
     KILN_GI(5) KILN_GI(7) KILN_GI(38) KILN_GI(39) KILN_GI(41) KILN_GI(42) KILN_GI(44) KILN_GI(45)
     KILN_GI(73) KILN_GI(74) KILN_GI(75)
-    KILN_GV(66) KILN_GV(67) KILN_GV(68) KILN_GV(69) KILN_GV(70) KILN_GV(71)
+    KILN_GV(66) KILN_GV(67) KILN_GV(68) KILN_GV(69) KILN_GV(70) KILN_GV(71) KILN_GV(72)
+    case 33: return floating ? glsl_matrix_of<33>(type) : nullptr;
+    case 34: return floating ? glsl_matrix_of<34>(type) : nullptr;
 #undef KILN_GF
 #undef KILN_GI
 #undef KILN_GV
