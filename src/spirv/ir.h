@@ -90,7 +90,8 @@ struct SwitchCase {
 // Where a descriptor-backed variable's memory comes from at dispatch.
 struct BindingSlot {
     uint32_t set = 0, binding = 0;
-    bool storage = false;  // storage buffer (else uniform buffer)
+    uint32_t array_element = 0;  // arrays of descriptors: one slot per element
+    bool storage = false;        // storage buffer (else uniform buffer)
 };
 
 struct Program {

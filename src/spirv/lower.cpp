@@ -358,6 +358,10 @@ private:
     std::unordered_map<uint32_t, uint32_t> globals_;            // constants and global variables
     std::unordered_map<uint32_t, PointerInfo> global_pointers_;  // global variables
     std::vector<std::pair<uint32_t, uint32_t>> private_initializers_;  // (variable, constant)
+    struct DescriptorArray {
+        uint32_t first_slot = 0, count = 0, first_reg = 0;
+    };
+    std::unordered_map<uint32_t, DescriptorArray> descriptor_arrays_;  // arrays of buffer blocks
 };
 
 bool Lowerer::constant_words(uint32_t id, std::vector<uint32_t>* out, int depth) const {
@@ -507,18 +511,40 @@ bool Lowerer::variables(uint32_t model) {
             break;
         case spv::StorageClass::Uniform:
         case spv::StorageClass::StorageBuffer: {
-            if (T(pointee)->kind != TypeKind::Struct)
-                return fail("arrays of buffer descriptors are not supported yet");
             if (d.set < 0 || d.binding < 0)
                 return fail("a buffer variable without DescriptorSet and Binding");
+            // An array of blocks is an array of descriptors: a slot (and a pointer) per element,
+            // chosen by the access chain's first index.
+            const Type* outer = T(pointee);
+            const bool array = outer->kind == TypeKind::Array;
+            const uint32_t block = array ? outer->element : pointee;
+            if (T(block)->kind != TypeKind::Struct || (outer->kind == TypeKind::RuntimeArray))
+                return fail("buffer variables are blocks or fixed-size arrays of blocks");
+            const uint32_t count = array ? length(outer) : 1;
+            if (count > 64)
+                return fail("arrays of more than 64 buffer descriptors are not supported");
             info.kind = MemoryKind::Buffer;
             info.slot_or_offset = uint32_t(p_.bindings.size());
-            BindingSlot slot;
-            slot.set = uint32_t(d.set);
-            slot.binding = uint32_t(d.binding);
-            slot.storage = sc == spv::StorageClass::StorageBuffer || m_.decorations(pointee).buffer_block;
-            p_.bindings.push_back(slot);
             info.layout.explicit_ = true;
+            for (uint32_t e = 0; e < count; ++e) {
+                BindingSlot slot;
+                slot.set = uint32_t(d.set);
+                slot.binding = uint32_t(d.binding);
+                slot.array_element = e;
+                slot.storage = sc == spv::StorageClass::StorageBuffer || m_.decorations(block).buffer_block;
+                p_.bindings.push_back(slot);
+            }
+            if (array) {
+                DescriptorArray a;
+                a.first_slot = info.slot_or_offset;
+                a.count = count;
+                a.first_reg = allocate(2 * count);
+                for (uint32_t e = 0; e < count; ++e)
+                    p_.variable_pointers.push_back(VariablePointer{a.first_reg + 2 * e, MemoryKind::Buffer, a.first_slot + e});
+                descriptor_arrays_[id] = a;
+                globals_[id] = a.first_reg;
+                continue;  // no pointer of its own: only its elements are memory
+            }
             break;
         }
         case spv::StorageClass::PushConstant:
@@ -758,18 +784,35 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
     }
     case Op::OpAccessChain:
     case Op::OpInBoundsAccessChain: {
-        const PointerInfo* base = pointer_info(in, w[3]);
-        if (!base)
-            return false;
-        PointerInfo info = *base;
+        PointerInfo info;
         Ins ins;
         ins.run = &access_chain;
-        if (!reg(w[3], &ins.a))
-            return false;
         uint32_t type = T(m_.type_of(w[3]))->element;
+        size_t first_index = 4;
+        if (auto a = descriptor_arrays_.find(w[3]); a != descriptor_arrays_.end()) {
+            // The first index picks the descriptor: a constant (dynamic indexing of descriptor
+            // arrays needs the descriptor-indexing features Kiln does not report).
+            std::vector<uint32_t> index;
+            if (w.size() < 5 || !m_.constant(w[4]) || !constant_words(w[4], &index) || index.empty() ||
+                index[0] >= a->second.count)
+                return fail("arrays of buffer descriptors are indexed by constants only");
+            info.kind = MemoryKind::Buffer;
+            info.slot_or_offset = a->second.first_slot + index[0];
+            info.layout.explicit_ = true;
+            ins.a = a->second.first_reg + 2 * index[0];
+            type = T(type)->element;
+            first_index = 5;
+        } else {
+            const PointerInfo* base = pointer_info(in, w[3]);
+            if (!base)
+                return false;
+            info = *base;
+            if (!reg(w[3], &ins.a))
+                return false;
+        }
         uint64_t constant = 0;
         ins.aux = uint32_t(p_.tables.size());
-        for (size_t i = 4; i < w.size(); ++i) {
+        for (size_t i = first_index; i < w.size(); ++i) {
             const Type* t = T(type);
             const Constant* index_constant = m_.constant(w[i]);
             std::vector<uint32_t> index_words;

@@ -126,14 +126,15 @@ static spirv::Range range_of(const ComputeState& state, const spirv::BindingSlot
     if (slot.set >= ComputeState::kMaxSets || !state.sets[slot.set])
         return {};
     const DescriptorSet& set = *state.sets[slot.set];
-    const Descriptor* d = set.find(slot.binding, 0);
+    const Descriptor* d = set.find(slot.binding, slot.array_element);
     if (!d || !d->address)
         return {};
     spirv::Range range{d->address, d->range};
     if (is_dynamic_buffer(d->type)) {
         const DescriptorBinding* binding = set.layout.find(slot.binding);
         const std::vector<uint32_t>& offsets = state.dynamic_offsets[slot.set];
-        const uint32_t offset = binding && binding->first_dynamic < offsets.size() ? offsets[binding->first_dynamic] : 0;
+        const uint32_t index = binding ? binding->first_dynamic + slot.array_element : UINT32_MAX;
+        const uint32_t offset = index < offsets.size() ? offsets[index] : 0;
         range.base += offset;
     }
     return range;
