@@ -72,8 +72,8 @@ static VkPhysicalDeviceLimits make_limits() {
     l.maxFragmentCombinedOutputResources = 4;
     l.maxComputeSharedMemorySize = 32768;  // src/spirv/lower.cpp kMaxWorkgroupBytes
     l.maxComputeWorkGroupCount[0] = l.maxComputeWorkGroupCount[1] = l.maxComputeWorkGroupCount[2] = 65535;
-    l.maxComputeWorkGroupInvocations = 128;
-    l.maxComputeWorkGroupSize[0] = l.maxComputeWorkGroupSize[1] = 128;
+    l.maxComputeWorkGroupInvocations = 1024;  // src/spirv/lower.cpp checks the same
+    l.maxComputeWorkGroupSize[0] = l.maxComputeWorkGroupSize[1] = 1024;
     l.maxComputeWorkGroupSize[2] = 64;
     l.subPixelPrecisionBits = 4;
     l.subTexelPrecisionBits = 4;
