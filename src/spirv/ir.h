@@ -48,9 +48,9 @@ struct Move {
 enum class TermKind : uint8_t { Branch, Conditional, Switch, Return, Kill };
 
 struct Phi {
-    uint32_t dst;
-    uint32_t words;
-    uint32_t first_incoming, incoming_count;  // into Program::incoming
+    uint32_t dst = 0;
+    uint32_t words = 0;
+    uint32_t first_incoming = 0, incoming_count = 0;  // into Program::incoming
 };
 
 struct Incoming {
