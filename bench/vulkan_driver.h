@@ -44,6 +44,8 @@ public:
         std::swap(error_, other.error_);
         std::swap(device_name_, other.device_name_);
         std::swap(instance_, other.instance_);
+        std::swap(physical_device_, other.physical_device_);
+        std::swap(properties_, other.properties_);
         std::swap(device_, other.device_);
         std::swap(host_memory_type_, other.host_memory_type_);
         std::swap(host_memory_flags_, other.host_memory_flags_);
@@ -64,6 +66,9 @@ public:
     const std::string& error() const { return error_; }
     const std::string& device_name() const { return device_name_; }
     VkDevice device() const { return device_; }
+    // The physical device open() chose and its properties (limits included); valid once it got that far.
+    VkPhysicalDevice physical_device() const { return physical_device_; }
+    const VkPhysicalDeviceProperties& properties() const { return properties_; }
     // The first memory type that is HOST_VISIBLE | HOST_COHERENT, and all of its flags.
     uint32_t host_memory_type() const { return host_memory_type_; }
     VkMemoryPropertyFlags host_memory_flags() const { return host_memory_flags_; }
@@ -86,6 +91,8 @@ private:
     std::string error_;
     std::string device_name_;
     VkInstance instance_ = VK_NULL_HANDLE;
+    VkPhysicalDevice physical_device_ = VK_NULL_HANDLE;
+    VkPhysicalDeviceProperties properties_{};
     VkDevice device_ = VK_NULL_HANDLE;
     uint32_t host_memory_type_ = 0;
     VkMemoryPropertyFlags host_memory_flags_ = 0;
@@ -130,6 +137,8 @@ inline Driver Driver::open(std::string label, const std::string& manifest, std::
 
     VkPhysicalDeviceProperties properties{};
     vkGetPhysicalDeviceProperties(physical, &properties);
+    driver.physical_device_ = physical;
+    driver.properties_ = properties;
     driver.device_name_ = properties.deviceName;
     if (!driver.device_name_.starts_with(name_prefix))
         return driver.fail("the loader gave '" + driver.device_name_ + "', not " + std::string(name_prefix));

@@ -198,7 +198,7 @@ const char* const kInt32BitsNames[24] = {"abs",
 TEST(Int32, BitAndExtendedInstructionsMatchHost) {
   std::vector<std::array<int32_t, 4>> quads;
   for (int32_t a : kEdges32)
-    for (int32_t b : {0, -1, 1, 0x7FFFFFFF, S(0x80000000), 12345}) quads.push_back({a, b, a ^ 0x13, b + 7});
+    for (int32_t b : {0, -1, 1, 0x7FFFFFFF, S(0x80000000), 12345}) quads.push_back({a, b, a ^ 0x13, S(uint32_t(b) + 7u)});
   for (int offset = 0; offset < 32; ++offset)
     for (int bits : {0, 1, 5, 32 - offset}) quads.push_back({S(0xDEADBEEF), 0x12345678, offset, bits});
   Rng rng(2);
