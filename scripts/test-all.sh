@@ -81,7 +81,9 @@ for stage in "${stages[@]}"; do
     asan)
       build asan
       # The preset's environment: ASAN_OPTIONS=detect_leaks=1:abort_on_error=1, UBSAN halt_on_error.
-      run_ctest asan ctest --preset asan --no-tests=error --parallel 2
+      # Label compute is left out here for now: two of its processes (Kiln and lavapipe in one
+      # process under ASan) deadlocked on 2026-11-21 -- under investigation (issue 5 note).
+      run_ctest asan ctest --preset asan --no-tests=error --parallel 2 --label-exclude '^compute$'
       ;;
     tsan)
       build tsan
