@@ -69,11 +69,21 @@ void write_builtins(Batch& b) {
 void start_batch(Batch& b, const DispatchContext& d, const uint32_t group[3], uint32_t first, uint32_t count,
                  std::byte* invocation_memory, std::byte* workgroup_memory) {
     const Program& p = *d.program;
-    b.program = &p;
-    b.dispatch = &d;
-    b.regs.assign(size_t(p.register_count) * kLanes, 0);
-    b.invocation_memory = invocation_memory;
-    b.workgroup_memory = workgroup_memory;
+    // What stays the same from one batch to the next in the same registers and memory -- zeroed
+    // registers, constants, variable pointers -- is set once, not per batch: batches of 16
+    // invocations are the executor's hot path.
+    if (b.program != &p || b.dispatch != &d || b.invocation_memory != invocation_memory ||
+        b.workgroup_memory != workgroup_memory) {
+        b.program = &p;
+        b.dispatch = &d;
+        b.invocation_memory = invocation_memory;
+        b.workgroup_memory = workgroup_memory;
+        b.regs.assign(size_t(p.register_count) * kLanes, 0);
+        std::memset(invocation_memory, 0, size_t(p.invocation_bytes) * kLanes);
+        for (size_t i = 0; i + 1 < p.constants.size(); i += 2)
+            std::fill_n(b.reg(p.constants[i]), kLanes, p.constants[i + 1]);
+        set_variable_pointers(b);
+    }
     b.first_index = first;
     b.lane_count = count;
     b.alive = count >= kLanes ? kAllLanes : ((1u << count) - 1);
@@ -81,11 +91,9 @@ void start_batch(Batch& b, const DispatchContext& d, const uint32_t group[3], ui
         b.group[i] = d.base_group[i] + group[i];
     std::fill(std::begin(b.block), std::end(b.block), 0u);
     std::fill(std::begin(b.previous), std::end(b.previous), UINT32_MAX);
-    std::memset(invocation_memory, 0, size_t(p.invocation_bytes) * kLanes);
-    for (size_t i = 0; i + 1 < p.constants.size(); i += 2)
-        std::fill_n(b.reg(p.constants[i]), kLanes, p.constants[i + 1]);
+    // Private variables with initializers are stored by the entry block; the rest of invocation
+    // memory (Function and Private variables) starts undefined, as SPIR-V says.
     write_builtins(b);
-    set_variable_pointers(b);
 }
 
 // Evaluates a block's phis for the lanes in `mask`: each lane takes the value of the block it came from.

@@ -162,7 +162,8 @@ bool lower(const Module& module, uint32_t execution_model, const std::string& en
            const Specialization& specialization, Program* out, std::string* error);
 
 // Runs every invocation of one workgroup (`group`) on the calling thread. `scratch` is reused
-// across calls by the same thread.
+// across the calls of one dispatch by the same thread (its batches keep per-dispatch state: make a
+// new Scratch for every dispatch).
 struct Scratch {
     std::vector<Batch> batches;
     std::vector<std::byte> invocation_memory;

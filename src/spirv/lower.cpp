@@ -302,7 +302,7 @@ private:
             *out = it->second;
             return true;
         }
-        if (const Constant* c = m_.constant(id)) {
+        if (m_.constant(id)) {
             std::vector<uint32_t> words_;
             if (!constant_words(id, &words_))
                 return fail("constant " + std::to_string(id) + " cannot be evaluated");
@@ -311,7 +311,6 @@ private:
                 p_.constants.push_back(r + i);
                 p_.constants.push_back(words_[i]);
             }
-            (void)c;
             globals_[id] = r;
             *out = r;
             return true;
@@ -345,7 +344,28 @@ private:
         p_.code.push_back(ins);
         ++p_.blocks.back().count;
     }
-    bool variables(uint32_t model);
+    // Points an instruction at the memory a pointer reaches, for its bounds checks.
+    static void set_range(Ins& ins, const PointerInfo& info) {
+        ins.imm = uint32_t(info.kind);
+        ins.b = info.slot_or_offset;
+        ins.c = info.size;
+    }
+    // Emits a load or store (`run`) of a value of `type` between registers `value` and the memory the
+    // pointer in register `pointer` reaches; fails when the type cannot be laid out.
+    bool emit_memory(Handler run, uint32_t value, uint32_t pointer, const PointerInfo& info, uint32_t type) {
+        Ins ins;
+        ins.run = run;
+        ins.dst = value;
+        ins.a = pointer;
+        set_range(ins, info);
+        ins.aux = uint32_t(p_.moves.size());
+        if (!moves(type, 0, 0, info.layout, &p_.moves))
+            return fail("cannot load or store a value of this type (a runtime array, or too large)");
+        ins.aux_count = uint32_t(p_.moves.size()) - ins.aux;
+        emit(ins);
+        return true;
+    }
+    bool variables();
     bool function(const Function& f, Instance& in);
     bool instruction(const Instruction& inst, Instance& in, uint32_t* current);
     bool call(std::span<const uint32_t> w, Instance& caller, uint32_t* current);
@@ -473,9 +493,7 @@ bool Lowerer::constant_words(uint32_t id, std::vector<uint32_t>* out, int depth)
     return true;
 }
 
-bool Lowerer::variables(uint32_t model) {
-    (void)model;
-    std::vector<std::pair<uint32_t, uint32_t>> buffers;  // (set << 32 | binding) order of slots
+bool Lowerer::variables() {
     for (uint32_t id = 1; id < b_.bound(); ++id) {
         const Variable* v = m_.variable(id);
         if (!v || v->storage_class == uint32_t(spv::StorageClass::Function))
@@ -594,7 +612,7 @@ bool Lowerer::run(uint32_t model, const std::string& name) {
     if (invocations == 0 || invocations > 1024 || p_.local_size[0] > 1024 || p_.local_size[1] > 1024 ||
         p_.local_size[2] > 64)
         return fail("workgroup size beyond Kiln's limits (1024 invocations; 1024 x 1024 x 64)");
-    if (!variables(model))
+    if (!variables())
         return false;
     Instance in;
     new_block();  // the entry: private initializers, then the function's first block
@@ -602,19 +620,8 @@ bool Lowerer::run(uint32_t model, const std::string& name) {
         uint32_t value_reg;
         if (!use(in, value, &value_reg))
             return false;
-        const PointerInfo& info = global_pointers_[variable];
-        Ins ins;
-        ins.run = &store;
-        ins.dst = value_reg;
-        ins.a = globals_[variable];
-        ins.imm = uint32_t(info.kind);
-        ins.b = info.slot_or_offset;
-        ins.c = info.size;
-        ins.aux = uint32_t(p_.moves.size());
-        if (!moves(m_.constant(value)->type, 0, 0, Layout{}, &p_.moves))
-            return fail("cannot lay out a private variable");
-        ins.aux_count = uint32_t(p_.moves.size()) - ins.aux;
-        emit(ins);
+        if (!emit_memory(&store, value_reg, globals_[variable], global_pointers_[variable], m_.constant(value)->type))
+            return false;
     }
     p_.blocks.back().term = TermKind::Branch;
     p_.blocks.back().target = 1;
@@ -705,18 +712,7 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
             uint32_t value;
             if (!reg(w[4], &value))
                 return false;
-            Ins ins;
-            ins.run = &store;
-            ins.dst = value;
-            ins.a = r;
-            ins.imm = uint32_t(info.kind);
-            ins.b = info.slot_or_offset;
-            ins.c = info.size;
-            ins.aux = uint32_t(p_.moves.size());
-            if (!moves(pointee, 0, 0, Layout{}, &p_.moves))
-                return fail("cannot lay out a function variable");
-            ins.aux_count = uint32_t(p_.moves.size()) - ins.aux;
-            emit(ins);
+            return emit_memory(&store, value, r, info, pointee);
         }
         return true;
     }
@@ -727,26 +723,17 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
         const PointerInfo* info = pointer_info(in, pointer_id);
         if (!info)
             return false;
-        Ins ins;
-        ins.run = is_load ? &load : &store;
-        if (!reg(pointer_id, &ins.a))
+        uint32_t pointer, value;
+        if (!reg(pointer_id, &pointer))
             return false;
         const uint32_t value_type = is_load ? w[1] : m_.type_of(w[2]);
         if (!value_type)
             return fail("a store of a value without a type");
         if (is_load)
-            ins.dst = define(in, w[2], w[1]);
-        else if (!reg(w[2], &ins.dst))
+            value = define(in, w[2], w[1]);
+        else if (!reg(w[2], &value))
             return false;
-        ins.imm = uint32_t(info->kind);
-        ins.b = info->slot_or_offset;
-        ins.c = info->size;
-        ins.aux = uint32_t(p_.moves.size());
-        if (!moves(value_type, 0, 0, info->layout, &p_.moves))
-            return fail("cannot load or store this type (a runtime array, or too large)");
-        ins.aux_count = uint32_t(p_.moves.size()) - ins.aux;
-        emit(ins);
-        return true;
+        return emit_memory(is_load ? &load : &store, value, pointer, *info, value_type);
     }
     case Op::OpCopyMemory: {
         const PointerInfo* to = pointer_info(in, w[1]);
@@ -755,32 +742,9 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
             return false;
         const uint32_t type = T(m_.type_of(w[2]))->element;
         const uint32_t tmp = allocate(words(type));
-        Ins ld;
-        ld.run = &load;
-        ld.dst = tmp;
-        if (!reg(w[2], &ld.a))
-            return false;
-        ld.imm = uint32_t(from->kind);
-        ld.b = from->slot_or_offset;
-        ld.c = from->size;
-        ld.aux = uint32_t(p_.moves.size());
-        if (!moves(type, 0, 0, from->layout, &p_.moves))
-            return fail("cannot copy this type");
-        ld.aux_count = uint32_t(p_.moves.size()) - ld.aux;
-        emit(ld);
-        Ins st = ld;
-        st.run = &store;
-        if (!reg(w[1], &st.a))
-            return false;
-        st.imm = uint32_t(to->kind);
-        st.b = to->slot_or_offset;
-        st.c = to->size;
-        st.aux = uint32_t(p_.moves.size());
-        if (!moves(type, 0, 0, to->layout, &p_.moves))
-            return fail("cannot copy this type");
-        st.aux_count = uint32_t(p_.moves.size()) - st.aux;
-        emit(st);
-        return true;
+        uint32_t source, target;
+        return reg(w[2], &source) && reg(w[1], &target) && emit_memory(&load, tmp, source, *from, type) &&
+               emit_memory(&store, tmp, target, *to, type);
     }
     case Op::OpAccessChain:
     case Op::OpInBoundsAccessChain: {
@@ -1170,9 +1134,7 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
             return fail("atomics on this type are not supported");
         if (!reg(pointer_id, &ins.a))
             return false;
-        ins.imm = uint32_t(info->kind);
-        ins.b = info->slot_or_offset;
-        ins.c = info->size;
+        set_range(ins, *info);
         ins.aux = uint32_t(p_.tables.size());
         uint32_t value = 0, comparator = 0;
         if (is_store) {
@@ -1364,20 +1326,8 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
             ins.c = allocate(std::max(words(w[1]), words(stored_type)));
             ins.dst = define(in, w[2], w[1]);
             emit(ins);
-            Ins st;
-            st.run = &store;
-            st.dst = ins.c;
-            if (!reg(w[6], &st.a))
-                return false;
-            st.imm = uint32_t(info->kind);
-            st.b = info->slot_or_offset;
-            st.c = info->size;
-            st.aux = uint32_t(p_.moves.size());
-            if (!moves(stored_type, 0, 0, info->layout, &p_.moves))
-                return fail("cannot store through Modf's or Frexp's pointer");
-            st.aux_count = uint32_t(p_.moves.size()) - st.aux;
-            emit(st);
-            return true;
+            uint32_t pointer;
+            return reg(w[6], &pointer) && emit_memory(&store, ins.c, pointer, *info, stored_type);
         }
         if (!ins.run) {
             // Abs/Sign/Min/Max/Clamp name the signedness: the opcode decides, the type's width stays.

@@ -417,67 +417,57 @@ void logical_not(const Ins& ins, Batch& b, LaneMask mask) {
                 b.reg(ins.dst + c)[l] = b.reg(ins.a + c)[l] ? 0 : 1;
 }
 
-// Picks the instantiation of H for a scalar type.
-#define KILN_PICK_INT(H, type, ...)                      \
-    switch (type) {                                      \
-    case Scalar::I8: return &H<int8_t, __VA_ARGS__>;     \
-    case Scalar::U8: return &H<uint8_t, __VA_ARGS__>;    \
-    case Scalar::I16: return &H<int16_t, __VA_ARGS__>;   \
-    case Scalar::U16: return &H<uint16_t, __VA_ARGS__>;  \
-    case Scalar::I32: return &H<int32_t, __VA_ARGS__>;   \
-    case Scalar::U32: return &H<uint32_t, __VA_ARGS__>;  \
-    case Scalar::I64: return &H<int64_t, __VA_ARGS__>;   \
-    case Scalar::U64: return &H<uint64_t, __VA_ARGS__>;  \
-    default: return nullptr;                             \
-    }
-#define KILN_PICK_FLOAT(H, type, ...)                  \
-    switch (type) {                                    \
-    case Scalar::F16: return &H<Half, __VA_ARGS__>;    \
-    case Scalar::F32: return &H<float, __VA_ARGS__>;   \
-    case Scalar::F64: return &H<double, __VA_ARGS__>;  \
-    default: return nullptr;                           \
-    }
-
-template <uint32_t Op>
-Handler int_arith(Scalar type) {
-    KILN_PICK_INT(arith, type, Op)
-}
-template <uint32_t Op>
-Handler float_arith(Scalar type) {
-    KILN_PICK_FLOAT(arith, type, Op)
-}
-template <uint32_t Op>
-Handler int_extended(Scalar type) {
+// The instantiation of a handler template for a scalar type, or NULL when the template does not
+// apply to it: `make` is a lambda template, []<typename T>() { return &arith<T, Op>; }, called with
+// the C++ type registers hold that scalar as.
+template <typename Make>
+Handler for_int(Scalar type, Make make) {
     switch (type) {
-    case Scalar::I32: case Scalar::U32: return &extended<uint32_t, Op>;
-    case Scalar::I64: case Scalar::U64: return &extended<uint64_t, Op>;
-    default: return nullptr;  // the instructions take 32- and 64-bit integers (Int8/Int16 need wider rules)
+    case Scalar::I8: return make.template operator()<int8_t>();
+    case Scalar::U8: return make.template operator()<uint8_t>();
+    case Scalar::I16: return make.template operator()<int16_t>();
+    case Scalar::U16: return make.template operator()<uint16_t>();
+    case Scalar::I32: return make.template operator()<int32_t>();
+    case Scalar::U32: return make.template operator()<uint32_t>();
+    case Scalar::I64: return make.template operator()<int64_t>();
+    case Scalar::U64: return make.template operator()<uint64_t>();
+    default: return nullptr;
     }
 }
-template <uint32_t Op>
-Handler int_bitfield(Scalar type) {
-    KILN_PICK_INT(bitfield, type, Op)
-}
-template <uint32_t Op>
-Handler int_shift(Scalar type) {
-    KILN_PICK_INT(shift, type, Op)
-}
-template <uint32_t Op>
-Handler int_compare(Scalar type) {
-    if (type == Scalar::Bool)
-        return &compare<uint32_t, Op>;
-    KILN_PICK_INT(compare, type, Op)
-}
-template <uint32_t Op>
-Handler float_compare(Scalar type) {
-    KILN_PICK_FLOAT(compare, type, Op)
-}
-template <uint32_t Op>
-Handler float_classify(Scalar type) {
-    KILN_PICK_FLOAT(classify, type, Op)
+template <typename Make>
+Handler for_float(Scalar type, Make make) {
+    switch (type) {
+    case Scalar::F16: return make.template operator()<Half>();
+    case Scalar::F32: return make.template operator()<float>();
+    case Scalar::F64: return make.template operator()<double>();
+    default: return nullptr;
+    }
 }
 
-bool is_int(Scalar s) { return s != Scalar::Bool && s != Scalar::F16 && s != Scalar::F32 && s != Scalar::F64; }
+template <uint32_t Op>
+Handler int_arith(Scalar t) { return for_int(t, []<typename T>() { return &arith<T, Op>; }); }
+template <uint32_t Op>
+Handler float_arith(Scalar t) { return for_float(t, []<typename T>() { return &arith<T, Op>; }); }
+template <uint32_t Op>
+Handler int_bitfield(Scalar t) { return for_int(t, []<typename T>() { return &bitfield<T, Op>; }); }
+template <uint32_t Op>
+Handler int_shift(Scalar t) { return for_int(t, []<typename T>() { return &shift<T, Op>; }); }
+template <uint32_t Op>
+Handler int_compare(Scalar t) {
+    return t == Scalar::Bool ? &compare<uint32_t, Op> : for_int(t, []<typename T>() { return &compare<T, Op>; });
+}
+template <uint32_t Op>
+Handler float_compare(Scalar t) { return for_float(t, []<typename T>() { return &compare<T, Op>; }); }
+template <uint32_t Op>
+Handler float_classify(Scalar t) { return for_float(t, []<typename T>() { return &classify<T, Op>; }); }
+// The carry/borrow/extended multiplies take 32- and 64-bit integers (8/16-bit would need wider rules).
+template <uint32_t Op>
+Handler int_extended(Scalar t) {
+    return t == Scalar::I32 || t == Scalar::U32   ? &extended<uint32_t, Op>
+           : t == Scalar::I64 || t == Scalar::U64 ? &extended<uint64_t, Op>
+                                                  : nullptr;
+}
+
 
 // ---- conversions ----
 
@@ -809,26 +799,15 @@ void glsl_matrix(const Ins& ins, Batch& b, LaneMask mask) {
 }
 
 template <uint32_t N>
-Handler glsl_matrix_of(Scalar type) {
-    KILN_PICK_FLOAT(glsl_matrix, type, N)
-}
-
+Handler glsl_matrix_of(Scalar t) { return for_float(t, []<typename T>() { return &glsl_matrix<T, N>; }); }
 template <uint32_t N>
-Handler glsl_split_of(Scalar type) {
-    KILN_PICK_FLOAT(glsl_split, type, N)
-}
+Handler glsl_split_of(Scalar t) { return for_float(t, []<typename T>() { return &glsl_split<T, N>; }); }
 template <uint32_t N>
-Handler glsl_float(Scalar type) {
-    KILN_PICK_FLOAT(glsl, type, N)
-}
+Handler glsl_float(Scalar t) { return for_float(t, []<typename T>() { return &glsl<T, N>; }); }
 template <uint32_t N>
-Handler glsl_int(Scalar type) {
-    KILN_PICK_INT(glsl, type, N)
-}
+Handler glsl_int(Scalar t) { return for_int(t, []<typename T>() { return &glsl<T, N>; }); }
 template <uint32_t N>
-Handler glsl_vec(Scalar type) {
-    KILN_PICK_FLOAT(glsl_vector, type, N)
-}
+Handler glsl_vec(Scalar t) { return for_float(t, []<typename T>() { return &glsl_vector<T, N>; }); }
 
 // ---- dot products and matrices ----
 
@@ -904,42 +883,42 @@ void atomic(const Ins& ins, Batch& b, LaneMask mask);
 }  // namespace
 
 Handler arithmetic_handler(uint32_t op, Scalar type) {
-    const bool integer = is_int(type), floating = !integer && type != Scalar::Bool;
+    const bool floating = type == Scalar::F16 || type == Scalar::F32 || type == Scalar::F64;
     switch (op) {
-    case 126: return integer ? int_arith<126>(type) : nullptr;
-    case 127: return floating ? float_arith<127>(type) : nullptr;
-    case 200: return integer ? int_arith<200>(type) : nullptr;
-    case 205: return integer ? int_arith<205>(type) : nullptr;
-    case 204: return integer ? int_arith<204>(type) : nullptr;
-    case 128: return integer ? int_arith<128>(type) : nullptr;
-    case 130: return integer ? int_arith<130>(type) : nullptr;
-    case 132: return integer ? int_arith<132>(type) : nullptr;
-    case 134: return integer ? int_arith<134>(type) : nullptr;
-    case 135: return integer ? int_arith<135>(type) : nullptr;
-    case 137: return integer ? int_arith<137>(type) : nullptr;
-    case 138: return integer ? int_arith<138>(type) : nullptr;
-    case 139: return integer ? int_arith<139>(type) : nullptr;
-    case 197: return integer ? int_arith<197>(type) : nullptr;
-    case 198: return integer ? int_arith<198>(type) : nullptr;
-    case 199: return integer ? int_arith<199>(type) : nullptr;
-    case 149: return integer ? int_extended<149>(type) : nullptr;
-    case 150: return integer ? int_extended<150>(type) : nullptr;
-    case 151: return integer ? int_extended<151>(type) : nullptr;
-    case 152: return integer ? int_extended<152>(type) : nullptr;
-    case 201: return integer ? int_bitfield<201>(type) : nullptr;
-    case 202: return integer ? int_bitfield<202>(type) : nullptr;
-    case 203: return integer ? int_bitfield<203>(type) : nullptr;
-    case 194: return integer ? int_shift<194>(type) : nullptr;
-    case 195: return integer ? int_shift<195>(type) : nullptr;
-    case 196: return integer ? int_shift<196>(type) : nullptr;
-    case 129: return floating ? float_arith<129>(type) : nullptr;
-    case 131: return floating ? float_arith<131>(type) : nullptr;
-    case 133: return floating ? float_arith<133>(type) : nullptr;
-    case 136: return floating ? float_arith<136>(type) : nullptr;
-    case 140: return floating ? float_arith<140>(type) : nullptr;
-    case 141: return floating ? float_arith<141>(type) : nullptr;
-    case 156: return floating ? float_classify<156>(type) : nullptr;
-    case 157: return floating ? float_classify<157>(type) : nullptr;
+    case 126: return int_arith<126>(type);
+    case 127: return float_arith<127>(type);
+    case 200: return int_arith<200>(type);
+    case 205: return int_arith<205>(type);
+    case 204: return int_arith<204>(type);
+    case 128: return int_arith<128>(type);
+    case 130: return int_arith<130>(type);
+    case 132: return int_arith<132>(type);
+    case 134: return int_arith<134>(type);
+    case 135: return int_arith<135>(type);
+    case 137: return int_arith<137>(type);
+    case 138: return int_arith<138>(type);
+    case 139: return int_arith<139>(type);
+    case 197: return int_arith<197>(type);
+    case 198: return int_arith<198>(type);
+    case 199: return int_arith<199>(type);
+    case 149: return int_extended<149>(type);
+    case 150: return int_extended<150>(type);
+    case 151: return int_extended<151>(type);
+    case 152: return int_extended<152>(type);
+    case 201: return int_bitfield<201>(type);
+    case 202: return int_bitfield<202>(type);
+    case 203: return int_bitfield<203>(type);
+    case 194: return int_shift<194>(type);
+    case 195: return int_shift<195>(type);
+    case 196: return int_shift<196>(type);
+    case 129: return float_arith<129>(type);
+    case 131: return float_arith<131>(type);
+    case 133: return float_arith<133>(type);
+    case 136: return float_arith<136>(type);
+    case 140: return float_arith<140>(type);
+    case 141: return float_arith<141>(type);
+    case 156: return float_classify<156>(type);
+    case 157: return float_classify<157>(type);
     case 154:
     case 155: return type == Scalar::Bool ? &any_all : nullptr;
     case 168: return type == Scalar::Bool ? &logical_not : nullptr;
@@ -949,16 +928,16 @@ Handler arithmetic_handler(uint32_t op, Scalar type) {
     case 167: return type == Scalar::Bool ? &compare<uint32_t, 167> : nullptr;
     case 170: return !floating ? int_compare<170>(type) : nullptr;
     case 171: return !floating ? int_compare<171>(type) : nullptr;
-    case 172: return integer ? int_compare<172>(type) : nullptr;
-    case 173: return integer ? int_compare<173>(type) : nullptr;
-    case 174: return integer ? int_compare<174>(type) : nullptr;
-    case 175: return integer ? int_compare<175>(type) : nullptr;
-    case 176: return integer ? int_compare<176>(type) : nullptr;
-    case 177: return integer ? int_compare<177>(type) : nullptr;
-    case 178: return integer ? int_compare<178>(type) : nullptr;
-    case 179: return integer ? int_compare<179>(type) : nullptr;
+    case 172: return int_compare<172>(type);
+    case 173: return int_compare<173>(type);
+    case 174: return int_compare<174>(type);
+    case 175: return int_compare<175>(type);
+    case 176: return int_compare<176>(type);
+    case 177: return int_compare<177>(type);
+    case 178: return int_compare<178>(type);
+    case 179: return int_compare<179>(type);
 #define KILN_FCMP(N) \
-    case N: return floating ? float_compare<N>(type) : nullptr;
+    case N: return float_compare<N>(type);
     KILN_FCMP(180) KILN_FCMP(181) KILN_FCMP(182) KILN_FCMP(183) KILN_FCMP(184) KILN_FCMP(185)
     KILN_FCMP(186) KILN_FCMP(187) KILN_FCMP(188) KILN_FCMP(189) KILN_FCMP(190) KILN_FCMP(191)
 #undef KILN_FCMP
@@ -984,20 +963,19 @@ Handler conversion_handler(uint32_t, Scalar to, Scalar from) {
 }
 
 Handler glsl_handler(uint32_t number, Scalar type) {
-    const bool integer = is_int(type), floating = !integer && type != Scalar::Bool;
     if (number >= 54 && number <= 64 && number != 59)
         return &glsl_pack;
     switch (number) {
-    case 35: return floating ? glsl_split_of<35>(type) : nullptr;
-    case 51: return floating ? glsl_split_of<51>(type) : nullptr;
-    case 52: return floating ? glsl_split_of<52>(type) : nullptr;
-    case 53: return floating ? glsl_split_of<53>(type) : nullptr;
+    case 35: return glsl_split_of<35>(type);
+    case 51: return glsl_split_of<51>(type);
+    case 52: return glsl_split_of<52>(type);
+    case 53: return glsl_split_of<53>(type);
 #define KILN_GF(N) \
-    case N: return floating ? glsl_float<N>(type) : nullptr;
+    case N: return glsl_float<N>(type);
 #define KILN_GI(N) \
-    case N: return integer ? glsl_int<N>(type) : nullptr;
+    case N: return glsl_int<N>(type);
 #define KILN_GV(N) \
-    case N: return floating ? glsl_vec<N>(type) : nullptr;
+    case N: return glsl_vec<N>(type);
     KILN_GF(1) KILN_GF(2) KILN_GF(3) KILN_GF(4) KILN_GF(6) KILN_GF(8) KILN_GF(9) KILN_GF(10) KILN_GF(11)
     KILN_GF(12) KILN_GF(13) KILN_GF(14) KILN_GF(15) KILN_GF(16) KILN_GF(17) KILN_GF(18) KILN_GF(19)
     KILN_GF(20) KILN_GF(21) KILN_GF(22) KILN_GF(23) KILN_GF(24) KILN_GF(25) KILN_GF(26) KILN_GF(27)
@@ -1006,8 +984,8 @@ Handler glsl_handler(uint32_t number, Scalar type) {
     KILN_GI(5) KILN_GI(7) KILN_GI(38) KILN_GI(39) KILN_GI(41) KILN_GI(42) KILN_GI(44) KILN_GI(45)
     KILN_GI(73) KILN_GI(74) KILN_GI(75)
     KILN_GV(66) KILN_GV(67) KILN_GV(68) KILN_GV(69) KILN_GV(70) KILN_GV(71) KILN_GV(72)
-    case 33: return floating ? glsl_matrix_of<33>(type) : nullptr;
-    case 34: return floating ? glsl_matrix_of<34>(type) : nullptr;
+    case 33: return glsl_matrix_of<33>(type);
+    case 34: return glsl_matrix_of<34>(type);
 #undef KILN_GF
 #undef KILN_GI
 #undef KILN_GV
@@ -1016,18 +994,13 @@ Handler glsl_handler(uint32_t number, Scalar type) {
 }
 
 Handler dot_handler(Scalar type) {
-    switch (type) {
-    case Scalar::F16: return &dot<Half>;
-    case Scalar::F32: return &dot<float>;
-    case Scalar::F64: return &dot<double>;
-    default: return nullptr;
-    }
+    return for_float(type, []<typename T>() { return &dot<T>; });
 }
 
 Handler matrix_handler(uint32_t op, Scalar type) {
     switch (op) {
 #define KILN_MAT(N) \
-    case N: KILN_PICK_FLOAT(matrix, type, N)
+    case N: return for_float(type, []<typename T>() { return &matrix<T, N>; });
     KILN_MAT(142) KILN_MAT(144) KILN_MAT(145) KILN_MAT(146) KILN_MAT(84) KILN_MAT(147)
 #undef KILN_MAT
     default: return nullptr;
@@ -1140,48 +1113,69 @@ void set_variable_pointers(Batch& b) {
     }
 }
 
-void load(const Ins& ins, Batch& b, LaneMask mask) {
-    const Program& p = *b.program;
+namespace {
+
+// Reads and writes of one leaf: fixed-size copies (a runtime-sized memcpy is a library call).
+uint64_t read_leaf(uint64_t address, uint8_t bytes) {
+    const void* p = reinterpret_cast<const void*>(address);
+    switch (bytes) {
+    case 1: { uint8_t v; std::memcpy(&v, p, 1); return v; }
+    case 2: { uint16_t v; std::memcpy(&v, p, 2); return v; }
+    case 4: { uint32_t v; std::memcpy(&v, p, 4); return v; }
+    default: { uint64_t v; std::memcpy(&v, p, 8); return v; }
+    }
+}
+
+void write_leaf(uint64_t address, uint8_t bytes, uint64_t value) {
+    void* p = reinterpret_cast<void*>(address);
+    switch (bytes) {
+    case 1: { const uint8_t v = uint8_t(value); std::memcpy(p, &v, 1); break; }
+    case 2: { const uint16_t v = uint16_t(value); std::memcpy(p, &v, 2); break; }
+    case 4: { const uint32_t v = uint32_t(value); std::memcpy(p, &v, 4); break; }
+    default: std::memcpy(p, &value, 8); break;
+    }
+}
+
+// Loads (IsLoad) or stores the moves of `ins` for the lanes of `mask`. Only invocation memory has a
+// range per lane; buffers and workgroup memory have one for the whole batch, computed once.
+template <bool IsLoad>
+void move_memory(const Ins& ins, Batch& b, LaneMask mask) {
+    const Move* moves = b.program->moves.data() + ins.aux;
+    const bool per_lane = MemoryKind(ins.imm) == MemoryKind::Invocation;
+    Range range = per_lane ? Range{} : range_of(ins, b, 0);
     for (uint32_t l = 0; l < kLanes; ++l) {
         if (!active(mask, l))
             continue;
         const uint64_t address = pointer(b, ins.a, l);
-        const Range range = range_of(ins, b, l);
+        if (per_lane)
+            range = range_of(ins, b, l);
         for (uint32_t i = 0; i < ins.aux_count; ++i) {
-            const Move& m = p.moves[ins.aux + i];
-            uint64_t value = 0;
-            if (b.in_range(address + m.offset, m.bytes, range)) {
-                std::memcpy(&value, reinterpret_cast<const void*>(address + m.offset), m.bytes);
+            const Move& m = moves[i];
+            const bool inside = b.in_range(address + m.offset, m.bytes, range);
+            if constexpr (IsLoad) {
+                uint64_t value = inside ? read_leaf(address + m.offset, m.bytes) : 0;  // out of bounds: 0
                 if (m.sign_extend && m.bytes < 4) {
                     const uint32_t shift = 64 - 8 * m.bytes;
                     value = uint64_t(int64_t(value << shift) >> shift);
                 }
+                b.reg(ins.dst + m.reg)[l] = uint32_t(value);
+                if (m.bytes == 8)
+                    b.reg(ins.dst + m.reg + 1)[l] = uint32_t(value >> 32);
+            } else if (inside) {  // out of bounds: the write is dropped
+                uint64_t value = b.reg(ins.dst + m.reg)[l];
+                if (m.bytes == 8)
+                    value |= uint64_t(b.reg(ins.dst + m.reg + 1)[l]) << 32;
+                write_leaf(address + m.offset, m.bytes, value);
             }
-            b.reg(ins.dst + m.reg)[l] = uint32_t(value);
-            if (m.bytes == 8)
-                b.reg(ins.dst + m.reg + 1)[l] = uint32_t(value >> 32);
         }
     }
 }
 
-void store(const Ins& ins, Batch& b, LaneMask mask) {
-    const Program& p = *b.program;
-    for (uint32_t l = 0; l < kLanes; ++l) {
-        if (!active(mask, l))
-            continue;
-        const uint64_t address = pointer(b, ins.a, l);
-        const Range range = range_of(ins, b, l);
-        for (uint32_t i = 0; i < ins.aux_count; ++i) {
-            const Move& m = p.moves[ins.aux + i];
-            if (!b.in_range(address + m.offset, m.bytes, range))
-                continue;  // out of bounds: the write is dropped
-            uint64_t value = b.reg(ins.dst + m.reg)[l];
-            if (m.bytes == 8)
-                value |= uint64_t(b.reg(ins.dst + m.reg + 1)[l]) << 32;
-            std::memcpy(reinterpret_cast<void*>(address + m.offset), &value, m.bytes);
-        }
-    }
-}
+}  // namespace
+
+void load(const Ins& ins, Batch& b, LaneMask mask) { move_memory<true>(ins, b, mask); }
+
+void store(const Ins& ins, Batch& b, LaneMask mask) { move_memory<false>(ins, b, mask); }
 
 // dst = a + (b:c as a 64-bit constant) + sum over steps of index * stride. Steps (Program::tables,
 // from ins.aux, ins.aux_count of them): {index register, stride, index words (1: signed 32-bit, 2: 64-bit)}.
