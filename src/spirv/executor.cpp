@@ -13,56 +13,83 @@ namespace kiln::spirv {
 
 namespace {
 
-// Writes the built-in inputs of every lane into its invocation memory.
+// Built-ins are a uvec3 or a uint.
+uint32_t components_of(uint32_t builtin) {
+    switch (builtin) {
+    case kBuiltInNumWorkgroups:
+    case kBuiltInWorkgroupSize:
+    case kBuiltInWorkgroupId:
+    case kBuiltInLocalInvocationId:
+    case kBuiltInGlobalInvocationId: return 3;
+    default: return 1;
+    }
+}
+
+// Computes the built-in inputs into their registers (lowering made loads of them copies), and
+// into invocation memory those a shader also indexes dynamically.
 void write_builtins(Batch& b) {
     const Program& p = *b.program;
     const DispatchContext& d = *b.dispatch;
     const uint32_t sx = p.local_size[0], sy = p.local_size[1];
-    for (uint32_t l = 0; l < b.lane_count; ++l) {
-        const uint32_t index = b.first_index + l;
-        const uint32_t local[3] = {index % sx, (index / sx) % sy, index / (sx * sy)};
-        std::byte* memory = b.invocation_memory + size_t(l) * p.invocation_bytes;
-        for (const auto& [builtin, offset] : p.builtins) {
-            uint32_t v[3] = {0, 0, 0};
-            switch (builtin) {
-            case kBuiltInNumWorkgroups:
-                std::copy(d.group_count, d.group_count + 3, v);
-                break;
-            case kBuiltInWorkgroupSize:
-                std::copy(p.local_size, p.local_size + 3, v);
-                break;
-            case kBuiltInWorkgroupId:
-                std::copy(b.group, b.group + 3, v);
-                break;
-            case kBuiltInLocalInvocationId:
-                std::copy(local, local + 3, v);
-                break;
-            case kBuiltInGlobalInvocationId:
-                for (int i = 0; i < 3; ++i)
-                    v[i] = b.group[i] * p.local_size[i] + local[i];
-                break;
-            case kBuiltInLocalInvocationIndex:
-                v[0] = index;
-                break;
-            case kBuiltInSubgroupSize:
-                v[0] = kLanes;
-                break;
-            case kBuiltInSubgroupId:
-                v[0] = index / kLanes;
-                break;
-            case kBuiltInSubgroupLocalInvocationId:
-                v[0] = index % kLanes;
-                break;
-            case kBuiltInNumSubgroups: {
-                const uint32_t total = p.local_size[0] * p.local_size[1] * p.local_size[2];
-                v[0] = (total + kLanes - 1) / kLanes;
-                break;
-            }
-            default:
-                break;
-            }
-            std::memcpy(memory + offset, v, sizeof v);
+    for (const auto& [builtin, reg] : p.builtins) {
+        uint32_t* v[3] = {b.reg(reg), nullptr, nullptr};
+        if (components_of(builtin) == 3) {
+            v[1] = b.reg(reg + 1);
+            v[2] = b.reg(reg + 2);
         }
+        switch (builtin) {
+        case kBuiltInNumWorkgroups:
+        case kBuiltInWorkgroupSize:
+        case kBuiltInWorkgroupId: {
+            const uint32_t* value = builtin == kBuiltInNumWorkgroups ? d.group_count
+                                    : builtin == kBuiltInWorkgroupSize ? p.local_size
+                                                                       : b.group;
+            for (int i = 0; i < 3; ++i)
+                std::fill_n(v[i], kLanes, value[i]);
+            break;
+        }
+        case kBuiltInLocalInvocationId:
+        case kBuiltInGlobalInvocationId: {
+            const bool global = builtin == kBuiltInGlobalInvocationId;
+            for (uint32_t l = 0; l < kLanes; ++l) {
+                const uint32_t index = b.first_index + l;
+                const uint32_t local[3] = {index % sx, (index / sx) % sy, index / (sx * sy)};
+                for (int i = 0; i < 3; ++i)
+                    v[i][l] = (global ? b.group[i] * p.local_size[i] : 0) + local[i];
+            }
+            break;
+        }
+        case kBuiltInLocalInvocationIndex:
+            for (uint32_t l = 0; l < kLanes; ++l)
+                v[0][l] = b.first_index + l;
+            break;
+        case kBuiltInSubgroupSize:
+            std::fill_n(v[0], kLanes, kLanes);
+            break;
+        case kBuiltInSubgroupId:
+            std::fill_n(v[0], kLanes, b.first_index / kLanes);
+            break;
+        case kBuiltInSubgroupLocalInvocationId:
+            for (uint32_t l = 0; l < kLanes; ++l)
+                v[0][l] = (b.first_index + l) % kLanes;
+            break;
+        case kBuiltInNumSubgroups: {
+            const uint32_t total = p.local_size[0] * p.local_size[1] * p.local_size[2];
+            std::fill_n(v[0], kLanes, (total + kLanes - 1) / kLanes);
+            break;
+        }
+        default:
+            std::fill_n(v[0], kLanes, 0u);
+            break;
+        }
+    }
+    for (const auto& [builtin, offset] : p.builtin_memory) {
+        const auto it = std::find_if(p.builtins.begin(), p.builtins.end(), [&](const auto& e) { return e.first == builtin; });
+        if (it == p.builtins.end())
+            continue;
+        for (uint32_t l = 0; l < kLanes; ++l)
+            for (uint32_t w = 0; w < components_of(builtin); ++w)
+                std::memcpy(b.invocation_memory + size_t(l) * p.invocation_bytes + offset + 4 * w, &b.reg(it->second + w)[l], 4);
     }
 }
 
@@ -70,8 +97,8 @@ void start_batch(Batch& b, const DispatchContext& d, const uint32_t group[3], ui
                  std::byte* invocation_memory, std::byte* workgroup_memory) {
     const Program& p = *d.program;
     // What stays the same from one batch to the next in the same registers and memory -- zeroed
-    // registers, constants, variable pointers -- is set once, not per batch: batches of 16
-    // invocations are the executor's hot path.
+    // registers, constants (variable pointers among them) -- is set once, not per batch: batches of
+    // 16 invocations are the executor's hot path.
     if (b.program != &p || b.dispatch != &d || b.invocation_memory != invocation_memory ||
         b.workgroup_memory != workgroup_memory) {
         b.program = &p;
@@ -82,7 +109,6 @@ void start_batch(Batch& b, const DispatchContext& d, const uint32_t group[3], ui
         std::memset(invocation_memory, 0, size_t(p.invocation_bytes) * kLanes);
         for (size_t i = 0; i + 1 < p.constants.size(); i += 2)
             std::fill_n(b.reg(p.constants[i]), kLanes, p.constants[i + 1]);
-        set_variable_pointers(b);
     }
     b.first_index = first;
     b.lane_count = count;

@@ -2,8 +2,10 @@
 // what the wide executor (executor.cpp) runs over a batch of kLanes invocations at once.
 //
 // Registers: every SSA value gets a run of 32-bit registers, each holding one word per lane
-// (64-bit scalars and pointers take two: low word first; vectors, matrices, arrays and structs are
-// their scalars in order). An instruction is a handler chosen at lowering -- operation and scalar
+// (64-bit scalars take two: low word first; vectors, matrices, arrays and structs are their scalars
+// in order). A pointer is one word: a byte offset into the memory of the variable it comes from,
+// which lowering knows statically (Kiln has no VariablePointers), so loads and stores find the
+// memory's base and bounds once per batch, not per lane. An instruction is a handler chosen at lowering -- operation and scalar
 // type resolved -- with its register operands, so running one costs an indirect call per batch,
 // not per invocation. Control flow is per block: each lane has its own current block, and the
 // executor runs the lowest-numbered block any lane waits at, with the lanes that wait there
@@ -75,12 +77,9 @@ enum class MemoryKind : uint8_t {
     Buffer,      // a descriptor's buffer, or the push constants (a DispatchContext::buffers slot)
 };
 
-// A variable's pointer register, set in every lane at batch start.
-struct VariablePointer {
-    uint32_t reg;
-    MemoryKind kind;
-    uint32_t offset;  // Invocation, Workgroup: byte offset; Buffer: the slot
-};
+// An offset no memory reaches: where access chains that leave 32 bits end (every range is
+// smaller, so an access through it is out of bounds).
+inline constexpr uint32_t kNowhere = UINT32_MAX;
 
 struct SwitchCase {
     uint32_t value;
@@ -110,9 +109,11 @@ struct Program {
     std::vector<BindingSlot> bindings;  // slot i: Batch::buffers[i]
     uint32_t push_constant_slot = UINT32_MAX;
     bool uses_barriers = false;
-    std::vector<VariablePointer> variable_pointers;
-    // Input builtins copied into invocation memory at batch start: (builtin, byte offset) pairs.
+    // Built-in inputs, computed into registers at batch start: (builtin, first register) pairs.
+    // Loads of them are those registers; a built-in also indexed dynamically is copied into
+    // invocation memory too (`builtin_memory`: (builtin, byte offset) pairs).
     std::vector<std::pair<uint32_t, uint32_t>> builtins;
+    std::vector<std::pair<uint32_t, uint32_t>> builtin_memory;
 };
 
 // A memory range a load or store may touch: accesses outside it read 0 and write nothing
@@ -146,10 +147,6 @@ struct Batch {
 
     uint32_t* reg(uint32_t r) { return &regs[size_t(r) * kLanes]; }
     const uint32_t* reg(uint32_t r) const { return &regs[size_t(r) * kLanes]; }
-    bool in_range(uint64_t address, uint64_t bytes, const Range& range) const {
-        const uint64_t base = reinterpret_cast<uint64_t>(range.base);
-        return address >= base && bytes <= range.size && address - base <= range.size - bytes;
-    }
 };
 
 // Lowers one entry point of a module (module.h) with its specialization constants

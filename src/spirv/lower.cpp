@@ -37,6 +37,10 @@ struct PointerInfo {
     uint32_t slot_or_offset = 0;  // Buffer: slot; else the root variable's offset
     uint32_t size = 0;            // Invocation/Workgroup: the root variable's size
     Layout layout;
+    // A built-in input, or a place in one reached by constant indices: the registers its value is
+    // in (ir.h), and the built-in; UINT32_MAX when not a built-in / not a constant place in one.
+    uint32_t value_reg = UINT32_MAX;
+    uint32_t builtin = UINT32_MAX;
 };
 
 // A block field naming a SPIR-V label, resolved to an IR block once the function is emitted.
@@ -99,7 +103,7 @@ private:
                 n += words(member);
             return n;
         }
-        case TypeKind::Pointer: return 2;
+        case TypeKind::Pointer: return 1;
         default: return 0;
         }
     }
@@ -290,6 +294,30 @@ private:
             return it->second;
         const uint32_t r = allocate(words(type));
         in.reg[id] = r;
+        return r;
+    }
+    // True when a type is made of 32-bit scalars only (built-ins are: one register per scalar).
+    bool is_words(uint32_t type) const {
+        const Type* t = T(type);
+        switch (t->kind) {
+        case TypeKind::Int:
+        case TypeKind::Float: return t->width == 32;
+        case TypeKind::Vector:
+        case TypeKind::Array: return is_words(t->element);
+        default: return false;
+        }
+    }
+    // A built-in indexed dynamically is also written into invocation memory at batch start.
+    void need_builtin_memory(uint32_t builtin, uint32_t offset) {
+        const std::pair<uint32_t, uint32_t> entry{builtin, offset};
+        if (std::find(p_.builtin_memory.begin(), p_.builtin_memory.end(), entry) == p_.builtin_memory.end())
+            p_.builtin_memory.push_back(entry);
+    }
+    // A register that holds `value` in every lane from the start of a dispatch.
+    uint32_t constant_register(uint32_t value) {
+        const uint32_t r = allocate(1);
+        p_.constants.push_back(r);
+        p_.constants.push_back(value);
         return r;
     }
     // The register of an operand: a value of this instance, a constant or a global variable.
@@ -513,7 +541,11 @@ bool Lowerer::variables() {
             if (sc == spv::StorageClass::Input) {
                 if (d.builtin < 0)
                     return fail("compute shaders have no inputs but built-ins");
-                p_.builtins.push_back({uint32_t(d.builtin), info.slot_or_offset});
+                if (!is_words(pointee))
+                    return fail("a built-in input that is not made of 32-bit words");
+                info.builtin = uint32_t(d.builtin);
+                info.value_reg = allocate(words(pointee));
+                p_.builtins.push_back({info.builtin, info.value_reg});
             } else if (v->initializer) {
                 private_initializers_.push_back({id, v->initializer});
             }
@@ -556,9 +588,7 @@ bool Lowerer::variables() {
                 DescriptorArray a;
                 a.first_slot = info.slot_or_offset;
                 a.count = count;
-                a.first_reg = allocate(2 * count);
-                for (uint32_t e = 0; e < count; ++e)
-                    p_.variable_pointers.push_back(VariablePointer{a.first_reg + 2 * e, MemoryKind::Buffer, a.first_slot + e});
+                a.first_reg = constant_register(0);  // every element's pointer: offset 0 in its buffer
                 descriptor_arrays_[id] = a;
                 globals_[id] = a.first_reg;
                 continue;  // no pointer of its own: only its elements are memory
@@ -575,17 +605,15 @@ bool Lowerer::variables() {
         default:
             return fail("variables of storage class " + std::to_string(v->storage_class) + " are not supported yet");
         }
-        const uint32_t r = allocate(2);
-        globals_[id] = r;
+        // The variable's pointer: offset 0 in its buffer, or its place in invocation/workgroup memory.
+        globals_[id] = constant_register(info.kind == MemoryKind::Buffer ? 0 : info.slot_or_offset);
         global_pointers_[id] = info;
     }
     // The push constants take the slot after the bindings.
     p_.push_constant_slot = uint32_t(p_.bindings.size());
-    for (auto& [id, info] : global_pointers_) {
+    for (auto& [id, info] : global_pointers_)
         if (info.kind == MemoryKind::Buffer && info.slot_or_offset == UINT32_MAX)
             info.slot_or_offset = p_.push_constant_slot;
-        p_.variable_pointers.push_back(VariablePointer{globals_[id], info.kind, info.slot_or_offset});
-    }
     return true;
 }
 
@@ -707,7 +735,8 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
             return fail("function variables need more than 1 MiB per invocation");
         const uint32_t r = define(in, w[2], w[1]);
         in.pointers[w[2]] = info;
-        p_.variable_pointers.push_back(VariablePointer{r, MemoryKind::Invocation, info.slot_or_offset});
+        p_.constants.push_back(r);
+        p_.constants.push_back(info.slot_or_offset);
         if (w.size() > 4) {
             uint32_t value;
             if (!reg(w[4], &value))
@@ -733,6 +762,16 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
             value = define(in, w[2], w[1]);
         else if (!reg(w[2], &value))
             return false;
+        if (is_load && info->value_reg != UINT32_MAX) {
+            // A built-in: its registers, computed at batch start.
+            Ins ins;
+            ins.run = &copy_words;
+            ins.dst = value;
+            ins.a = info->value_reg;
+            ins.n = words(value_type);
+            emit(ins);
+            return true;
+        }
         return emit_memory(is_load ? &load : &store, value, pointer, *info, value_type);
     }
     case Op::OpCopyMemory: {
@@ -763,7 +802,7 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
             info.kind = MemoryKind::Buffer;
             info.slot_or_offset = a->second.first_slot + index[0];
             info.layout.explicit_ = true;
-            ins.a = a->second.first_reg + 2 * index[0];
+            ins.a = a->second.first_reg;
             type = T(type)->element;
             first_index = 5;
         } else {
@@ -837,6 +876,16 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
         ins.b = uint32_t(constant);
         ins.c = uint32_t(constant >> 32);
         ins.dst = define(in, w[2], w[1]);
+        if (info.builtin != UINT32_MAX) {
+            // Into a built-in (all words): constant indices name registers; dynamic ones need
+            // the built-in in invocation memory as well.
+            if (ins.aux_count == 0 && info.value_reg != UINT32_MAX && constant % 4 == 0) {
+                info.value_reg += uint32_t(constant / 4);
+            } else {
+                info.value_reg = UINT32_MAX;
+                need_builtin_memory(info.builtin, info.slot_or_offset);
+            }
+        }
         in.pointers[w[2]] = info;
         emit(ins);
         return true;

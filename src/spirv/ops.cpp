@@ -1071,53 +1071,38 @@ void array_length(const Ins& ins, Batch& b, LaneMask mask) {
 
 namespace {
 
-uint64_t pointer(const Batch& b, uint32_t reg, uint32_t l) {
-    return uint64_t(b.reg(reg)[l]) | uint64_t(b.reg(reg + 1)[l]) << 32;
-}
+// The memory an instruction's pointers reach, resolved for one batch: lane l's pointer register
+// holds an offset into base + l * lane_stride, and accesses must stay in [lo, hi).
+struct Root {
+    std::byte* base = nullptr;
+    size_t lane_stride = 0;
+    uint64_t lo = 0, hi = 0;
 
-// The range lane l's access through a pointer of this instruction may touch.
-Range range_of(const Ins& ins, const Batch& b, uint32_t l) {
-    // ins.imm: MemoryKind; ins.b: slot (Buffer) or the variable's offset; ins.c: its size.
+    // Where `bytes` bytes at `offset` are for lane l, or NULL when they are out of bounds.
+    std::byte* at(uint32_t l, uint64_t offset, uint32_t bytes) const {
+        if (offset < lo || offset + bytes > hi)
+            return nullptr;
+        return base + l * lane_stride + offset;
+    }
+};
+
+// ins.imm: MemoryKind; ins.b: slot (Buffer) or the variable's offset; ins.c: its size.
+Root root_of(const Ins& ins, const Batch& b) {
     switch (MemoryKind(ins.imm)) {
     case MemoryKind::Invocation:
-        return {b.invocation_memory + size_t(l) * b.program->invocation_bytes + ins.b, ins.c};
+        return {b.invocation_memory, b.program->invocation_bytes, ins.b, uint64_t(ins.b) + ins.c};
     case MemoryKind::Workgroup:
-        return {b.workgroup_memory + ins.b, ins.c};
+        return {b.workgroup_memory, 0, ins.b, uint64_t(ins.b) + ins.c};
     case MemoryKind::Buffer:
-        return ins.b < b.dispatch->buffers.size() ? b.dispatch->buffers[ins.b] : Range{};
+        if (ins.b < b.dispatch->buffers.size() && b.dispatch->buffers[ins.b].base)
+            return {b.dispatch->buffers[ins.b].base, 0, 0, b.dispatch->buffers[ins.b].size};
+        return {};
     }
     return {};
 }
 
-}  // namespace
-
-void set_variable_pointers(Batch& b) {
-    for (const VariablePointer& v : b.program->variable_pointers) {
-        for (uint32_t l = 0; l < kLanes; ++l) {
-            std::byte* p = nullptr;
-            switch (v.kind) {
-            case MemoryKind::Invocation:
-                p = b.invocation_memory + size_t(l) * b.program->invocation_bytes + v.offset;
-                break;
-            case MemoryKind::Workgroup:
-                p = b.workgroup_memory + v.offset;
-                break;
-            case MemoryKind::Buffer:
-                p = v.offset < b.dispatch->buffers.size() ? b.dispatch->buffers[v.offset].base : nullptr;
-                break;
-            }
-            const uint64_t address = reinterpret_cast<uint64_t>(p);
-            b.reg(v.reg)[l] = uint32_t(address);
-            b.reg(v.reg + 1)[l] = uint32_t(address >> 32);
-        }
-    }
-}
-
-namespace {
-
 // Reads and writes of one leaf: fixed-size copies (a runtime-sized memcpy is a library call).
-uint64_t read_leaf(uint64_t address, uint8_t bytes) {
-    const void* p = reinterpret_cast<const void*>(address);
+uint64_t read_leaf(const std::byte* p, uint8_t bytes) {
     switch (bytes) {
     case 1: { uint8_t v; std::memcpy(&v, p, 1); return v; }
     case 2: { uint16_t v; std::memcpy(&v, p, 2); return v; }
@@ -1126,8 +1111,7 @@ uint64_t read_leaf(uint64_t address, uint8_t bytes) {
     }
 }
 
-void write_leaf(uint64_t address, uint8_t bytes, uint64_t value) {
-    void* p = reinterpret_cast<void*>(address);
+void write_leaf(std::byte* p, uint8_t bytes, uint64_t value) {
     switch (bytes) {
     case 1: { const uint8_t v = uint8_t(value); std::memcpy(p, &v, 1); break; }
     case 2: { const uint16_t v = uint16_t(value); std::memcpy(p, &v, 2); break; }
@@ -1136,24 +1120,42 @@ void write_leaf(uint64_t address, uint8_t bytes, uint64_t value) {
     }
 }
 
-// Loads (IsLoad) or stores the moves of `ins` for the lanes of `mask`. Only invocation memory has a
-// range per lane; buffers and workgroup memory have one for the whole batch, computed once.
+// The commonest access: one 32-bit word per lane.
 template <bool IsLoad>
-void move_memory(const Ins& ins, Batch& b, LaneMask mask) {
-    const Move* moves = b.program->moves.data() + ins.aux;
-    const bool per_lane = MemoryKind(ins.imm) == MemoryKind::Invocation;
-    Range range = per_lane ? Range{} : range_of(ins, b, 0);
+void move_word(const Ins& ins, Batch& b, LaneMask mask, const Root& root, uint32_t offset) {
+    const uint32_t* pointer = b.reg(ins.a);
+    uint32_t* value = b.reg(ins.dst);
     for (uint32_t l = 0; l < kLanes; ++l) {
         if (!active(mask, l))
             continue;
-        const uint64_t address = pointer(b, ins.a, l);
-        if (per_lane)
-            range = range_of(ins, b, l);
+        std::byte* p = root.at(l, uint64_t(pointer[l]) + offset, 4);
+        if constexpr (IsLoad) {
+            uint32_t v = 0;  // out of bounds: 0
+            if (p)
+                std::memcpy(&v, p, 4);
+            value[l] = v;
+        } else if (p) {  // out of bounds: the write is dropped
+            std::memcpy(p, &value[l], 4);
+        }
+    }
+}
+
+// Loads (IsLoad) or stores the moves of `ins` for the lanes of `mask`.
+template <bool IsLoad>
+void move_memory(const Ins& ins, Batch& b, LaneMask mask) {
+    const Move* moves = b.program->moves.data() + ins.aux;
+    const Root root = root_of(ins, b);
+    if (ins.aux_count == 1 && moves[0].bytes == 4)
+        return move_word<IsLoad>(ins, b, mask, root, moves[0].offset);
+    const uint32_t* pointer = b.reg(ins.a);
+    for (uint32_t l = 0; l < kLanes; ++l) {
+        if (!active(mask, l))
+            continue;
         for (uint32_t i = 0; i < ins.aux_count; ++i) {
             const Move& m = moves[i];
-            const bool inside = b.in_range(address + m.offset, m.bytes, range);
+            std::byte* p = root.at(l, uint64_t(pointer[l]) + m.offset, m.bytes);
             if constexpr (IsLoad) {
-                uint64_t value = inside ? read_leaf(address + m.offset, m.bytes) : 0;  // out of bounds: 0
+                uint64_t value = p ? read_leaf(p, m.bytes) : 0;  // out of bounds: 0
                 if (m.sign_extend && m.bytes < 4) {
                     const uint32_t shift = 64 - 8 * m.bytes;
                     value = uint64_t(int64_t(value << shift) >> shift);
@@ -1161,11 +1163,11 @@ void move_memory(const Ins& ins, Batch& b, LaneMask mask) {
                 b.reg(ins.dst + m.reg)[l] = uint32_t(value);
                 if (m.bytes == 8)
                     b.reg(ins.dst + m.reg + 1)[l] = uint32_t(value >> 32);
-            } else if (inside) {  // out of bounds: the write is dropped
+            } else if (p) {  // out of bounds: the write is dropped
                 uint64_t value = b.reg(ins.dst + m.reg)[l];
                 if (m.bytes == 8)
                     value |= uint64_t(b.reg(ins.dst + m.reg + 1)[l]) << 32;
-                write_leaf(address + m.offset, m.bytes, value);
+                write_leaf(p, m.bytes, value);
             }
         }
     }
@@ -1177,27 +1179,32 @@ void load(const Ins& ins, Batch& b, LaneMask mask) { move_memory<true>(ins, b, m
 
 void store(const Ins& ins, Batch& b, LaneMask mask) { move_memory<false>(ins, b, mask); }
 
-// dst = a + (b:c as a 64-bit constant) + sum over steps of index * stride. Steps (Program::tables,
-// from ins.aux, ins.aux_count of them): {index register, stride, index words (1: signed 32-bit, 2: 64-bit)}.
-void access_chain(const Ins& ins, Batch& b, LaneMask mask) {
+// dst = a + (b:c as a 64-bit constant) + sum over steps of index * stride, or kNowhere when that
+// leaves 32 bits (negative indices included). Steps (Program::tables, from ins.aux, ins.aux_count
+// of them): {index register, stride, index words (1: signed 32-bit, 2: 64-bit)}. Pure: every lane.
+void access_chain(const Ins& ins, Batch& b, LaneMask) {
     const Program& p = *b.program;
     const uint64_t constant = uint64_t(ins.b) | uint64_t(ins.c) << 32;
-    for (uint32_t l = 0; l < kLanes; ++l) {
-        if (!active(mask, l))
-            continue;
-        uint64_t address = pointer(b, ins.a, l) + constant;
-        for (uint32_t s = 0; s < ins.aux_count; ++s) {
-            const uint32_t* step = &p.tables[ins.aux + 3 * s];
-            int64_t index;
-            if (step[2] == 2)
-                index = int64_t(uint64_t(b.reg(step[0])[l]) | uint64_t(b.reg(step[0] + 1)[l]) << 32);
-            else
-                index = int32_t(b.reg(step[0])[l]);
-            address += uint64_t(index) * uint64_t(step[1]);
+    uint64_t offset[kLanes];
+    const uint32_t* base = b.reg(ins.a);
+    for (uint32_t l = 0; l < kLanes; ++l)
+        offset[l] = base[l] + constant;
+    for (uint32_t s = 0; s < ins.aux_count; ++s) {
+        const uint32_t* step = &p.tables[ins.aux + 3 * s];
+        const uint32_t* index = b.reg(step[0]);
+        const uint64_t stride = step[1];
+        if (step[2] == 2) {
+            const uint32_t* high = b.reg(step[0] + 1);
+            for (uint32_t l = 0; l < kLanes; ++l)
+                offset[l] += (uint64_t(index[l]) | uint64_t(high[l]) << 32) * stride;
+        } else {
+            for (uint32_t l = 0; l < kLanes; ++l)
+                offset[l] += uint64_t(int64_t(int32_t(index[l]))) * stride;
         }
-        b.reg(ins.dst)[l] = uint32_t(address);
-        b.reg(ins.dst + 1)[l] = uint32_t(address >> 32);
     }
+    uint32_t* dst = b.reg(ins.dst);
+    for (uint32_t l = 0; l < kLanes; ++l)
+        dst[l] = offset[l] > kNowhere ? kNowhere : uint32_t(offset[l]);
 }
 
 // ---- atomics on memory: ins.a pointer, ins.imm/b/c the range as for loads; value operands in
@@ -1209,14 +1216,14 @@ template <typename T, uint32_t Op>
 void atomic(const Ins& ins, Batch& b, LaneMask mask) {
     const Program& p = *b.program;
     const uint32_t value_reg = p.tables[ins.aux], comparator_reg = p.tables[ins.aux + 1];
+    const Root root = root_of(ins, b);
     for (uint32_t l = 0; l < kLanes; ++l) {
         if (!active(mask, l))
             continue;
-        const uint64_t address = pointer(b, ins.a, l);
-        const Range range = range_of(ins, b, l);
+        std::byte* p = root.at(l, b.reg(ins.a)[l], sizeof(T));
         T old = 0;
-        if (b.in_range(address, sizeof(T), range) && address % sizeof(T) == 0) {
-            T* target = reinterpret_cast<T*>(address);
+        if (p && reinterpret_cast<uintptr_t>(p) % sizeof(T) == 0) {
+            T* target = reinterpret_cast<T*>(p);
             const T v = Op == 232 || Op == 233 ? T(1) : Reg<T>::get(b, value_reg, l);
             switch (Op) {
             case 227: old = __atomic_load_n(target, __ATOMIC_SEQ_CST); break;                    // Load

@@ -26,8 +26,6 @@ inline constexpr uint32_t kBuiltInSubgroupLocalInvocationId = 41;
 enum class Scalar : uint8_t { Bool, I8, U8, I16, U16, I32, U32, I64, U64, F16, F32, F64 };
 inline uint32_t words_of(Scalar s) { return s == Scalar::I64 || s == Scalar::U64 || s == Scalar::F64 ? 2 : 1; }
 
-void set_variable_pointers(Batch& b);
-
 // Handler lookups: NULL when the operation does not exist for that type. `op` is the SPIR-V
 // opcode (or, for extended instructions, the GLSL.std.450 number through glsl_handler).
 Handler arithmetic_handler(uint32_t op, Scalar type);          // unary and binary arithmetic, bits, comparisons
