@@ -122,8 +122,7 @@ void map_unary(const Ins& ins, Batch& b, LaneMask mask, F f) {
     constexpr uint32_t W = Reg<T>::words;
     for (uint32_t c = 0; c < ins.n; ++c)
         for (uint32_t l = 0; l < kLanes; ++l)
-            if (active(mask, l))
-                Reg<T>::set(b, ins.dst + c * W, l, f(Reg<T>::get(b, ins.a + c * W, l)));
+            Reg<T>::set(b, ins.dst + c * W, l, f(Reg<T>::get(b, ins.a + c * W, l)));
 }
 
 template <typename T, typename F>
@@ -131,8 +130,7 @@ void map_binary(const Ins& ins, Batch& b, LaneMask mask, F f) {
     constexpr uint32_t W = Reg<T>::words;
     for (uint32_t c = 0; c < ins.n; ++c)
         for (uint32_t l = 0; l < kLanes; ++l)
-            if (active(mask, l))
-                Reg<T>::set(b, ins.dst + c * W, l, f(Reg<T>::get(b, ins.a + c * W, l), Reg<T>::get(b, ins.b + c * W, l)));
+            Reg<T>::set(b, ins.dst + c * W, l, f(Reg<T>::get(b, ins.a + c * W, l), Reg<T>::get(b, ins.b + c * W, l)));
 }
 
 template <typename T, typename F>
@@ -140,10 +138,9 @@ void map_ternary(const Ins& ins, Batch& b, LaneMask mask, F f) {
     constexpr uint32_t W = Reg<T>::words;
     for (uint32_t c = 0; c < ins.n; ++c)
         for (uint32_t l = 0; l < kLanes; ++l)
-            if (active(mask, l))
-                Reg<T>::set(b, ins.dst + c * W, l,
-                            f(Reg<T>::get(b, ins.a + c * W, l), Reg<T>::get(b, ins.b + c * W, l),
-                              Reg<T>::get(b, ins.c + c * W, l)));
+            Reg<T>::set(b, ins.dst + c * W, l,
+                        f(Reg<T>::get(b, ins.a + c * W, l), Reg<T>::get(b, ins.b + c * W, l),
+                          Reg<T>::get(b, ins.c + c * W, l)));
 }
 
 // Comparisons: bool results, one word each.
@@ -152,8 +149,7 @@ void map_compare(const Ins& ins, Batch& b, LaneMask mask, F f) {
     constexpr uint32_t W = Reg<T>::words;
     for (uint32_t c = 0; c < ins.n; ++c)
         for (uint32_t l = 0; l < kLanes; ++l)
-            if (active(mask, l))
-                b.reg(ins.dst + c)[l] = f(Reg<T>::get(b, ins.a + c * W, l), Reg<T>::get(b, ins.b + c * W, l)) ? 1 : 0;
+            b.reg(ins.dst + c)[l] = f(Reg<T>::get(b, ins.a + c * W, l), Reg<T>::get(b, ins.b + c * W, l)) ? 1 : 0;
 }
 
 template <typename T>
@@ -262,8 +258,6 @@ void bitfield(const Ins& ins, Batch& b, LaneMask mask) {
     constexpr uint32_t W = Reg<T>::words, bits = sizeof(T) * 8;
     for (uint32_t c = 0; c < ins.n; ++c)
         for (uint32_t l = 0; l < kLanes; ++l) {
-            if (!active(mask, l))
-                continue;
             const U<T> base = U<T>(Reg<T>::get(b, ins.a + c * W, l));
             const uint32_t offset = std::min<uint32_t>(b.reg(Op == 201 ? ins.c : ins.b)[l], bits);
             const uint32_t count = std::min<uint32_t>(b.reg(Op == 201 ? ins.imm : ins.c)[l], bits - offset);
@@ -289,8 +283,6 @@ void extended(const Ins& ins, Batch& b, LaneMask mask) {
     using UT = U<T>;
     for (uint32_t c = 0; c < ins.n; ++c)
         for (uint32_t l = 0; l < kLanes; ++l) {
-            if (!active(mask, l))
-                continue;
             const UT x = UT(Reg<T>::get(b, ins.a + c * W, l)), y = UT(Reg<T>::get(b, ins.b + c * W, l));
             UT lo, hi;
             if constexpr (Op == 149) {
@@ -322,8 +314,6 @@ void shift(const Ins& ins, Batch& b, LaneMask mask) {
     constexpr uint32_t W = Reg<T>::words;
     for (uint32_t c = 0; c < ins.n; ++c)
         for (uint32_t l = 0; l < kLanes; ++l) {
-            if (!active(mask, l))
-                continue;
             const T x = Reg<T>::get(b, ins.a + c * W, l);
             const uint32_t amount = b.reg(ins.b + c * ins.imm)[l] % bits_of<T>;
             T r;
@@ -389,17 +379,14 @@ template <typename T, uint32_t Op>
 void classify(const Ins& ins, Batch& b, LaneMask mask) {  // IsNan, IsInf
     constexpr uint32_t W = Reg<T>::words;
     for (uint32_t c = 0; c < ins.n; ++c)
-        for (uint32_t l = 0; l < kLanes; ++l)
-            if (active(mask, l)) {
-                const auto x = Reg<T>::get(b, ins.a + c * W, l);
-                b.reg(ins.dst + c)[l] = (Op == 156 ? std::isnan(x) : std::isinf(x)) ? 1 : 0;
-            }
+        for (uint32_t l = 0; l < kLanes; ++l) {
+            const auto x = Reg<T>::get(b, ins.a + c * W, l);
+            b.reg(ins.dst + c)[l] = (Op == 156 ? std::isnan(x) : std::isinf(x)) ? 1 : 0;
+        }
 }
 
 void any_all(const Ins& ins, Batch& b, LaneMask mask) {  // imm: 1 = All
     for (uint32_t l = 0; l < kLanes; ++l) {
-        if (!active(mask, l))
-            continue;
         bool any = false, all = true;
         for (uint32_t c = 0; c < ins.n; ++c) {
             const bool v = b.reg(ins.a + c)[l] != 0;
@@ -413,8 +400,7 @@ void any_all(const Ins& ins, Batch& b, LaneMask mask) {  // imm: 1 = All
 void logical_not(const Ins& ins, Batch& b, LaneMask mask) {
     for (uint32_t c = 0; c < ins.n; ++c)
         for (uint32_t l = 0; l < kLanes; ++l)
-            if (active(mask, l))
-                b.reg(ins.dst + c)[l] = b.reg(ins.a + c)[l] ? 0 : 1;
+            b.reg(ins.dst + c)[l] = b.reg(ins.a + c)[l] ? 0 : 1;
 }
 
 // The instantiation of a handler template for a scalar type, or NULL when the template does not
@@ -478,8 +464,6 @@ void convert(const Ins& ins, Batch& b, LaneMask mask) {
     using CF = Calc<From>;
     for (uint32_t c = 0; c < ins.n; ++c)
         for (uint32_t l = 0; l < kLanes; ++l) {
-            if (!active(mask, l))
-                continue;
             const CF v = Reg<From>::get(b, ins.a + c * WF, l);
             CT r;
             if constexpr (is_float<From> && !is_float<To>) {
@@ -608,8 +592,6 @@ void glsl_vector(const Ins& ins, Batch& b, LaneMask mask) {
     using C = Calc<T>;
     constexpr uint32_t W = Reg<T>::words;
     for (uint32_t l = 0; l < kLanes; ++l) {
-        if (!active(mask, l))
-            continue;
         auto a = [&](uint32_t c) { return C(Reg<T>::get(b, ins.a + c * W, l)); };
         auto bb = [&](uint32_t c) { return C(Reg<T>::get(b, ins.b + c * W, l)); };
         auto cc = [&](uint32_t c) { return C(Reg<T>::get(b, ins.c + c * W, l)); };
@@ -667,8 +649,6 @@ void glsl_split(const Ins& ins, Batch& b, LaneMask mask) {
     constexpr uint32_t W = Reg<T>::words;
     for (uint32_t c = 0; c < ins.n; ++c)
         for (uint32_t l = 0; l < kLanes; ++l) {
-            if (!active(mask, l))
-                continue;
             const C x = C(Reg<T>::get(b, ins.a + c * W, l));
             if constexpr (N == 35) {
                 C whole;
@@ -698,8 +678,6 @@ void glsl_pack(const Ins& ins, Batch& b, LaneMask mask) {
     auto unorm = [](float v, float scale) { return uint32_t(std::lround(std::clamp(v, 0.0f, 1.0f) * scale)); };
     auto snorm = [](float v, float scale) { return uint32_t(int32_t(std::lround(std::clamp(v, -1.0f, 1.0f) * scale))); };
     for (uint32_t l = 0; l < kLanes; ++l) {
-        if (!active(mask, l))
-            continue;
         auto in = [&](uint32_t c) { return std::bit_cast<float>(b.reg(ins.a + c)[l]); };
         auto out = [&](uint32_t c, float v) { b.reg(ins.dst + c)[l] = std::bit_cast<uint32_t>(v); };
         const uint32_t word = b.reg(ins.a)[l];
@@ -757,8 +735,6 @@ void glsl_matrix(const Ins& ins, Batch& b, LaneMask mask) {
     if (n < 2 || n > 4)
         return;
     for (uint32_t l = 0; l < kLanes; ++l) {
-        if (!active(mask, l))
-            continue;
         double m[4][8] = {};
         for (uint32_t c = 0; c < n; ++c)
             for (uint32_t r = 0; r < n; ++r) {
@@ -816,8 +792,6 @@ void dot(const Ins& ins, Batch& b, LaneMask mask) {
     using C = Calc<T>;
     constexpr uint32_t W = Reg<T>::words;
     for (uint32_t l = 0; l < kLanes; ++l) {
-        if (!active(mask, l))
-            continue;
         C sum = 0;
         for (uint32_t c = 0; c < ins.n; ++c)
             sum += C(Reg<T>::get(b, ins.a + c * W, l)) * C(Reg<T>::get(b, ins.b + c * W, l));
@@ -833,8 +807,6 @@ void matrix(const Ins& ins, Batch& b, LaneMask mask) {
     constexpr uint32_t W = Reg<T>::words;
     const uint32_t rows = ins.n, columns = ins.imm, inner = ins.aux;
     for (uint32_t l = 0; l < kLanes; ++l) {
-        if (!active(mask, l))
-            continue;
         auto A = [&](uint32_t i) { return C(Reg<T>::get(b, ins.a + i * W, l)); };
         auto B = [&](uint32_t i) { return C(Reg<T>::get(b, ins.b + i * W, l)); };
         auto out = [&](uint32_t i, C v) { Reg<T>::set(b, ins.dst + i * W, l, v); };
@@ -1014,8 +986,7 @@ void copy_words(const Ins& ins, Batch& b, LaneMask mask) {
         uint32_t* dst = b.reg(ins.dst + w);
         const uint32_t* src = b.reg(ins.a + w);
         for (uint32_t l = 0; l < kLanes; ++l)
-            if (active(mask, l))
-                dst[l] = src[l];
+            dst[l] = src[l];
     }
 }
 
@@ -1028,16 +999,13 @@ void select_words(const Ins& ins, Batch& b, LaneMask mask) {
         const uint32_t* y = b.reg(ins.c + w);
         uint32_t* dst = b.reg(ins.dst + w);
         for (uint32_t l = 0; l < kLanes; ++l)
-            if (active(mask, l))
-                dst[l] = cond[l] ? x[l] : y[l];
+            dst[l] = cond[l] ? x[l] : y[l];
     }
 }
 
 // OpVectorExtractDynamic: dst (ins.n words) = component index(b) of a (ins.imm components).
 void extract_dynamic(const Ins& ins, Batch& b, LaneMask mask) {
     for (uint32_t l = 0; l < kLanes; ++l) {
-        if (!active(mask, l))
-            continue;
         const uint32_t index = b.reg(ins.b)[l];
         for (uint32_t w = 0; w < ins.n; ++w)
             b.reg(ins.dst + w)[l] = index < ins.imm ? b.reg(ins.a + index * ins.n + w)[l] : 0;
@@ -1047,8 +1015,6 @@ void extract_dynamic(const Ins& ins, Batch& b, LaneMask mask) {
 // OpVectorInsertDynamic: dst = a with component index(c) replaced by b.
 void insert_dynamic(const Ins& ins, Batch& b, LaneMask mask) {
     for (uint32_t l = 0; l < kLanes; ++l) {
-        if (!active(mask, l))
-            continue;
         const uint32_t index = b.reg(ins.c)[l];
         for (uint32_t comp = 0; comp < ins.imm; ++comp)
             for (uint32_t w = 0; w < ins.n; ++w)
@@ -1063,8 +1029,7 @@ void array_length(const Ins& ins, Batch& b, LaneMask mask) {
     const Range range = ins.imm < b.dispatch->buffers.size() ? b.dispatch->buffers[ins.imm] : Range{};
     const uint32_t length = range.size > ins.b && ins.c ? uint32_t(std::min<uint64_t>((range.size - ins.b) / ins.c, UINT32_MAX)) : 0;
     for (uint32_t l = 0; l < kLanes; ++l)
-        if (active(mask, l))
-            b.reg(ins.dst)[l] = length;
+        b.reg(ins.dst)[l] = length;
 }
 
 // ---- memory ----

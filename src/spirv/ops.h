@@ -1,6 +1,13 @@
 // The handlers of the register IR (ir.h): one per operation and scalar type, chosen at lowering.
-// Every handler writes only the lanes of its mask (a lane outside it may still need the old value
-// of the destination: SSA values outlive the blocks other lanes run).
+//
+// Pure operations (arithmetic, conversions, composites, access chains) compute every lane, the
+// mask's or not, so that their loops are straight and vectorize. That is safe in SSA: a lane
+// outside the mask that still needs the destination's old value has not redefined any operand
+// since it computed that value (an operand's definition dominates this instruction, so redefining
+// it and reaching a use again would run this instruction first), so the lane gets the same value
+// again; a lane that never ran here gets a value it never reads. Handlers never trap on any input
+// (division by zero, out-of-range conversions and shifts are defined here). Memory operations
+// (loads, stores, atomics) and phis touch only the lanes of the mask: memory changes.
 #pragma once
 
 #include <cstdint>
