@@ -4,6 +4,7 @@
 // barrier ends a block (lower.cpp): a batch stops there until every batch of the workgroup has
 // arrived, then all go on.
 #include <algorithm>
+#include <bit>
 #include <cstring>
 
 #include "ir.h"
@@ -115,8 +116,9 @@ void start_batch(Batch& b, const DispatchContext& d, const uint32_t group[3], ui
     b.alive = count >= kLanes ? kAllLanes : ((1u << count) - 1);
     for (int i = 0; i < 3; ++i)
         b.group[i] = d.base_group[i] + group[i];
-    std::fill(std::begin(b.block), std::end(b.block), 0u);
-    std::fill(std::begin(b.previous), std::end(b.previous), UINT32_MAX);
+    b.uniform = true;  // every lane starts at the entry block
+    b.uniform_block = 0;
+    b.uniform_previous = UINT32_MAX;
     // Private variables with initializers are stored by the entry block; the rest of invocation
     // memory (Function and Private variables) starts undefined, as SPIR-V says.
     write_builtins(b);
@@ -127,6 +129,18 @@ void run_phis(const IrBlock& block, Batch& b, LaneMask mask) {
     const Program& p = *b.program;
     for (uint32_t i = 0; i < block.phi_count; ++i) {
         const Phi& phi = p.phis[block.first_phi + i];
+        if (b.uniform) {
+            // Every lane came from the same block: one incoming value, all lanes at once.
+            for (uint32_t k = 0; k < phi.incoming_count; ++k) {
+                const Incoming& in = p.incoming[phi.first_incoming + k];
+                if (in.block != b.uniform_previous)
+                    continue;
+                for (uint32_t w = 0; w < phi.words; ++w)
+                    std::copy_n(b.reg(in.reg + w), kLanes, b.reg(phi.dst + w));
+                break;
+            }
+            continue;
+        }
         for (uint32_t l = 0; l < kLanes; ++l) {
             if (!(mask >> l & 1))
                 continue;
@@ -142,37 +156,75 @@ void run_phis(const IrBlock& block, Batch& b, LaneMask mask) {
     }
 }
 
+// The block lane l goes to after `block`, or UINT32_MAX when it returns or is killed.
+uint32_t next_block(const Program& p, const IrBlock& block, const Batch& b, uint32_t l) {
+    switch (block.term) {
+    case TermKind::Branch:
+        return block.target;
+    case TermKind::Conditional:
+        return b.reg(block.cond)[l] ? block.target : block.target2;
+    case TermKind::Switch: {
+        const uint32_t selector = b.reg(block.cond)[l];
+        for (uint32_t c = 0; c < block.case_count; ++c)
+            if (p.cases[block.first_case + c].value == selector)
+                return p.cases[block.first_case + c].block;
+        return block.target;
+    }
+    case TermKind::Return:
+    case TermKind::Kill:
+        break;
+    }
+    return UINT32_MAX;
+}
+
 void run_terminator(const IrBlock& block, uint32_t index, Batch& b, LaneMask mask) {
     const Program& p = *b.program;
+    if (b.uniform) {
+        // All live lanes are here. They stay together if they all go the same way.
+        const int first = std::countr_zero(mask);
+        const uint32_t next = next_block(p, block, b, uint32_t(first));
+        bool together = true;
+        if (block.term == TermKind::Conditional || block.term == TermKind::Switch)
+            for (uint32_t l = uint32_t(first) + 1; l < kLanes; ++l)
+                if ((mask >> l & 1) && next_block(p, block, b, l) != next) {
+                    together = false;
+                    break;
+                }
+        if (together) {
+            if (next == UINT32_MAX) {
+                b.alive = 0;
+            } else {
+                b.uniform_block = next;
+                b.uniform_previous = index;
+            }
+            return;
+        }
+        // They part: from here on every lane keeps its own block.
+        std::fill(std::begin(b.block), std::end(b.block), b.uniform_block);
+        std::fill(std::begin(b.previous), std::end(b.previous), b.uniform_previous);
+        b.uniform = false;
+    }
     for (uint32_t l = 0; l < kLanes; ++l) {
         if (!(mask >> l & 1))
             continue;
-        uint32_t next = 0;
-        switch (block.term) {
-        case TermKind::Branch:
-            next = block.target;
-            break;
-        case TermKind::Conditional:
-            next = b.reg(block.cond)[l] ? block.target : block.target2;
-            break;
-        case TermKind::Switch: {
-            next = block.target;
-            const uint32_t selector = b.reg(block.cond)[l];
-            for (uint32_t c = 0; c < block.case_count; ++c)
-                if (p.cases[block.first_case + c].value == selector) {
-                    next = p.cases[block.first_case + c].block;
-                    break;
-                }
-            break;
-        }
-        case TermKind::Return:
-        case TermKind::Kill:
+        const uint32_t next = next_block(p, block, b, l);
+        if (next == UINT32_MAX) {
             b.alive &= ~(1u << l);
             continue;
         }
         b.previous[l] = index;
         b.block[l] = next;
     }
+    // Together again when every live lane waits at the same block, come from the same block.
+    if (!b.alive)
+        return;
+    const int first = std::countr_zero(b.alive);
+    for (uint32_t l = uint32_t(first) + 1; l < kLanes; ++l)
+        if ((b.alive >> l & 1) && (b.block[l] != b.block[first] || b.previous[l] != b.previous[first]))
+            return;
+    b.uniform = true;
+    b.uniform_block = b.block[first];
+    b.uniform_previous = b.previous[first];
 }
 
 // Runs a batch until every lane is done (true) or all its lanes wait at a barrier (false).
@@ -180,13 +232,18 @@ bool run_batch(Batch& b, bool resume_past_barrier) {
     const Program& p = *b.program;
     while (b.alive) {
         uint32_t current = UINT32_MAX;
-        for (uint32_t l = 0; l < kLanes; ++l)
-            if (b.alive >> l & 1)
-                current = std::min(current, b.block[l]);
         LaneMask mask = 0;
-        for (uint32_t l = 0; l < kLanes; ++l)
-            if ((b.alive >> l & 1) && b.block[l] == current)
-                mask |= 1u << l;
+        if (b.uniform) {
+            current = b.uniform_block;
+            mask = b.alive;
+        } else {
+            for (uint32_t l = 0; l < kLanes; ++l)
+                if (b.alive >> l & 1)
+                    current = std::min(current, b.block[l]);
+            for (uint32_t l = 0; l < kLanes; ++l)
+                if ((b.alive >> l & 1) && b.block[l] == current)
+                    mask |= 1u << l;
+        }
         const IrBlock& block = p.blocks[current];
         if (block.barrier_before && !resume_past_barrier)
             return false;

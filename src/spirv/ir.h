@@ -138,6 +138,10 @@ struct Batch {
     std::vector<uint32_t> regs;  // register_count x kLanes
     std::byte* invocation_memory = nullptr;  // kLanes x invocation_bytes
     std::byte* workgroup_memory = nullptr;   // shared by the workgroup's batches
+    // Control: while `uniform`, every live lane is at uniform_block, come from uniform_previous
+    // (the common case, run without per-lane work); otherwise each lane's block and previous block.
+    bool uniform = true;
+    uint32_t uniform_block = 0, uniform_previous = UINT32_MAX;
     uint32_t block[kLanes] = {};
     uint32_t previous[kLanes] = {};
     LaneMask alive = 0;    // lanes that exist and have not returned or been killed

@@ -73,39 +73,45 @@ uint16_t float_to_half(float value) {
 
 // ---- registers by type ----
 
+// Lane l of a value held in registers from `r` (see ir.h: a 64-bit value's high word is one
+// register -- kLanes words -- after its low word).
 template <typename T>
 struct Reg {
     static constexpr uint32_t words = sizeof(T) == 8 ? 2 : 1;
-    static T get(const Batch& b, uint32_t r, uint32_t l) {
+    static T lane(const uint32_t* r, uint32_t l) {
         if constexpr (sizeof(T) == 8) {
-            const uint64_t v = uint64_t(b.reg(r)[l]) | uint64_t(b.reg(r + 1)[l]) << 32;
+            const uint64_t v = uint64_t(r[l]) | uint64_t(r[l + kLanes]) << 32;
             return std::bit_cast<T>(v);
         } else if constexpr (std::is_same_v<T, float>) {
-            return std::bit_cast<float>(b.reg(r)[l]);
+            return std::bit_cast<float>(r[l]);
         } else {
-            return T(b.reg(r)[l]);  // narrow integers: the low bits
+            return T(r[l]);  // narrow integers: the low bits
         }
     }
-    static void set(Batch& b, uint32_t r, uint32_t l, T v) {
+    static void set_lane(uint32_t* r, uint32_t l, T v) {
         if constexpr (sizeof(T) == 8) {
             const uint64_t u = std::bit_cast<uint64_t>(v);
-            b.reg(r)[l] = uint32_t(u);
-            b.reg(r + 1)[l] = uint32_t(u >> 32);
+            r[l] = uint32_t(u);
+            r[l + kLanes] = uint32_t(u >> 32);
         } else if constexpr (std::is_same_v<T, float>) {
-            b.reg(r)[l] = std::bit_cast<uint32_t>(v);
+            r[l] = std::bit_cast<uint32_t>(v);
         } else if constexpr (std::is_signed_v<T>) {
-            b.reg(r)[l] = uint32_t(int32_t(v));  // sign-extended
+            r[l] = uint32_t(int32_t(v));  // sign-extended
         } else {
-            b.reg(r)[l] = uint32_t(v);
+            r[l] = uint32_t(v);
         }
     }
+    static T get(const Batch& b, uint32_t r, uint32_t l) { return lane(b.reg(r), l); }
+    static void set(Batch& b, uint32_t r, uint32_t l, T v) { set_lane(b.reg(r), l, v); }
 };
 
 template <>
 struct Reg<Half> {
     static constexpr uint32_t words = 1;
-    static float get(const Batch& b, uint32_t r, uint32_t l) { return half_to_float(uint16_t(b.reg(r)[l])); }
-    static void set(Batch& b, uint32_t r, uint32_t l, float v) { b.reg(r)[l] = float_to_half(v); }
+    static float lane(const uint32_t* r, uint32_t l) { return half_to_float(uint16_t(r[l])); }
+    static void set_lane(uint32_t* r, uint32_t l, float v) { r[l] = float_to_half(v); }
+    static float get(const Batch& b, uint32_t r, uint32_t l) { return lane(b.reg(r), l); }
+    static void set(Batch& b, uint32_t r, uint32_t l, float v) { set_lane(b.reg(r), l, v); }
 };
 
 // The type arithmetic runs in: Half computes in float.
@@ -117,39 +123,57 @@ constexpr bool is_float = std::is_same_v<T, float> || std::is_same_v<T, double> 
 
 inline bool active(LaneMask mask, uint32_t l) { return (mask >> l) & 1; }
 
+// Loops over the lanes of one component: the registers are __restrict parameters (a result is never
+// its own operand in SSA), so that the compiler vectorizes them without overlap checks.
 template <typename T, typename F>
-void map_unary(const Ins& ins, Batch& b, LaneMask mask, F f) {
-    constexpr uint32_t W = Reg<T>::words;
-    for (uint32_t c = 0; c < ins.n; ++c)
-        for (uint32_t l = 0; l < kLanes; ++l)
-            Reg<T>::set(b, ins.dst + c * W, l, f(Reg<T>::get(b, ins.a + c * W, l)));
+inline void lanes_unary(uint32_t* __restrict d, const uint32_t* __restrict x, F f) {
+    for (uint32_t l = 0; l < kLanes; ++l)
+        Reg<T>::set_lane(d, l, f(Reg<T>::lane(x, l)));
+}
+template <typename T, typename F>
+inline void lanes_binary(uint32_t* __restrict d, const uint32_t* __restrict x, const uint32_t* __restrict y, F f) {
+    for (uint32_t l = 0; l < kLanes; ++l)
+        Reg<T>::set_lane(d, l, f(Reg<T>::lane(x, l), Reg<T>::lane(y, l)));
+}
+template <typename T, typename F>
+inline void lanes_ternary(uint32_t* __restrict d, const uint32_t* __restrict x, const uint32_t* __restrict y,
+                          const uint32_t* __restrict z, F f) {
+    for (uint32_t l = 0; l < kLanes; ++l)
+        Reg<T>::set_lane(d, l, f(Reg<T>::lane(x, l), Reg<T>::lane(y, l), Reg<T>::lane(z, l)));
+}
+template <typename T, typename F>
+inline void lanes_compare(uint32_t* __restrict d, const uint32_t* __restrict x, const uint32_t* __restrict y, F f) {
+    for (uint32_t l = 0; l < kLanes; ++l)
+        d[l] = f(Reg<T>::lane(x, l), Reg<T>::lane(y, l)) ? 1 : 0;
 }
 
 template <typename T, typename F>
-void map_binary(const Ins& ins, Batch& b, LaneMask mask, F f) {
+void map_unary(const Ins& ins, Batch& b, LaneMask, F f) {
     constexpr uint32_t W = Reg<T>::words;
     for (uint32_t c = 0; c < ins.n; ++c)
-        for (uint32_t l = 0; l < kLanes; ++l)
-            Reg<T>::set(b, ins.dst + c * W, l, f(Reg<T>::get(b, ins.a + c * W, l), Reg<T>::get(b, ins.b + c * W, l)));
+        lanes_unary<T>(b.reg(ins.dst + c * W), b.reg(ins.a + c * W), f);
 }
 
 template <typename T, typename F>
-void map_ternary(const Ins& ins, Batch& b, LaneMask mask, F f) {
+void map_binary(const Ins& ins, Batch& b, LaneMask, F f) {
     constexpr uint32_t W = Reg<T>::words;
     for (uint32_t c = 0; c < ins.n; ++c)
-        for (uint32_t l = 0; l < kLanes; ++l)
-            Reg<T>::set(b, ins.dst + c * W, l,
-                        f(Reg<T>::get(b, ins.a + c * W, l), Reg<T>::get(b, ins.b + c * W, l),
-                          Reg<T>::get(b, ins.c + c * W, l)));
+        lanes_binary<T>(b.reg(ins.dst + c * W), b.reg(ins.a + c * W), b.reg(ins.b + c * W), f);
+}
+
+template <typename T, typename F>
+void map_ternary(const Ins& ins, Batch& b, LaneMask, F f) {
+    constexpr uint32_t W = Reg<T>::words;
+    for (uint32_t c = 0; c < ins.n; ++c)
+        lanes_ternary<T>(b.reg(ins.dst + c * W), b.reg(ins.a + c * W), b.reg(ins.b + c * W), b.reg(ins.c + c * W), f);
 }
 
 // Comparisons: bool results, one word each.
 template <typename T, typename F>
-void map_compare(const Ins& ins, Batch& b, LaneMask mask, F f) {
+void map_compare(const Ins& ins, Batch& b, LaneMask, F f) {
     constexpr uint32_t W = Reg<T>::words;
     for (uint32_t c = 0; c < ins.n; ++c)
-        for (uint32_t l = 0; l < kLanes; ++l)
-            b.reg(ins.dst + c)[l] = f(Reg<T>::get(b, ins.a + c * W, l), Reg<T>::get(b, ins.b + c * W, l)) ? 1 : 0;
+        lanes_compare<T>(b.reg(ins.dst + c), b.reg(ins.a + c * W), b.reg(ins.b + c * W), f);
 }
 
 template <typename T>
