@@ -184,12 +184,19 @@ void run_terminator(const IrBlock& block, uint32_t index, Batch& b, LaneMask mas
         const int first = std::countr_zero(mask);
         const uint32_t next = next_block(p, block, b, uint32_t(first));
         bool together = true;
-        if (block.term == TermKind::Conditional || block.term == TermKind::Switch)
+        if (block.term == TermKind::Conditional) {
+            const uint32_t* cond = b.reg(block.cond);
+            LaneMask taken = 0;
+            for (uint32_t l = 0; l < kLanes; ++l)
+                taken |= LaneMask(cond[l] != 0) << l;
+            together = (taken & mask) == 0 || (taken & mask) == mask;
+        } else if (block.term == TermKind::Switch) {
             for (uint32_t l = uint32_t(first) + 1; l < kLanes; ++l)
                 if ((mask >> l & 1) && next_block(p, block, b, l) != next) {
                     together = false;
                     break;
                 }
+        }
         if (together) {
             if (next == UINT32_MAX) {
                 b.alive = 0;

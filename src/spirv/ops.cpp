@@ -1114,6 +1114,30 @@ template <bool IsLoad>
 void move_word(const Ins& ins, Batch& b, LaneMask mask, const Root& root, uint32_t offset) {
     const uint32_t* pointer = b.reg(ins.a);
     uint32_t* value = b.reg(ins.dst);
+    if (mask == kAllLanes && root.lane_stride == 0) {
+        // Every lane, one memory: lanes reading consecutive words (x[i] with i the invocation) are
+        // one copy; lanes reading one word (a uniform) are one read.
+        bool consecutive = true, same = true;
+        for (uint32_t l = 1; l < kLanes; ++l) {
+            consecutive &= pointer[l] == pointer[0] + 4 * l;
+            same &= pointer[l] == pointer[0];
+        }
+        if (consecutive) {
+            if (std::byte* p = root.at(0, uint64_t(pointer[0]) + offset, 4 * kLanes)) {
+                if constexpr (IsLoad)
+                    std::memcpy(value, p, 4 * kLanes);
+                else
+                    std::memcpy(p, value, 4 * kLanes);
+                return;
+            }
+        } else if (IsLoad && same) {
+            uint32_t v = 0;
+            if (std::byte* p = root.at(0, uint64_t(pointer[0]) + offset, 4))
+                std::memcpy(&v, p, 4);
+            std::fill_n(value, kLanes, v);
+            return;
+        }
+    }
     for (uint32_t l = 0; l < kLanes; ++l) {
         if (!active(mask, l))
             continue;
@@ -1187,8 +1211,10 @@ void access_chain(const Ins& ins, Batch& b, LaneMask) {
             for (uint32_t l = 0; l < kLanes; ++l)
                 offset[l] += (uint64_t(index[l]) | uint64_t(high[l]) << 32) * stride;
         } else {
+            // index * stride with the index sign-extended, in 32x32->64-bit multiplies (which
+            // vectorize; a 64-bit multiply does not without AVX-512).
             for (uint32_t l = 0; l < kLanes; ++l)
-                offset[l] += uint64_t(int64_t(int32_t(index[l]))) * stride;
+                offset[l] += uint64_t(index[l]) * stride - (int32_t(index[l]) < 0 ? stride << 32 : 0);
         }
     }
     uint32_t* dst = b.reg(ins.dst);
