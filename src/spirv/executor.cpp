@@ -107,6 +107,16 @@ void start_batch(Batch& b, const DispatchContext& d, const uint32_t group[3], ui
         b.invocation_memory = invocation_memory;
         b.workgroup_memory = workgroup_memory;
         b.regs.assign(size_t(p.register_count) * kLanes, 0);
+        b.waiting.assign(std::max<size_t>(p.blocks.size(), 1), 0);
+        b.pending.assign((b.waiting.size() + 63) / 64, 0);
+        size_t phi_words = 0;  // the most phi words one block has
+        for (const IrBlock& block : p.blocks) {
+            size_t words = 0;
+            for (uint32_t i = 0; i < block.phi_count; ++i)
+                words += p.phis[block.first_phi + i].words;
+            phi_words = std::max(phi_words, words);
+        }
+        b.phi_scratch.assign(phi_words * kLanes, 0);
         std::memset(invocation_memory, 0, size_t(p.invocation_bytes) * kLanes);
         for (size_t i = 0; i + 1 < p.constants.size(); i += 2)
             std::fill_n(b.reg(p.constants[i]), kLanes, p.constants[i + 1]);
@@ -116,146 +126,138 @@ void start_batch(Batch& b, const DispatchContext& d, const uint32_t group[3], ui
     b.alive = count >= kLanes ? kAllLanes : ((1u << count) - 1);
     for (int i = 0; i < 3; ++i)
         b.group[i] = d.base_group[i] + group[i];
-    b.uniform = true;  // every lane starts at the entry block
-    b.uniform_block = 0;
-    b.uniform_previous = UINT32_MAX;
+    // Every lane starts at the entry block (the entry block has no phis).
+    std::fill(b.waiting.begin(), b.waiting.end(), LaneMask{0});
+    std::fill(b.pending.begin(), b.pending.end(), uint64_t{0});
+    b.waiting[0] = b.alive;
+    b.pending[0] = 1;
     // Private variables with initializers are stored by the entry block; the rest of invocation
     // memory (Function and Private variables) starts undefined, as SPIR-V says.
     write_builtins(b);
 }
 
-// Evaluates a block's phis for the lanes in `mask`: each lane takes the value of the block it came from.
-void run_phis(const IrBlock& block, Batch& b, LaneMask mask) {
+// Lanes `lanes` go from block `from` to block `to`: they take the values of `to`'s phis for that edge
+// now (all values read before any is written: a phi may take another phi's old value), and wait there.
+void take_edge(Batch& b, uint32_t from, uint32_t to, LaneMask lanes) {
     const Program& p = *b.program;
-    for (uint32_t i = 0; i < block.phi_count; ++i) {
-        const Phi& phi = p.phis[block.first_phi + i];
-        if (b.uniform) {
-            // Every lane came from the same block: one incoming value, all lanes at once.
+    const IrBlock& target = p.blocks[to];
+    if (target.phi_count) {
+        // Gather, then write: the edge's incoming values, word after word, kLanes each.
+        uint32_t* gathered = b.phi_scratch.data();
+        uint32_t count = 0;
+        for (uint32_t i = 0; i < target.phi_count; ++i) {
+            const Phi& phi = p.phis[target.first_phi + i];
             for (uint32_t k = 0; k < phi.incoming_count; ++k) {
                 const Incoming& in = p.incoming[phi.first_incoming + k];
-                if (in.block != b.uniform_previous)
+                if (in.block != from)
                     continue;
-                for (uint32_t w = 0; w < phi.words; ++w)
-                    std::copy_n(b.reg(in.reg + w), kLanes, b.reg(phi.dst + w));
+                for (uint32_t w = 0; w < phi.words; ++w, ++count)
+                    std::copy_n(b.reg(in.reg + w), kLanes, gathered + count * kLanes);
                 break;
             }
-            continue;
         }
-        for (uint32_t l = 0; l < kLanes; ++l) {
-            if (!(mask >> l & 1))
-                continue;
+        count = 0;
+        for (uint32_t i = 0; i < target.phi_count; ++i) {
+            const Phi& phi = p.phis[target.first_phi + i];
             for (uint32_t k = 0; k < phi.incoming_count; ++k) {
-                const Incoming& in = p.incoming[phi.first_incoming + k];
-                if (in.block != b.previous[l])
+                if (p.incoming[phi.first_incoming + k].block != from)
                     continue;
-                for (uint32_t w = 0; w < phi.words; ++w)
-                    b.reg(phi.dst + w)[l] = b.reg(in.reg + w)[l];
+                for (uint32_t w = 0; w < phi.words; ++w, ++count) {
+                    const uint32_t* value = gathered + count * kLanes;
+                    uint32_t* dst = b.reg(phi.dst + w);
+                    if (lanes == kAllLanes)
+                        std::copy_n(value, kLanes, dst);
+                    else
+                        for (uint32_t l = 0; l < kLanes; ++l)
+                            dst[l] = (lanes >> l & 1) ? value[l] : dst[l];
+                }
                 break;
             }
         }
     }
+    b.waiting[to] |= lanes;
+    b.pending[to / 64] |= uint64_t(1) << (to % 64);
 }
 
-// The block lane l goes to after `block`, or UINT32_MAX when it returns or is killed.
-uint32_t next_block(const Program& p, const IrBlock& block, const Batch& b, uint32_t l) {
+// Sends the lanes of `mask` on from `block` (number `index`) by its terminator.
+void run_terminator(const IrBlock& block, uint32_t index, Batch& b, LaneMask mask) {
+    const Program& p = *b.program;
     switch (block.term) {
     case TermKind::Branch:
-        return block.target;
-    case TermKind::Conditional:
-        return b.reg(block.cond)[l] ? block.target : block.target2;
+        take_edge(b, index, block.target, mask);
+        return;
+    case TermKind::Conditional: {
+        const uint32_t* cond = b.reg(block.cond);
+        LaneMask taken = 0;
+        for (uint32_t l = 0; l < kLanes; ++l)
+            taken |= LaneMask(cond[l] != 0) << l;
+        if (mask & taken)
+            take_edge(b, index, block.target, mask & taken);
+        if (mask & ~taken)
+            take_edge(b, index, block.target2, mask & ~taken);
+        return;
+    }
     case TermKind::Switch: {
-        const uint32_t selector = b.reg(block.cond)[l];
-        for (uint32_t c = 0; c < block.case_count; ++c)
-            if (p.cases[block.first_case + c].value == selector)
-                return p.cases[block.first_case + c].block;
-        return block.target;
+        // Lanes grouped by target; a target named by several cases gets its lanes once.
+        const uint32_t* selector = b.reg(block.cond);
+        LaneMask left = mask;
+        while (left) {
+            const uint32_t first = uint32_t(std::countr_zero(left));
+            uint32_t target = block.target;
+            for (uint32_t c = 0; c < block.case_count; ++c)
+                if (p.cases[block.first_case + c].value == selector[first]) {
+                    target = p.cases[block.first_case + c].block;
+                    break;
+                }
+            LaneMask lanes = 0;
+            for (uint32_t l = first; l < kLanes; ++l) {
+                if (!(left >> l & 1))
+                    continue;
+                uint32_t t = block.target;
+                for (uint32_t c = 0; c < block.case_count; ++c)
+                    if (p.cases[block.first_case + c].value == selector[l]) {
+                        t = p.cases[block.first_case + c].block;
+                        break;
+                    }
+                if (t == target)
+                    lanes |= 1u << l;
+            }
+            take_edge(b, index, target, lanes);
+            left &= ~lanes;
+        }
+        return;
     }
     case TermKind::Return:
     case TermKind::Kill:
-        break;
+        b.alive &= ~mask;
+        return;
     }
-    return UINT32_MAX;
 }
 
-void run_terminator(const IrBlock& block, uint32_t index, Batch& b, LaneMask mask) {
-    const Program& p = *b.program;
-    if (b.uniform) {
-        // All live lanes are here. They stay together if they all go the same way.
-        const int first = std::countr_zero(mask);
-        const uint32_t next = next_block(p, block, b, uint32_t(first));
-        bool together = true;
-        if (block.term == TermKind::Conditional) {
-            const uint32_t* cond = b.reg(block.cond);
-            LaneMask taken = 0;
-            for (uint32_t l = 0; l < kLanes; ++l)
-                taken |= LaneMask(cond[l] != 0) << l;
-            together = (taken & mask) == 0 || (taken & mask) == mask;
-        } else if (block.term == TermKind::Switch) {
-            for (uint32_t l = uint32_t(first) + 1; l < kLanes; ++l)
-                if ((mask >> l & 1) && next_block(p, block, b, l) != next) {
-                    together = false;
-                    break;
-                }
-        }
-        if (together) {
-            if (next == UINT32_MAX) {
-                b.alive = 0;
-            } else {
-                b.uniform_block = next;
-                b.uniform_previous = index;
-            }
-            return;
-        }
-        // They part: from here on every lane keeps its own block.
-        std::fill(std::begin(b.block), std::end(b.block), b.uniform_block);
-        std::fill(std::begin(b.previous), std::end(b.previous), b.uniform_previous);
-        b.uniform = false;
-    }
-    for (uint32_t l = 0; l < kLanes; ++l) {
-        if (!(mask >> l & 1))
-            continue;
-        const uint32_t next = next_block(p, block, b, l);
-        if (next == UINT32_MAX) {
-            b.alive &= ~(1u << l);
-            continue;
-        }
-        b.previous[l] = index;
-        b.block[l] = next;
-    }
-    // Together again when every live lane waits at the same block, come from the same block.
-    if (!b.alive)
-        return;
-    const int first = std::countr_zero(b.alive);
-    for (uint32_t l = uint32_t(first) + 1; l < kLanes; ++l)
-        if ((b.alive >> l & 1) && (b.block[l] != b.block[first] || b.previous[l] != b.previous[first]))
-            return;
-    b.uniform = true;
-    b.uniform_block = b.block[first];
-    b.uniform_previous = b.previous[first];
+// The lowest-numbered block some lane waits at.
+uint32_t lowest_waiting(const Batch& b) {
+    for (uint32_t i = 0; i < b.pending.size(); ++i)
+        if (b.pending[i])
+            return 64 * i + uint32_t(std::countr_zero(b.pending[i]));
+    return UINT32_MAX;
 }
 
 // Runs a batch until every lane is done (true) or all its lanes wait at a barrier (false).
 bool run_batch(Batch& b, bool resume_past_barrier) {
     const Program& p = *b.program;
     while (b.alive) {
-        uint32_t current = UINT32_MAX;
-        LaneMask mask = 0;
-        if (b.uniform) {
-            current = b.uniform_block;
-            mask = b.alive;
-        } else {
-            for (uint32_t l = 0; l < kLanes; ++l)
-                if (b.alive >> l & 1)
-                    current = std::min(current, b.block[l]);
-            for (uint32_t l = 0; l < kLanes; ++l)
-                if ((b.alive >> l & 1) && b.block[l] == current)
-                    mask |= 1u << l;
-        }
+        const uint32_t current = lowest_waiting(b);
+        if (current == UINT32_MAX)
+            break;  // cannot happen: a live lane always waits somewhere
         const IrBlock& block = p.blocks[current];
         if (block.barrier_before && !resume_past_barrier)
             return false;
         resume_past_barrier = false;
-        run_phis(block, b, mask);
+        const LaneMask mask = b.waiting[current] & b.alive;
+        b.waiting[current] = 0;
+        b.pending[current / 64] &= ~(uint64_t(1) << (current % 64));
+        if (!mask)
+            continue;
         for (uint32_t i = 0; i < block.count; ++i) {
             const Ins& ins = p.code[block.first + i];
             ins.run(ins, b, mask);

@@ -5,12 +5,12 @@
 // (64-bit scalars take two: low word first; vectors, matrices, arrays and structs are their scalars
 // in order). A pointer is one word: a byte offset into the memory of the variable it comes from,
 // which lowering knows statically (Kiln has no VariablePointers), so loads and stores find the
-// memory's base and bounds once per batch, not per lane. An instruction is a handler chosen at lowering -- operation and scalar
-// type resolved -- with its register operands, so running one costs an indirect call per batch,
-// not per invocation. Control flow is per block: each lane has its own current block, and the
-// executor runs the lowest-numbered block any lane waits at, with the lanes that wait there
-// (blocks are numbered in SPIR-V order, which puts every block before the blocks it dominates, so
-// lanes meet again at merge blocks).
+// memory's base and bounds once per batch, not per lane. An instruction is a handler chosen at
+// lowering -- operation and scalar type resolved -- with its register operands, so running one
+// costs an indirect call per batch, not per invocation. Control flow is per block: each lane waits
+// at its own next block, and the executor runs the lowest-numbered block any lane waits at, with
+// the lanes that wait there (blocks are numbered in SPIR-V order, which puts every block before the
+// blocks it dominates, so lanes meet again at merge blocks).
 #pragma once
 
 #include <cstddef>
@@ -138,12 +138,12 @@ struct Batch {
     std::vector<uint32_t> regs;  // register_count x kLanes
     std::byte* invocation_memory = nullptr;  // kLanes x invocation_bytes
     std::byte* workgroup_memory = nullptr;   // shared by the workgroup's batches
-    // Control: while `uniform`, every live lane is at uniform_block, come from uniform_previous
-    // (the common case, run without per-lane work); otherwise each lane's block and previous block.
-    bool uniform = true;
-    uint32_t uniform_block = 0, uniform_previous = UINT32_MAX;
-    uint32_t block[kLanes] = {};
-    uint32_t previous[kLanes] = {};
+    // Control: the lanes waiting at each block, and which blocks have any (a bitset, to find the
+    // lowest quickly). Phis are written when lanes take an edge, so no lane needs to remember
+    // where it came from.
+    std::vector<LaneMask> waiting;   // by block
+    std::vector<uint64_t> pending;   // bit i: waiting[i] != 0
+    std::vector<uint32_t> phi_scratch;  // an edge's phi values between reading and writing them
     LaneMask alive = 0;    // lanes that exist and have not returned or been killed
     uint32_t lane_count = 0;
     uint32_t first_index = 0;  // LocalInvocationIndex of lane 0
