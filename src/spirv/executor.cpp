@@ -141,38 +141,43 @@ void start_batch(Batch& b, const DispatchContext& d, const uint32_t group[3], ui
 void take_edge(Batch& b, uint32_t from, uint32_t to, LaneMask lanes) {
     const Program& p = *b.program;
     const IrBlock& target = p.blocks[to];
-    if (target.phi_count) {
-        // Gather, then write: the edge's incoming values, word after word, kLanes each.
+    // Each phi's incoming register for this edge (a hostile module may leave one out: then that
+    // phi keeps its value).
+    auto incoming = [&](const Phi& phi) -> const Incoming* {
+        for (uint32_t k = 0; k < phi.incoming_count; ++k)
+            if (p.incoming[phi.first_incoming + k].block == from)
+                return &p.incoming[phi.first_incoming + k];
+        return nullptr;
+    };
+    auto write = [&](uint32_t* dst, const uint32_t* value) {
+        if (lanes == kAllLanes)
+            copy_lanes(dst, value);
+        else
+            blend_lanes(dst, value, lanes);
+    };
+    if (!target.phis_read_phis) {
+        for (uint32_t i = 0; i < target.phi_count; ++i) {
+            const Phi& phi = p.phis[target.first_phi + i];
+            if (const Incoming* in = incoming(phi))
+                for (uint32_t w = 0; w < phi.words; ++w)
+                    write(b.reg(phi.dst + w), b.reg(in->reg + w));
+        }
+    } else {
+        // Gather every value, then write: a phi may take another phi's old value.
         uint32_t* gathered = b.phi_scratch.data();
         uint32_t count = 0;
         for (uint32_t i = 0; i < target.phi_count; ++i) {
             const Phi& phi = p.phis[target.first_phi + i];
-            for (uint32_t k = 0; k < phi.incoming_count; ++k) {
-                const Incoming& in = p.incoming[phi.first_incoming + k];
-                if (in.block != from)
-                    continue;
+            if (const Incoming* in = incoming(phi))
                 for (uint32_t w = 0; w < phi.words; ++w, ++count)
-                    std::copy_n(b.reg(in.reg + w), kLanes, gathered + count * kLanes);
-                break;
-            }
+                    copy_lanes(gathered + count * kLanes, b.reg(in->reg + w));
         }
         count = 0;
         for (uint32_t i = 0; i < target.phi_count; ++i) {
             const Phi& phi = p.phis[target.first_phi + i];
-            for (uint32_t k = 0; k < phi.incoming_count; ++k) {
-                if (p.incoming[phi.first_incoming + k].block != from)
-                    continue;
-                for (uint32_t w = 0; w < phi.words; ++w, ++count) {
-                    const uint32_t* value = gathered + count * kLanes;
-                    uint32_t* dst = b.reg(phi.dst + w);
-                    if (lanes == kAllLanes)
-                        std::copy_n(value, kLanes, dst);
-                    else
-                        for (uint32_t l = 0; l < kLanes; ++l)
-                            dst[l] = (lanes >> l & 1) ? value[l] : dst[l];
-                }
-                break;
-            }
+            if (incoming(phi))
+                for (uint32_t w = 0; w < phi.words; ++w, ++count)
+                    write(b.reg(phi.dst + w), gathered + count * kLanes);
         }
     }
     b.waiting[to] |= lanes;

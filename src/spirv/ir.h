@@ -25,6 +25,18 @@ using LaneMask = uint32_t;
 inline constexpr LaneMask kAllLanes = (kLanes == 32) ? ~0u : ((1u << kLanes) - 1);
 
 struct Batch;
+
+// Copies one register's words (a fixed-size loop the compiler makes vector moves of; a 64-byte
+// memcpy became `rep movs`).
+inline void copy_lanes(uint32_t* __restrict dst, const uint32_t* __restrict src) {
+    for (uint32_t l = 0; l < kLanes; ++l)
+        dst[l] = src[l];
+}
+// Copies the lanes of `lanes` only.
+inline void blend_lanes(uint32_t* __restrict dst, const uint32_t* __restrict src, LaneMask lanes) {
+    for (uint32_t l = 0; l < kLanes; ++l)
+        dst[l] = (lanes >> l & 1) ? src[l] : dst[l];
+}
 struct Ins;
 using Handler = void (*)(const Ins& ins, Batch& batch, LaneMask mask);
 
@@ -68,6 +80,7 @@ struct IrBlock {
     uint32_t target = 0, target2 = 0;  // Branch: target; Conditional: true, false; Switch: default
     uint32_t first_case = 0, case_count = 0;  // Switch: into Program::cases
     bool barrier_before = false;     // the block starts with a workgroup barrier (see lower.cpp)
+    bool phis_read_phis = false;     // a phi's incoming value is one of this block's phis (a swap)
 };
 
 // Memory a pointer can point into: what loads and stores check their accesses against.

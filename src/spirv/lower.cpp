@@ -398,6 +398,7 @@ private:
     bool instruction(const Instruction& inst, Instance& in, uint32_t* current);
     bool call(std::span<const uint32_t> w, Instance& caller, uint32_t* current);
 
+    const Ops& ops_ = ops();  // the handlers for this CPU
     const Module& m_;
     const Binary& b_;
     const Specialization& spec_;
@@ -648,7 +649,7 @@ bool Lowerer::run(uint32_t model, const std::string& name) {
         uint32_t value_reg;
         if (!use(in, value, &value_reg))
             return false;
-        if (!emit_memory(&store, value_reg, globals_[variable], global_pointers_[variable], m_.constant(value)->type))
+        if (!emit_memory(ops_.store, value_reg, globals_[variable], global_pointers_[variable], m_.constant(value)->type))
             return false;
     }
     p_.blocks.back().term = TermKind::Branch;
@@ -741,7 +742,7 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
             uint32_t value;
             if (!reg(w[4], &value))
                 return false;
-            return emit_memory(&store, value, r, info, pointee);
+            return emit_memory(ops_.store, value, r, info, pointee);
         }
         return true;
     }
@@ -765,14 +766,14 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
         if (is_load && info->value_reg != UINT32_MAX) {
             // A built-in: its registers, computed at batch start.
             Ins ins;
-            ins.run = &copy_words;
+            ins.run = ops_.copy_words;
             ins.dst = value;
             ins.a = info->value_reg;
             ins.n = words(value_type);
             emit(ins);
             return true;
         }
-        return emit_memory(is_load ? &load : &store, value, pointer, *info, value_type);
+        return emit_memory(is_load ? ops_.load : ops_.store, value, pointer, *info, value_type);
     }
     case Op::OpCopyMemory: {
         const PointerInfo* to = pointer_info(in, w[1]);
@@ -782,14 +783,14 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
         const uint32_t type = T(m_.type_of(w[2]))->element;
         const uint32_t tmp = allocate(words(type));
         uint32_t source, target;
-        return reg(w[2], &source) && reg(w[1], &target) && emit_memory(&load, tmp, source, *from, type) &&
-               emit_memory(&store, tmp, target, *to, type);
+        return reg(w[2], &source) && reg(w[1], &target) && emit_memory(ops_.load, tmp, source, *from, type) &&
+               emit_memory(ops_.store, tmp, target, *to, type);
     }
     case Op::OpAccessChain:
     case Op::OpInBoundsAccessChain: {
         PointerInfo info;
         Ins ins;
-        ins.run = &access_chain;
+        ins.run = ops_.access_chain;
         uint32_t type = T(m_.type_of(w[3]))->element;
         size_t first_index = 4;
         if (auto a = descriptor_arrays_.find(w[3]); a != descriptor_arrays_.end()) {
@@ -900,7 +901,7 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
         if (!st || st->kind != TypeKind::Struct || w[4] >= st->members.size())
             return fail("OpArrayLength of a member that does not exist");
         Ins ins;
-        ins.run = &array_length;
+        ins.run = ops_.array_length;
         ins.dst = define(in, w[2], w[1]);
         ins.imm = info->slot_or_offset;
         ins.b = uint32_t(member_offset(struct_type, w[4], info->layout));
@@ -913,7 +914,7 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
         uint32_t at = 0;
         for (size_t i = 3; i < w.size(); ++i) {
             Ins ins;
-            ins.run = &copy_words;
+            ins.run = ops_.copy_words;
             ins.dst = dst + at;
             if (!reg(w[i], &ins.a))
                 return false;
@@ -955,20 +956,20 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
             return false;
         if (!insert) {
             Ins ins;
-            ins.run = &copy_words;
+            ins.run = ops_.copy_words;
             ins.dst = dst;
             ins.a = src + offset;
             ins.n = words(w[1]);
             emit(ins);
         } else {
             Ins all;
-            all.run = &copy_words;
+            all.run = ops_.copy_words;
             all.dst = dst;
             all.a = src;
             all.n = words(w[1]);
             emit(all);
             Ins part;
-            part.run = &copy_words;
+            part.run = ops_.copy_words;
             part.dst = dst + offset;
             if (!reg(w[3], &part.a))
                 return false;
@@ -980,7 +981,7 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
     case Op::OpCopyObject:
     case Op::OpCopyLogical: {
         Ins ins;
-        ins.run = &copy_words;
+        ins.run = ops_.copy_words;
         if (!reg(w[3], &ins.a))
             return false;
         ins.dst = define(in, w[2], w[1]);
@@ -994,7 +995,7 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
         if (words(w[1]) != words(m_.type_of(w[3])))
             return fail("bitcasts that change the number of registers are not supported yet");
         Ins ins;
-        ins.run = &copy_words;
+        ins.run = ops_.copy_words;
         if (!reg(w[3], &ins.a))
             return false;
         ins.dst = define(in, w[2], w[1]);
@@ -1013,7 +1014,7 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
             if (w[i] == 0xffffffff)
                 continue;  // undefined component
             Ins ins;
-            ins.run = &copy_words;
+            ins.run = ops_.copy_words;
             ins.dst = dst + uint32_t(i - 5) * cw;
             ins.a = w[i] < count1 ? a + w[i] * cw : b + (w[i] - count1) * cw;
             ins.n = cw;
@@ -1026,7 +1027,7 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
         const uint32_t vector_type = op == Op::OpVectorInsertDynamic ? w[1] : (m_.type_of(w[3]));
         const Type* vt = T(vector_type);
         Ins ins;
-        ins.run = op == Op::OpVectorExtractDynamic ? &extract_dynamic : &insert_dynamic;
+        ins.run = op == Op::OpVectorExtractDynamic ? ops_.extract_dynamic : ops_.insert_dynamic;
         ins.n = words(vt->element);
         ins.imm = vt->count;
         if (!reg(w[3], &ins.a) || !reg(w[4], op == Op::OpVectorExtractDynamic ? &ins.b : &ins.b))
@@ -1039,7 +1040,7 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
     }
     case Op::OpSelect: {
         Ins ins;
-        ins.run = &select_words;
+        ins.run = ops_.select_words;
         if (!reg(w[3], &ins.a) || !reg(w[4], &ins.b) || !reg(w[5], &ins.c))
             return false;
         ins.dst = define(in, w[2], w[1]);
@@ -1086,13 +1087,13 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
             *current = next;
         }
         Ins ins;
-        ins.run = &memory_barrier;
+        ins.run = ops_.memory_barrier;
         emit(ins);
         return true;
     }
     case Op::OpMemoryBarrier: {
         Ins ins;
-        ins.run = &memory_barrier;
+        ins.run = ops_.memory_barrier;
         emit(ins);
         return true;
     }
@@ -1178,7 +1179,7 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
         if (!scalar_of(value_type, &s))
             return fail("atomic on a non-scalar");
         Ins ins;
-        ins.run = atomic_handler(inst.opcode, s);
+        ins.run = ops_.atomic(inst.opcode, s);
         if (!ins.run)
             return fail("atomics on this type are not supported");
         if (!reg(pointer_id, &ins.a))
@@ -1205,10 +1206,10 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
     // ---- products ----
     case Op::OpDot: {
         const uint32_t vt = m_.type_of(w[3]);
-        if (!scalar_of(w[1], &s) || !dot_handler(s))
+        if (!scalar_of(w[1], &s) || !ops_.dot(s))
             return fail("OpDot on this type is not supported");
         Ins ins;
-        ins.run = dot_handler(s);
+        ins.run = ops_.dot(s);
         if (!reg(w[3], &ins.a) || !reg(w[4], &ins.b))
             return false;
         ins.n = T(vt)->count;
@@ -1227,7 +1228,7 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
             return false;
         uint32_t code = inst.opcode == uint32_t(Op::OpMatrixTimesScalar) ? uint32_t(Op::OpVectorTimesScalar) : inst.opcode;
         Ins ins;
-        ins.run = matrix_handler(code, s);
+        ins.run = ops_.matrix(code, s);
         if (!ins.run)
             return fail("matrix operation on this type is not supported");
         if (!reg(w[3], &ins.a))
@@ -1302,7 +1303,7 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
         if (op == Op::OpConvertFToU || op == Op::OpUConvert)
             to = with_sign(to, false);
         Ins ins;
-        ins.run = conversion_handler(inst.opcode, to, from);
+        ins.run = ops_.conversion(inst.opcode, to, from);
         if (!ins.run)
             return fail("conversion between these types is not supported");
         if (!reg(w[3], &ins.a))
@@ -1321,7 +1322,7 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
             // PackDouble2x32 / UnpackDouble2x32: a double is its two words, low first, in registers
             // as in memory -- the same registers.
             Ins ins;
-            ins.run = &copy_words;
+            ins.run = ops_.copy_words;
             if (w.size() < 6 || !reg(w[5], &ins.a))
                 return false;
             ins.n = words(w[1]);
@@ -1335,7 +1336,7 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
             if (!scalar_of(member, &s))
                 return fail("ModfStruct of a non-float");
             Ins ins;
-            ins.run = glsl_handler(35, s);
+            ins.run = ops_.glsl(35, s);
             ins.n = components(member);
             if (!ins.run || w.size() < 6 || !reg(w[5], &ins.a))
                 return fail("ModfStruct on this type is not supported");
@@ -1349,13 +1350,13 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
         // Length and Distance return a scalar of vector operands: the components come from the operand.
         const uint32_t operand_type = w.size() > 5 ? (m_.type_of(w[5])) : w[1];
         Ins ins;
-        ins.run = glsl_handler(number, s);
+        ins.run = ops_.glsl(number, s);
         ins.imm = number;  // the packing instructions read it
         if (number == 52) {
             // FrexpStruct: the struct's first member is the fraction type.
             if (!scalar_of(T(w[1])->members.empty() ? 0 : T(w[1])->members[0], &s))
                 return fail("FrexpStruct of a non-float");
-            ins.run = glsl_handler(number, s);
+            ins.run = ops_.glsl(number, s);
             ins.n = components(T(w[1])->members[0]);
             if (!reg(w[5], &ins.a))
                 return false;
@@ -1376,7 +1377,7 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
             ins.dst = define(in, w[2], w[1]);
             emit(ins);
             uint32_t pointer;
-            return reg(w[6], &pointer) && emit_memory(&store, ins.c, pointer, *info, stored_type);
+            return reg(w[6], &pointer) && emit_memory(ops_.store, ins.c, pointer, *info, stored_type);
         }
         if (!ins.run) {
             // Abs/Sign/Min/Max/Clamp name the signedness: the opcode decides, the type's width stays.
@@ -1402,7 +1403,7 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
     // Arithmetic, bits, comparisons, logic: one handler per opcode and operand scalar type.
     if (inst.opcode == uint32_t(Op::OpAny) || inst.opcode == uint32_t(Op::OpAll)) {
         Ins ins;
-        ins.run = arithmetic_handler(inst.opcode, Scalar::Bool);
+        ins.run = ops_.arithmetic(inst.opcode, Scalar::Bool);
         if (!reg(w[3], &ins.a))
             return false;
         ins.n = components(m_.type_of(w[3]));
@@ -1417,7 +1418,7 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
             return fail(std::string("operands of ") + std::to_string(inst.opcode) + " are not numbers");
         // Signedness of integer operations is the opcode's, not the type's.
         Ins ins;
-        ins.run = arithmetic_handler(inst.opcode, s);
+        ins.run = ops_.arithmetic(inst.opcode, s);
         if (!ins.run) {
             const grammar::Instruction* g = grammar::instruction(inst.opcode);
             return fail(std::string(g ? g->name : "an instruction") + " is not supported yet");
@@ -1495,6 +1496,19 @@ bool lower(const Module& module, uint32_t execution_model, const std::string& en
     Lowerer lowerer(module, specialization, program, error);
     if (!lowerer.run(execution_model, entry_point))
         return false;
+    // Blocks whose phis read each other need their edge values gathered before any is written.
+    for (IrBlock& block : program.blocks)
+        for (uint32_t i = 0; i < block.phi_count && !block.phis_read_phis; ++i) {
+            const Phi& phi = program.phis[block.first_phi + i];
+            for (uint32_t k = 0; k < phi.incoming_count; ++k) {
+                const uint32_t reg = program.incoming[phi.first_incoming + k].reg;
+                for (uint32_t j = 0; j < block.phi_count; ++j) {
+                    const Phi& other = program.phis[block.first_phi + j];
+                    if (reg < other.dst + other.words && other.dst < reg + phi.words)
+                        block.phis_read_phis = true;
+                }
+            }
+        }
     *out = std::move(program);
     return true;
 }

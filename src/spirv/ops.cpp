@@ -11,7 +11,14 @@
 #include <limits>
 #include <type_traits>
 
-namespace kiln::spirv {
+// This file is compiled once per instruction-set level, in namespace kiln::spirv::KILN_OPS_ISA
+// (ops_avx2.cpp includes it with KILN_OPS_ISA=avx2 and AVX2 + FMA code generation).
+#ifndef KILN_OPS_ISA
+#define KILN_OPS_ISA baseline
+#define KILN_OPS_ISA_NAME "baseline"
+#endif
+
+namespace kiln::spirv::KILN_OPS_ISA {
 
 namespace {
 
@@ -1124,10 +1131,12 @@ void move_word(const Ins& ins, Batch& b, LaneMask mask, const Root& root, uint32
         }
         if (consecutive) {
             if (std::byte* p = root.at(0, uint64_t(pointer[0]) + offset, 4 * kLanes)) {
-                if constexpr (IsLoad)
-                    std::memcpy(value, p, 4 * kLanes);
-                else
-                    std::memcpy(p, value, 4 * kLanes);
+                for (uint32_t l = 0; l < kLanes; ++l) {  // not one memcpy: see copy_lanes
+                    if constexpr (IsLoad)
+                        std::memcpy(&value[l], p + 4 * l, 4);
+                    else
+                        std::memcpy(p + 4 * l, &value[l], 4);
+                }
                 return;
             }
         } else if (IsLoad && same) {
@@ -1195,8 +1204,24 @@ void store(const Ins& ins, Batch& b, LaneMask mask) { move_memory<false>(ins, b,
 // dst = a + (b:c as a 64-bit constant) + sum over steps of index * stride, or kNowhere when that
 // leaves 32 bits (negative indices included). Steps (Program::tables, from ins.aux, ins.aux_count
 // of them): {index register, stride, index words (1: signed 32-bit, 2: 64-bit)}. Pure: every lane.
+namespace {
+
+// The commonest chain: one 32-bit index (x[i]).
+void index_lanes(uint32_t* __restrict dst, const uint32_t* __restrict base, const uint32_t* __restrict index,
+                 uint64_t constant, uint64_t stride) {
+    for (uint32_t l = 0; l < kLanes; ++l) {
+        const uint64_t offset = base[l] + constant + uint64_t(index[l]) * stride - (int32_t(index[l]) < 0 ? stride << 32 : 0);
+        dst[l] = offset > kNowhere ? kNowhere : uint32_t(offset);
+    }
+}
+
+}  // namespace
+
 void access_chain(const Ins& ins, Batch& b, LaneMask) {
     const Program& p = *b.program;
+    if (ins.aux_count == 1 && p.tables[ins.aux + 2] == 1)
+        return index_lanes(b.reg(ins.dst), b.reg(ins.a), b.reg(p.tables[ins.aux]), uint64_t(ins.b) | uint64_t(ins.c) << 32,
+                           p.tables[ins.aux + 1]);
     const uint64_t constant = uint64_t(ins.b) | uint64_t(ins.c) << 32;
     uint64_t offset[kLanes];
     const uint32_t* base = b.reg(ins.a);
@@ -1303,4 +1328,26 @@ Handler atomic_handler(uint32_t op, Scalar type) {
     }
 }
 
-}  // namespace kiln::spirv
+const Ops& table() {
+    static const Ops kTable{
+        KILN_OPS_ISA_NAME,
+        &arithmetic_handler,
+        &conversion_handler,
+        &glsl_handler,
+        &atomic_handler,
+        &dot_handler,
+        &matrix_handler,
+        &copy_words,
+        &select_words,
+        &load,
+        &store,
+        &access_chain,
+        &extract_dynamic,
+        &insert_dynamic,
+        &memory_barrier,
+        &array_length,
+    };
+    return kTable;
+}
+
+}  // namespace kiln::spirv::KILN_OPS_ISA

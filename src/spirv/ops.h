@@ -33,24 +33,38 @@ inline constexpr uint32_t kBuiltInSubgroupLocalInvocationId = 41;
 enum class Scalar : uint8_t { Bool, I8, U8, I16, U16, I32, U32, I64, U64, F16, F32, F64 };
 inline uint32_t words_of(Scalar s) { return s == Scalar::I64 || s == Scalar::U64 || s == Scalar::F64 ? 2 : 1; }
 
-// Handler lookups: NULL when the operation does not exist for that type. `op` is the SPIR-V
-// opcode (or, for extended instructions, the GLSL.std.450 number through glsl_handler).
-Handler arithmetic_handler(uint32_t op, Scalar type);          // unary and binary arithmetic, bits, comparisons
-Handler conversion_handler(uint32_t op, Scalar to, Scalar from);
-Handler glsl_handler(uint32_t number, Scalar type);
-Handler atomic_handler(uint32_t op, Scalar type);
+// The handlers, compiled once per instruction-set level (ops.cpp, ops_avx2.cpp): lookups give NULL
+// when the operation does not exist for that type. `op` is the SPIR-V opcode (or, for extended
+// instructions, the GLSL.std.450 number through `glsl`).
+struct Ops {
+    const char* isa;  // "baseline" (x86-64 / the target's default) or "avx2" (AVX2 + FMA)
+    Handler (*arithmetic)(uint32_t op, Scalar type);  // unary and binary arithmetic, bits, comparisons
+    Handler (*conversion)(uint32_t op, Scalar to, Scalar from);
+    Handler (*glsl)(uint32_t number, Scalar type);
+    Handler (*atomic)(uint32_t op, Scalar type);
+    Handler (*dot)(Scalar type);
+    Handler (*matrix)(uint32_t op, Scalar type);
+    // Moves and memory.
+    Handler copy_words;       // dst[0..n) = a[0..n)
+    Handler select_words;     // dst = b_reg if cond(a) else c; n words, imm: cond is a vector (1) or scalar (0)
+    Handler load;
+    Handler store;
+    Handler access_chain;
+    Handler extract_dynamic;
+    Handler insert_dynamic;
+    Handler memory_barrier;
+    Handler array_length;     // imm: slot; b: the array's offset; c: its stride
+};
 
-// Moves and memory.
-void copy_words(const Ins& ins, Batch& b, LaneMask mask);       // dst[0..n) = a[0..n)
-void select_words(const Ins& ins, Batch& b, LaneMask mask);     // dst = b_reg if cond(a) else c; n words, imm: cond is a vector (1) or scalar (0)
-void load(const Ins& ins, Batch& b, LaneMask mask);
-void store(const Ins& ins, Batch& b, LaneMask mask);
-void access_chain(const Ins& ins, Batch& b, LaneMask mask);
-void extract_dynamic(const Ins& ins, Batch& b, LaneMask mask);
-void insert_dynamic(const Ins& ins, Batch& b, LaneMask mask);
-void memory_barrier(const Ins& ins, Batch& b, LaneMask mask);
-void array_length(const Ins& ins, Batch& b, LaneMask mask);  // imm: slot; b: the array's offset; c: its stride
-Handler dot_handler(Scalar type);
-Handler matrix_handler(uint32_t op, Scalar type);
+namespace baseline {
+const Ops& table();
+}
+namespace avx2 {
+const Ops& table();  // only in builds for x86-64 (KILN_HAVE_AVX2_OPS)
+}
+
+// The handlers for this CPU: AVX2 + FMA where the CPU has them (both compute the same bits: the
+// AVX2 build does not contract a * b + c), else the baseline. KILN_ISA=baseline picks the baseline.
+const Ops& ops();
 
 }  // namespace kiln::spirv
