@@ -8,6 +8,7 @@ Outputs (into --out):
                       each entry carrying its level, core version and extensions.
   vk_extensions.h/.cpp instance and device extension enums, names, spec versions.
   vk_structs.h        STypeOf<T> (struct -> sType) and struct_name(sType).
+  vk_object_types.h/.cpp ObjectTypeOf<Handle> (handle -> VkObjectType) and object_type_name().
   vk_formats.h/.cpp   format descriptions from <formats>.
 Nothing here is hand-written: every name comes from the registry on the machine.
 """
@@ -113,6 +114,7 @@ class Registry:
 
     def _types(self):
         self.handles = {}
+        self.object_types = []  # (handle, VkObjectType enumerant), in registry order
         self.structs = []  # (name, sType enum)
         self.feature_structs = []  # (name, sType): all-VkBool32 structs extending VkPhysicalDeviceFeatures2
         for t in self.root.find("types"):
@@ -122,6 +124,8 @@ class Registry:
             if cat == "handle" and not t.get("alias"):
                 n = t.find("name").text
                 self.handles[n] = t.find("type").text  # VK_DEFINE_HANDLE or NON_DISPATCHABLE
+                if t.get("objtypeenum"):
+                    self.object_types.append((n, t.get("objtypeenum")))
             if cat == "struct" and not t.get("alias"):
                 stype = None
                 for m in t.findall("member"):
@@ -308,6 +312,35 @@ def gen_structs(reg, out):
         f.write("\n".join(c) + "\n")
 
 
+def gen_object_types(reg, out):
+    h = [HEADER, "#pragma once", VULKAN_INCLUDE, "", "namespace kiln::gen {", "",
+         "// ObjectTypeOf<VkFoo>::value is VkFoo's VkObjectType (the registry's objtypeenum). Non-dispatchable",
+         "// handles are distinct types only where they are pointers (64-bit), so only there are they listed.",
+         "template <typename Handle> struct ObjectTypeOf;", ""]
+    names = []
+    dispatchable, non_dispatchable = [], []
+    for handle, enum in reg.object_types:
+        if handle not in reg.required_types:
+            continue  # a handle of an extension the headers leave out (beta)
+        protect = reg.type_platform.get(handle)
+        spec = f"template <> struct ObjectTypeOf<{handle}> {{ static constexpr VkObjectType value = {enum}; }};"
+        guard(dispatchable if reg.handles[handle] == "VK_DEFINE_HANDLE" else non_dispatchable, protect, [spec])
+        names.append((enum, protect))
+    h += dispatchable + ["#if VK_USE_64_BIT_PTR_DEFINES == 1"] + non_dispatchable + ["#endif"]
+    h += ["", "// \"VK_OBJECT_TYPE_BUFFER\" for VK_OBJECT_TYPE_BUFFER; NULL for a value the registry does not know.",
+          "const char* object_type_name(VkObjectType type);", "", "}  // namespace kiln::gen"]
+    with open(os.path.join(out, "vk_object_types.h"), "w") as f:
+        f.write("\n".join(h) + "\n")
+    c = [HEADER, '#include "vk_object_types.h"', "", "namespace kiln::gen {", "",
+         "const char* object_type_name(VkObjectType type) {", "    switch (type) {",
+         '    case VK_OBJECT_TYPE_UNKNOWN: return "VK_OBJECT_TYPE_UNKNOWN";']
+    for enum, protect in names:
+        guard(c, protect, [f'    case {enum}: return "{enum}";'])
+    c += ["    default: return nullptr;", "    }", "}", "", "}  // namespace kiln::gen"]
+    with open(os.path.join(out, "vk_object_types.cpp"), "w") as f:
+        f.write("\n".join(c) + "\n")
+
+
 # Known errors in the <formats> of older registries, fixed upstream; each entry replaces the
 # component list (most significant first for packed formats) with the one the spec's format
 # description gives. check_components() stops the build on any other disagreement.
@@ -436,6 +469,7 @@ def main():
     gen_entrypoints(reg, args.out)
     gen_extensions(reg, args.out)
     gen_structs(reg, args.out)
+    gen_object_types(reg, args.out)
     gen_formats(reg, args.out)
 
 

@@ -44,8 +44,11 @@ VKAPI_ATTR void VKAPI_CALL kiln_vkDestroyCommandPool(VkDevice, VkCommandPool han
     CommandPool* pool = CommandPool::from(handle);
     if (!pool)
         return;
-    for (CommandBuffer* cb : pool->buffers)
+    for (CommandBuffer* cb : pool->buffers) {
+        pool->device.object_names.forget(reinterpret_cast<uintptr_t>(cb));
         destroy_object(pool->allocator, cb);
+    }
+    pool->device.object_names.forget(reinterpret_cast<uintptr_t>(pool));
     const HostAllocator allocator = pool->allocator;
     destroy_object(allocator, pool);
 }
@@ -68,6 +71,7 @@ VKAPI_ATTR void VKAPI_CALL kiln_vkFreeCommandBuffers(VkDevice, VkCommandPool han
         if (!cb)
             continue;
         pool->buffers.erase(std::remove(pool->buffers.begin(), pool->buffers.end(), cb), pool->buffers.end());
+        pool->device.object_names.forget(reinterpret_cast<uintptr_t>(cb));
         destroy_object(pool->allocator, cb);
     }
 }

@@ -10,6 +10,7 @@
 
 #include "buffer.h"
 #include "command_buffer.h"
+#include "debug_report.h"
 #include "exec/commands.h"
 #include "descriptor.h"
 #include "device.h"
@@ -20,9 +21,11 @@
 
 namespace kiln {
 
-// Lowers one compute stage; VK_ERROR_INVALID_SHADER_NV (with the reason under KILN_DEBUG_SHADERS)
-// for a shader Kiln cannot run.
-static VkResult create_compute(const VkComputePipelineCreateInfo& info, Pipeline* pipeline) {
+// Lowers the compute stage of pCreateInfos[index]; VK_ERROR_INVALID_SHADER_NV for a shader Kiln
+// cannot run, with the reason reported to the application's messengers (and on stderr under
+// KILN_DEBUG_SHADERS).
+static VkResult create_compute(Device& device, uint32_t index, const VkComputePipelineCreateInfo& info,
+                               Pipeline* pipeline) {
     const VkPipelineShaderStageCreateInfo& stage = info.stage;
     const ShaderModule* module = ShaderModule::from(stage.module);
     std::string error;
@@ -47,6 +50,17 @@ static VkResult create_compute(const VkComputePipelineCreateInfo& info, Pipeline
         return VK_SUCCESS;
     if (std::getenv("KILN_DEBUG_SHADERS"))
         std::fprintf(stderr, "kiln: vkCreateComputePipelines refused the shader: %s\n", error.c_str());
+    // The failed pipeline will be VK_NULL_HANDLE, so the message names the module (or, without one,
+    // the device) and which create info it was.
+    char which[48];
+    std::snprintf(which, sizeof which, "vkCreateComputePipelines: pCreateInfos[%u]: ", index);
+    const MessageText text = {which, "shader refused: ", error};
+    if (stage.module != VK_NULL_HANDLE)
+        report(device, VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT, VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT,
+               "Kiln-vkCreateComputePipelines-refused", text, stage.module);
+    else
+        report(device, VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT, VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT,
+               "Kiln-vkCreateComputePipelines-refused", text, device.handle());
     return VK_ERROR_INVALID_SHADER_NV;
 }
 
@@ -67,7 +81,7 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateComputePipelines(VkDevice handle, Vk
             result = VK_ERROR_OUT_OF_HOST_MEMORY;
             continue;
         }
-        const VkResult r = create_compute(pCreateInfos[i], pipeline);
+        const VkResult r = create_compute(*device, i, pCreateInfos[i], pipeline);
         if (r != VK_SUCCESS) {
             // A failed pipeline is VK_NULL_HANDLE; the others are still made (the spec's rule).
             device->destroy_child(pAllocator, pipeline);

@@ -98,8 +98,8 @@ const Descriptor* DescriptorSet::find(uint32_t binding, uint32_t array_element) 
     return &descriptors[b->first + array_element];
 }
 
-DescriptorPool::DescriptorPool(const HostAllocator& allocator, const VkDescriptorPoolCreateInfo& info)
-    : allocator(allocator), flags(info.flags), max_sets(info.maxSets) {
+DescriptorPool::DescriptorPool(ObjectNames& names, const HostAllocator& allocator, const VkDescriptorPoolCreateInfo& info)
+    : names(names), allocator(allocator), flags(info.flags), max_sets(info.maxSets) {
     // A type may appear in several VkDescriptorPoolSize entries; their counts add up.
     for (uint32_t i = 0; i < info.poolSizeCount; ++i)
         if (static_cast<uint32_t>(info.pPoolSizes[i].type) < kDescriptorTypeCount)
@@ -154,6 +154,7 @@ void DescriptorPool::free(DescriptorSet* set) {
     --set_count;
     for (uint32_t type = 0; type < kDescriptorTypeCount; ++type)
         used[type] -= set->layout.type_counts[type];
+    names.forget(reinterpret_cast<uintptr_t>(set));
     destroy_object(allocator, set);
 }
 
@@ -208,7 +209,8 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateDescriptorPool(VkDevice device,
                                                            VkDescriptorPool* pDescriptorPool) {
     Device* parent = Device::from(device);
     DescriptorPool* pool =
-        parent->create_child<DescriptorPool>(pAllocator, parent->allocator_for(pAllocator), *pCreateInfo);
+        parent->create_child<DescriptorPool>(pAllocator, parent->object_names, parent->allocator_for(pAllocator),
+                                             *pCreateInfo);
     if (!pool)
         return VK_ERROR_OUT_OF_HOST_MEMORY;
     *pDescriptorPool = pool->handle();

@@ -20,6 +20,7 @@ namespace kiln {
 class BufferView;
 class DescriptorPool;
 class ImageView;
+class ObjectNames;
 class Sampler;
 
 // The descriptor types of Vulkan 1.1 core: the only ones, as Kiln advertises no extension adding one.
@@ -126,9 +127,10 @@ private:
 class DescriptorPool {
 public:
     KILN_HANDLE_CASTS(DescriptorPool, VkDescriptorPool)
-    DescriptorPool(const HostAllocator& allocator, const VkDescriptorPoolCreateInfo& info);
+    DescriptorPool(ObjectNames& names, const HostAllocator& allocator, const VkDescriptorPoolCreateInfo& info);
     ~DescriptorPool() { reset(); }
 
+    ObjectNames& names;  // the device's: a freed set's name goes with it
     HostAllocator allocator;
     VkDescriptorPoolCreateFlags flags;
     uint32_t max_sets;

@@ -15,7 +15,7 @@ namespace kiln {
 Device::Device(PhysicalDevice& physical_device, const HostAllocator& allocator, uint32_t api_version,
                const gen::DeviceExtensionSet& extensions)
     : physical_device(physical_device), allocator(allocator), api_version(api_version), extensions(extensions),
-      memory_account(physical_device.heap_size, kMaxMemoryAllocationCount) {
+      memory_account(physical_device.heap_size, kMaxMemoryAllocationCount), object_names(allocator) {
     physical_device.add_device(this);
 }
 

@@ -9,6 +9,7 @@
 #include "exec/sync.h"
 #include "memory/allocator.h"
 #include "object.h"
+#include "object_names.h"
 #include "vk_extensions.h"
 
 namespace kiln {
@@ -44,6 +45,9 @@ public:
     uint32_t queue_count = 0;
     // This device's VkDeviceMemory: how many and how many bytes (maxMemoryAllocationCount, heap size).
     memory::Account memory_account;
+    // vkSetDebugUtilsObjectNameEXT's names, for the messages about this device's objects. Mutable:
+    // names are the application's notes about objects, not device state (destroy_child is const).
+    mutable ObjectNames object_names;
 
     void wait_idle();
 
@@ -59,6 +63,7 @@ public:
     }
     template <typename T>
     void destroy_child(const VkAllocationCallbacks* callbacks, T* object) const {
+        object_names.forget(reinterpret_cast<uintptr_t>(object));
         destroy_object(allocator_for(callbacks), object);
     }
 };

@@ -1,6 +1,9 @@
-// VkInstance: the enabled API version and extensions, and the one physical device.
+// VkInstance: the enabled API version and extensions, the one physical device, and the debug
+// messengers that hear Kiln's messages.
 #pragma once
 
+#include "debug_messenger.h"
+#include "host_array.h"
 #include "object.h"
 #include "vk_extensions.h"
 
@@ -22,6 +25,10 @@ public:
     uint32_t api_version;  // what the application asked for (1.0 when it did not say)
     gen::InstanceExtensionSet extensions;
     PhysicalDevice* physical_device = nullptr;
+    // VK_EXT_debug_utils: the messengers, and copies of those chained to VkInstanceCreateInfo, which
+    // vkDestroyInstance calls again (the application's structs are gone by then).
+    DebugMessengers messengers;
+    HostArray<VkDebugUtilsMessengerCreateInfoEXT> lifetime_messengers;
 };
 
 // The instance extensions Kiln implements.

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "debug_report.h"
 #include "device.h"
 #include "spirv/module.h"
 #include "vk_entrypoints.h"
@@ -37,10 +38,13 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateShaderModule(VkDevice handle, const 
     spirv::Binary binary;
     std::string error;
     // Invalid SPIR-V is invalid usage (VUID-VkShaderModuleCreateInfo-pCode-01377); Kiln refuses it
-    // rather than run it, with the code the spec gives shader rejection.
+    // rather than run it, with the code the spec gives shader rejection, and says why to the
+    // application's messengers (there is no module yet: the message names the device).
     if (const VkResult result = parse_shader(*pCreateInfo, &binary, &error); result != VK_SUCCESS) {
         if (std::getenv("KILN_DEBUG_SHADERS"))
             std::fprintf(stderr, "kiln: vkCreateShaderModule refused the module: %s\n", error.c_str());
+        report(*device, VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT, VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT,
+               "Kiln-vkCreateShaderModule-refused", {"vkCreateShaderModule: SPIR-V refused: ", error}, handle);
         return result;
     }
     ShaderModule* module = device->create_child<ShaderModule>(pAllocator);
