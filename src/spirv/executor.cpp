@@ -99,7 +99,7 @@ void start_batch(Batch& b, const DispatchContext& d, const uint32_t group[3], ui
     const Program& p = *d.program;
     // What stays the same from one batch to the next in the same registers and memory -- zeroed
     // registers, constants (variable pointers among them) -- is set once, not per batch: batches of
-    // 16 invocations are the executor's hot path.
+    // 32 invocations are the executor's hot path.
     if (b.program != &p || b.dispatch != &d || b.invocation_memory != invocation_memory ||
         b.workgroup_memory != workgroup_memory) {
         b.program = &p;

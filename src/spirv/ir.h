@@ -20,7 +20,7 @@
 
 namespace kiln::spirv {
 
-inline constexpr uint32_t kLanes = 16;
+inline constexpr uint32_t kLanes = 32;
 using LaneMask = uint32_t;
 inline constexpr LaneMask kAllLanes = (kLanes == 32) ? ~0u : ((1u << kLanes) - 1);
 
