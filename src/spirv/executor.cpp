@@ -51,12 +51,19 @@ void write_builtins(Batch& b) {
         }
         case kBuiltInLocalInvocationId:
         case kBuiltInGlobalInvocationId: {
+            // Lane by lane from the first lane's position: no division per lane.
             const bool global = builtin == kBuiltInGlobalInvocationId;
+            uint32_t local[3] = {b.first_index % sx, (b.first_index / sx) % sy, b.first_index / (sx * sy)};
             for (uint32_t l = 0; l < kLanes; ++l) {
-                const uint32_t index = b.first_index + l;
-                const uint32_t local[3] = {index % sx, (index / sx) % sy, index / (sx * sy)};
                 for (int i = 0; i < 3; ++i)
                     v[i][l] = (global ? b.group[i] * p.local_size[i] : 0) + local[i];
+                if (++local[0] == sx) {
+                    local[0] = 0;
+                    if (++local[1] == sy) {
+                        local[1] = 0;
+                        ++local[2];
+                    }
+                }
             }
             break;
         }

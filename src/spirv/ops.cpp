@@ -10,6 +10,9 @@
 #include <cstring>
 #include <limits>
 #include <type_traits>
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
 
 // This file is compiled once per instruction-set level, in namespace kiln::spirv::KILN_OPS_ISA
 // (ops_avx2.cpp includes it with KILN_OPS_ISA=avx2 and AVX2 + FMA code generation).
@@ -1116,6 +1119,59 @@ void write_leaf(std::byte* p, uint8_t bytes, uint64_t value) {
     }
 }
 
+// A word that may sit at any address (a hostile module's strides need not be multiples of 4).
+typedef uint32_t unaligned_word __attribute__((aligned(1), may_alias));
+
+// Loads one word per lane of `mask` without branches: every lane reads some address inside the
+// range (its own when in bounds, the range's first word otherwise), then out-of-bounds lanes get 0
+// and lanes outside the mask keep their value. Loops the compiler turns into gathers and blends.
+void gather_words(uint32_t* __restrict value, const uint32_t* __restrict pointer, LaneMask mask, const Root& root,
+                  uint32_t offset) {
+#if defined(__AVX2__)
+    // GCC does not make gathers of this loop: written out, 8 lanes per step, when every address
+    // fits a signed 32-bit index (memory below 2 GiB from the base: always, in practice).
+    if (root.hi + uint64_t(kLanes) * root.lane_stride < (uint64_t(1) << 31)) {
+        const __m256i bias = _mm256_set1_epi32(INT32_MIN);  // unsigned compares as signed ones
+        const __m256i add = _mm256_set1_epi32(int32_t(offset));
+        const __m256i lo = _mm256_set1_epi32(int32_t(root.lo));
+        const __m256i lo_biased = _mm256_xor_si256(lo, bias);
+        const __m256i last_biased = _mm256_xor_si256(_mm256_set1_epi32(int32_t(root.hi - 4)), bias);
+        const __m256i bits = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+        const __m256i stride = _mm256_set1_epi32(int32_t(root.lane_stride));
+        const int* base = reinterpret_cast<const int*>(root.base);
+        for (uint32_t l = 0; l < kLanes; l += 8) {
+            const __m256i p = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(pointer + l));
+            const __m256i o = _mm256_add_epi32(p, add);
+            const __m256i ob = _mm256_xor_si256(o, bias);
+            const __m256i wrapped = _mm256_cmpgt_epi32(_mm256_xor_si256(p, bias), ob);
+            const __m256i outside = _mm256_or_si256(
+                wrapped, _mm256_or_si256(_mm256_cmpgt_epi32(lo_biased, ob), _mm256_cmpgt_epi32(ob, last_biased)));
+            const __m256i lane = _mm256_add_epi32(_mm256_set1_epi32(int32_t(l)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+            const __m256i at = _mm256_add_epi32(_mm256_blendv_epi8(o, lo, outside), _mm256_mullo_epi32(lane, stride));
+            const __m256i loaded = _mm256_andnot_si256(outside, _mm256_i32gather_epi32(base, at, 1));
+            const __m256i lanes = _mm256_set1_epi32(int32_t(mask >> l));
+            const __m256i active = _mm256_cmpeq_epi32(_mm256_and_si256(lanes, bits), bits);
+            __m256i* out = reinterpret_cast<__m256i*>(value + l);
+            _mm256_storeu_si256(out, _mm256_blendv_epi8(_mm256_loadu_si256(out), loaded, active));
+        }
+        return;
+    }
+#endif
+    uint64_t at[kLanes];
+    uint32_t inside[kLanes];
+    for (uint32_t l = 0; l < kLanes; ++l) {
+        const uint64_t o = uint64_t(pointer[l]) + offset;
+        inside[l] = o >= root.lo && o + 4 <= root.hi;
+        at[l] = (inside[l] ? o : root.lo) + l * root.lane_stride;
+    }
+    const std::byte* base = root.base;
+    for (uint32_t l = 0; l < kLanes; ++l) {
+        const uint32_t v = *reinterpret_cast<const unaligned_word*>(base + at[l]);
+        const uint32_t loaded = inside[l] ? v : 0;
+        value[l] = (mask >> l & 1) ? loaded : value[l];
+    }
+}
+
 // The commonest access: one 32-bit word per lane.
 template <bool IsLoad>
 void move_word(const Ins& ins, Batch& b, LaneMask mask, const Root& root, uint32_t offset) {
@@ -1146,6 +1202,10 @@ void move_word(const Ins& ins, Batch& b, LaneMask mask, const Root& root, uint32
             std::fill_n(value, kLanes, v);
             return;
         }
+    }
+    if constexpr (IsLoad) {
+        if (root.base && root.hi >= root.lo + 4)
+            return gather_words(value, pointer, mask, root, offset);
     }
     for (uint32_t l = 0; l < kLanes; ++l) {
         if (!active(mask, l))
@@ -1206,12 +1266,24 @@ void store(const Ins& ins, Batch& b, LaneMask mask) { move_memory<false>(ins, b,
 // of them): {index register, stride, index words (1: signed 32-bit, 2: 64-bit)}. Pure: every lane.
 namespace {
 
-// The commonest chain: one 32-bit index (x[i]).
+// The commonest chain: one 32-bit index (x[i]), in 32-bit arithmetic that vectorizes: an offset
+// that would leave 32 bits is kNowhere. A negative index (huge as unsigned) lands there too, or --
+// stride 1 from a small base -- above 2^31, past every range Kiln binds: out of bounds either way.
 void index_lanes(uint32_t* __restrict dst, const uint32_t* __restrict base, const uint32_t* __restrict index,
-                 uint64_t constant, uint64_t stride) {
+                 uint64_t constant, uint32_t stride) {
+    if (constant > kNowhere) {
+        std::fill_n(dst, kLanes, kNowhere);
+        return;
+    }
+    const uint32_t c = uint32_t(constant);
+    const uint32_t limit = stride ? kNowhere / stride : kNowhere;  // the largest index * stride that fits
     for (uint32_t l = 0; l < kLanes; ++l) {
-        const uint64_t offset = base[l] + constant + uint64_t(index[l]) * stride - (int32_t(index[l]) < 0 ? stride << 32 : 0);
-        dst[l] = offset > kNowhere ? kNowhere : uint32_t(offset);
+        const uint32_t i = index[l];
+        const uint32_t product = i * stride;
+        const uint32_t with_base = base[l] + product;
+        const uint32_t offset = with_base + c;
+        const bool fits = i <= limit && with_base >= product && offset >= with_base;  // no carry out
+        dst[l] = fits ? offset : kNowhere;
     }
 }
 
@@ -1219,6 +1291,17 @@ void index_lanes(uint32_t* __restrict dst, const uint32_t* __restrict base, cons
 
 void access_chain(const Ins& ins, Batch& b, LaneMask) {
     const Program& p = *b.program;
+    if (ins.aux_count == 0) {  // constant indices only (a struct member, a fixed element)
+        const uint64_t constant = uint64_t(ins.b) | uint64_t(ins.c) << 32;
+        const uint32_t* base = b.reg(ins.a);
+        uint32_t* dst = b.reg(ins.dst);
+        const uint32_t c = constant > kNowhere ? kNowhere : uint32_t(constant);
+        for (uint32_t l = 0; l < kLanes; ++l) {
+            const uint32_t offset = base[l] + c;
+            dst[l] = offset >= c ? offset : kNowhere;  // no carry out
+        }
+        return;
+    }
     if (ins.aux_count == 1 && p.tables[ins.aux + 2] == 1)
         return index_lanes(b.reg(ins.dst), b.reg(ins.a), b.reg(p.tables[ins.aux]), uint64_t(ins.b) | uint64_t(ins.c) << 32,
                            p.tables[ins.aux + 1]);
