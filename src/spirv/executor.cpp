@@ -6,6 +6,9 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "ir.h"
 #include "ops.h"
@@ -143,6 +146,25 @@ void start_batch(Batch& b, const DispatchContext& d, const uint32_t group[3], ui
     write_builtins(b);
 }
 
+// The lanes whose word is not zero (a bool register as a mask): four lanes per SSE2 compare; a loop
+// of shifts was most of the time of a branchy shader.
+LaneMask nonzero_lanes(const uint32_t* words) {
+#if defined(__SSE2__)
+    LaneMask zero = 0;
+    const __m128i nothing = _mm_setzero_si128();
+    for (uint32_t l = 0; l < kLanes; l += 4) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(words + l));
+        zero |= LaneMask(_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(v, nothing)))) << l;
+    }
+    return ~zero & kAllLanes;
+#else
+    LaneMask mask = 0;
+    for (uint32_t l = 0; l < kLanes; ++l)
+        mask |= LaneMask(words[l] != 0) << l;
+    return mask;
+#endif
+}
+
 // Lanes `lanes` go from block `from` to block `to`: they take the values of `to`'s phis for that edge
 // now (all values read before any is written: a phi may take another phi's old value), and wait there.
 void take_edge(Batch& b, uint32_t from, uint32_t to, LaneMask lanes) {
@@ -199,10 +221,7 @@ void run_terminator(const IrBlock& block, uint32_t index, Batch& b, LaneMask mas
         take_edge(b, index, block.target, mask);
         return;
     case TermKind::Conditional: {
-        const uint32_t* cond = b.reg(block.cond);
-        LaneMask taken = 0;
-        for (uint32_t l = 0; l < kLanes; ++l)
-            taken |= LaneMask(cond[l] != 0) << l;
+        const LaneMask taken = nonzero_lanes(b.reg(block.cond));
         if (mask & taken)
             take_edge(b, index, block.target, mask & taken);
         if (mask & ~taken)

@@ -32,10 +32,14 @@ inline void copy_lanes(uint32_t* __restrict dst, const uint32_t* __restrict src)
     for (uint32_t l = 0; l < kLanes; ++l)
         dst[l] = src[l];
 }
-// Copies the lanes of `lanes` only.
+// Copies the lanes of `lanes` only (the mask spread to a word per lane first: per-lane shifts do not
+// vectorize without AVX2).
 inline void blend_lanes(uint32_t* __restrict dst, const uint32_t* __restrict src, LaneMask lanes) {
+    uint32_t select[kLanes];
     for (uint32_t l = 0; l < kLanes; ++l)
-        dst[l] = (lanes >> l & 1) ? src[l] : dst[l];
+        select[l] = 0u - ((lanes >> l) & 1u);
+    for (uint32_t l = 0; l < kLanes; ++l)
+        dst[l] = (src[l] & select[l]) | (dst[l] & ~select[l]);
 }
 struct Ins;
 using Handler = void (*)(const Ins& ins, Batch& batch, LaneMask mask);
