@@ -17,6 +17,9 @@
 #include <cstdint>
 #include <string>
 #include <vector>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace kiln::spirv {
 
@@ -26,20 +29,31 @@ inline constexpr LaneMask kAllLanes = (kLanes == 32) ? ~0u : ((1u << kLanes) - 1
 
 struct Batch;
 
-// Copies one register's words (a fixed-size loop the compiler makes vector moves of; a 64-byte
-// memcpy became `rep movs`).
+// Copies one register's words, and the lanes of `lanes` only: written with SSE2 where there is
+// SSE2, because the compiler made a call to memmove of the first and a scalar loop of shifts of the
+// second.
 inline void copy_lanes(uint32_t* __restrict dst, const uint32_t* __restrict src) {
+#if defined(__SSE2__)
+    for (uint32_t l = 0; l < kLanes; l += 4)
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + l), _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + l)));
+#else
     for (uint32_t l = 0; l < kLanes; ++l)
         dst[l] = src[l];
+#endif
 }
-// Copies the lanes of `lanes` only (the mask spread to a word per lane first: per-lane shifts do not
-// vectorize without AVX2).
 inline void blend_lanes(uint32_t* __restrict dst, const uint32_t* __restrict src, LaneMask lanes) {
-    uint32_t select[kLanes];
+#if defined(__SSE2__)
+    const __m128i bits = _mm_setr_epi32(1, 2, 4, 8);
+    for (uint32_t l = 0; l < kLanes; l += 4) {
+        const __m128i select = _mm_cmpeq_epi32(_mm_and_si128(_mm_set1_epi32(int32_t(lanes >> l)), bits), bits);
+        __m128i* out = reinterpret_cast<__m128i*>(dst + l);
+        const __m128i in = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + l));
+        _mm_storeu_si128(out, _mm_or_si128(_mm_and_si128(select, in), _mm_andnot_si128(select, _mm_loadu_si128(out))));
+    }
+#else
     for (uint32_t l = 0; l < kLanes; ++l)
-        select[l] = 0u - ((lanes >> l) & 1u);
-    for (uint32_t l = 0; l < kLanes; ++l)
-        dst[l] = (src[l] & select[l]) | (dst[l] & ~select[l]);
+        dst[l] = (lanes >> l & 1) ? src[l] : dst[l];
+#endif
 }
 struct Ins;
 using Handler = void (*)(const Ins& ins, Batch& batch, LaneMask mask);

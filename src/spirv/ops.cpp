@@ -1179,13 +1179,22 @@ template <bool IsLoad>
 void move_word(const Ins& ins, Batch& b, LaneMask mask, const Root& root, uint32_t offset) {
     const uint32_t* pointer = b.reg(ins.a);
     uint32_t* value = b.reg(ins.dst);
-    if (mask == kAllLanes && root.lane_stride == 0) {
-        // Every lane, one memory: lanes reading consecutive words (x[i] with i the invocation) are
-        // one copy; lanes reading one word (a uniform) are one read.
-        bool consecutive = true, same = true;
+    if (root.lane_stride == 0) {
+        // One memory for every lane: lanes reading one word (a uniform) are one read; every lane
+        // reading consecutive words (x[i] with i the invocation) is one copy.
+        bool consecutive = mask == kAllLanes, same = true;
         for (uint32_t l = 1; l < kLanes; ++l) {
             consecutive &= pointer[l] == pointer[0] + 4 * l;
             same &= pointer[l] == pointer[0];
+        }
+        if (IsLoad && same) {
+            uint32_t v = 0;
+            if (std::byte* p = root.at(0, uint64_t(pointer[0]) + offset, 4))
+                std::memcpy(&v, p, 4);
+            uint32_t broadcast[kLanes];
+            std::fill_n(broadcast, kLanes, v);
+            blend_lanes(value, broadcast, mask);
+            return;
         }
         if (consecutive) {
             if (std::byte* p = root.at(0, uint64_t(pointer[0]) + offset, 4 * kLanes)) {
@@ -1197,12 +1206,6 @@ void move_word(const Ins& ins, Batch& b, LaneMask mask, const Root& root, uint32
                 }
                 return;
             }
-        } else if (IsLoad && same) {
-            uint32_t v = 0;
-            if (std::byte* p = root.at(0, uint64_t(pointer[0]) + offset, 4))
-                std::memcpy(&v, p, 4);
-            std::fill_n(value, kLanes, v);
-            return;
         }
     }
     if constexpr (IsLoad) {
