@@ -90,6 +90,49 @@ TEST(Builtins, DispatchBaseOffsetsWorkgroupAndGlobalIds) {
   RunBuiltins(DispatchKind::Base, base, count);
 }
 
+// Built-ins indexed by a run-time value (builtins_indexed.comp: gl_GlobalInvocationID[k] through a
+// dynamic OpAccessChain; local size 4 x 2 x 3), each invocation writing its IDs rotated by `rotate`.
+class BuiltinsIndexed : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(BuiltinsIndexed, DynamicIndexReadsTheRightComponent) {
+  constexpr uint32_t kGroups[3] = {3, 2, 2};
+  constexpr uint32_t kInvocations = 24 * kGroups[0] * kGroups[1] * kGroups[2];
+  for (uint32_t rotate : {0u, 1u, 2u}) {
+    SCOPED_TRACE("rotate " + std::to_string(rotate));
+    Job job = SingleModuleJob(GetParam());
+    BufferResource ids = OutputBuffer(0, size_t{kInvocations} * 6 * 4);
+    std::fill(ids.contents.begin(), ids.contents.end(), 0xEE);
+    job.buffers.push_back(ids);
+    job.pushConstantSize = 12;
+    Dispatch d;
+    d.x = kGroups[0];
+    d.y = kGroups[1];
+    d.z = kGroups[2];
+    d.pushConstants = Bytes(std::array<uint32_t, 3>{rotate, kGroups[0], kGroups[1]});
+    job.dispatches.push_back(d);
+    RunAndCheck(job, [&](const JobResult& r, Mismatches& m) {
+      auto got = r.Buffer<uint32_t>(0);
+      for (uint32_t gz = 0; gz < kGroups[2]; ++gz)
+        for (uint32_t gy = 0; gy < kGroups[1]; ++gy)
+          for (uint32_t gx = 0; gx < kGroups[0]; ++gx)
+            for (uint32_t index = 0; index < 24; ++index) {
+              const uint32_t local[3] = {index % kLocal[0], (index / kLocal[0]) % kLocal[1], index / (kLocal[0] * kLocal[1])};
+              const uint32_t group[3] = {gx, gy, gz};
+              const size_t slot = (((size_t{gz} * kGroups[1] + gy) * kGroups[0] + gx) * 24 + index) * 6;
+              for (uint32_t j = 0; j < 3; ++j) {
+                const uint32_t k = (j + rotate) % 3;
+                m.Equal("GlobalInvocationID[" + std::to_string(k) + "]", slot + j, got[slot + j],
+                        group[k] * kLocal[k] + local[k]);
+                m.Equal("LocalInvocationID[" + std::to_string(k) + "]", slot + 3 + j, got[slot + 3 + j], local[k]);
+              }
+            }
+    });
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Modules, BuiltinsIndexed, ::testing::Values("builtins_indexed", "builtins_indexed.O0"),
+                         ModuleParamName);
+
 // ---------------------------------------------------------------------------------------------
 // Dispatch forms (dispatch_ids.comp: local size 4 x 4 x 1, one counter per grid cell).
 
