@@ -41,6 +41,9 @@ struct PointerInfo {
     // in (ir.h), and the built-in; UINT32_MAX when not a built-in / not a constant place in one.
     uint32_t value_reg = UINT32_MAX;
     uint32_t builtin = UINT32_MAX;
+    // The same pointer in every lane into memory every lane shares (a buffer or workgroup variable
+    // and constant indices): loads through it read once.
+    bool uniform = false;
 };
 
 // A block field naming a SPIR-V label, resolved to an IR block once the function is emitted.
@@ -606,6 +609,7 @@ bool Lowerer::variables() {
         default:
             return fail("variables of storage class " + std::to_string(v->storage_class) + " are not supported yet");
         }
+        info.uniform = info.kind != MemoryKind::Invocation;
         // The variable's pointer: offset 0 in its buffer, or its place in invocation/workgroup memory.
         globals_[id] = constant_register(info.kind == MemoryKind::Buffer ? 0 : info.slot_or_offset);
         global_pointers_[id] = info;
@@ -773,7 +777,8 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
             emit(ins);
             return true;
         }
-        return emit_memory(is_load ? ops_.load : ops_.store, value, pointer, *info, value_type);
+        return emit_memory(is_load ? (info->uniform ? ops_.load_uniform : ops_.load) : ops_.store, value, pointer, *info,
+                           value_type);
     }
     case Op::OpCopyMemory: {
         const PointerInfo* to = pointer_info(in, w[1]);
@@ -803,6 +808,7 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
             info.kind = MemoryKind::Buffer;
             info.slot_or_offset = a->second.first_slot + index[0];
             info.layout.explicit_ = true;
+            info.uniform = true;
             ins.a = a->second.first_reg;
             type = T(type)->element;
             first_index = 5;
@@ -877,6 +883,7 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
         ins.b = uint32_t(constant);
         ins.c = uint32_t(constant >> 32);
         ins.dst = define(in, w[2], w[1]);
+        info.uniform = info.uniform && ins.aux_count == 0;  // a run-time index may differ per lane
         if (info.builtin != UINT32_MAX) {
             // Into a built-in (all words): constant indices name registers; dynamic ones need
             // the built-in in invocation memory as well.
@@ -1489,6 +1496,56 @@ bool Lowerer::call(std::span<const uint32_t> w, Instance& caller, uint32_t* curr
 
 }  // namespace
 
+namespace {
+
+// Joins a block that ends in a plain branch to the block it branches to, when that block has no
+// other predecessor, no phis and no barrier, and its instructions follow in the code (SPIR-V's
+// usual order for a loop body and its continue block): lanes then run both without going back to
+// the scheduler. The joined block stays in the program, unreachable; edges that named it as a
+// phi's predecessor now name the block it joined.
+void merge_straight_blocks(Program& p) {
+    std::vector<uint32_t> predecessors(p.blocks.size(), 0);
+    auto count = [&](uint32_t target) {
+        if (target < predecessors.size())
+            ++predecessors[target];
+    };
+    for (const IrBlock& b : p.blocks) {
+        switch (b.term) {
+        case TermKind::Branch: count(b.target); break;
+        case TermKind::Conditional: count(b.target); count(b.target2); break;
+        case TermKind::Switch:
+            count(b.target);
+            for (uint32_t c = 0; c < b.case_count; ++c)
+                count(p.cases[b.first_case + c].block);
+            break;
+        default: break;
+        }
+    }
+    for (uint32_t a = 0; a < p.blocks.size(); ++a) {
+        IrBlock& first = p.blocks[a];
+        while (first.term == TermKind::Branch && first.target != 0 && first.target != a &&
+               first.target < p.blocks.size()) {
+            const uint32_t b = first.target;
+            const IrBlock& next = p.blocks[b];
+            if (predecessors[b] != 1 || next.phi_count || next.barrier_before || next.first != first.first + first.count)
+                break;
+            first.count += next.count;
+            first.term = next.term;
+            first.cond = next.cond;
+            first.target = next.target;
+            first.target2 = next.target2;
+            first.first_case = next.first_case;
+            first.case_count = next.case_count;
+            for (Incoming& in : p.incoming)
+                if (in.block == b)
+                    in.block = a;
+            predecessors[b] = 0;
+        }
+    }
+}
+
+}  // namespace
+
 bool lower(const Module& module, uint32_t execution_model, const std::string& entry_point,
            const Specialization& specialization, Program* out, std::string* error) {
     Program program;
@@ -1496,6 +1553,7 @@ bool lower(const Module& module, uint32_t execution_model, const std::string& en
     Lowerer lowerer(module, specialization, program, error);
     if (!lowerer.run(execution_model, entry_point))
         return false;
+    merge_straight_blocks(program);
     // Blocks whose phis read each other need their edge values gathered before any is written.
     for (IrBlock& block : program.blocks)
         for (uint32_t i = 0; i < block.phi_count && !block.phis_read_phis; ++i) {

@@ -1264,6 +1264,30 @@ void move_memory(const Ins& ins, Batch& b, LaneMask mask) {
 
 void load(const Ins& ins, Batch& b, LaneMask mask) { move_memory<true>(ins, b, mask); }
 
+// A load through a pointer every lane has (a buffer or workgroup variable reached by constant
+// indices): each leaf is read once and given to the lanes of the mask.
+void load_uniform(const Ins& ins, Batch& b, LaneMask mask) {
+    const Move* moves = b.program->moves.data() + ins.aux;
+    const Root root = root_of(ins, b);
+    const uint32_t pointer = b.reg(ins.a)[0];
+    for (uint32_t i = 0; i < ins.aux_count; ++i) {
+        const Move& m = moves[i];
+        const std::byte* p = root.at(0, uint64_t(pointer) + m.offset, m.bytes);
+        uint64_t value = p ? read_leaf(p, m.bytes) : 0;  // out of bounds: 0
+        if (m.sign_extend && m.bytes < 4) {
+            const uint32_t shift = 64 - 8 * m.bytes;
+            value = uint64_t(int64_t(value << shift) >> shift);
+        }
+        uint32_t broadcast[kLanes];
+        std::fill_n(broadcast, kLanes, uint32_t(value));
+        blend_lanes(b.reg(ins.dst + m.reg), broadcast, mask);
+        if (m.bytes == 8) {
+            std::fill_n(broadcast, kLanes, uint32_t(value >> 32));
+            blend_lanes(b.reg(ins.dst + m.reg + 1), broadcast, mask);
+        }
+    }
+}
+
 void store(const Ins& ins, Batch& b, LaneMask mask) { move_memory<false>(ins, b, mask); }
 
 // dst = a + (b:c as a 64-bit constant) + sum over steps of index * stride, or kNowhere when that
@@ -1428,6 +1452,7 @@ const Ops& table() {
         &copy_words,
         &select_words,
         &load,
+        &load_uniform,
         &store,
         &access_chain,
         &extract_dynamic,

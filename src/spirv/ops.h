@@ -48,6 +48,7 @@ struct Ops {
     Handler copy_words;       // dst[0..n) = a[0..n)
     Handler select_words;     // dst = b_reg if cond(a) else c; n words, imm: cond is a vector (1) or scalar (0)
     Handler load;
+    Handler load_uniform;     // a load whose pointer is the same in every lane (lowering knows)
     Handler store;
     Handler access_chain;
     Handler extract_dynamic;
