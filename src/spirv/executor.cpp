@@ -104,6 +104,29 @@ void write_builtins(Batch& b) {
     }
 }
 
+// Reads the program's push-constant loads (Preload) into their registers, as a load would: out of
+// bounds reads 0, narrow signed integers widen with their sign.
+void preload(Batch& b) {
+    const Program& p = *b.program;
+    for (const Preload& load : p.preloads) {
+        const Range range = load.slot < b.dispatch->buffers.size() ? b.dispatch->buffers[load.slot] : Range{};
+        for (uint32_t i = 0; i < load.move_count; ++i) {
+            const Move& m = p.moves[load.first_move + i];
+            const uint64_t at = uint64_t(load.offset) + m.offset;
+            uint64_t value = 0;
+            if (range.base && at + m.bytes <= range.size)
+                std::memcpy(&value, range.base + at, m.bytes);  // little-endian: the low bytes
+            if (m.sign_extend && m.bytes < 4) {
+                const uint32_t shift = 64 - 8 * m.bytes;
+                value = uint64_t(int64_t(value << shift) >> shift);
+            }
+            std::fill_n(b.reg(load.dst + m.reg), kLanes, uint32_t(value));
+            if (m.bytes == 8)
+                std::fill_n(b.reg(load.dst + m.reg + 1), kLanes, uint32_t(value >> 32));
+        }
+    }
+}
+
 void start_batch(Batch& b, const DispatchContext& d, const uint32_t group[3], uint32_t first, uint32_t count,
                  std::byte* invocation_memory, std::byte* workgroup_memory) {
     const Program& p = *d.program;
@@ -130,6 +153,7 @@ void start_batch(Batch& b, const DispatchContext& d, const uint32_t group[3], ui
         std::memset(invocation_memory, 0, size_t(p.invocation_bytes) * kLanes);
         for (size_t i = 0; i + 1 < p.constants.size(); i += 2)
             std::fill_n(b.reg(p.constants[i]), kLanes, p.constants[i + 1]);
+        preload(b);
     }
     b.first_index = first;
     b.lane_count = count;

@@ -101,6 +101,15 @@ struct IrBlock {
     bool phis_read_phis = false;     // a phi's incoming value is one of this block's phis (a swap)
 };
 
+// A load of push constants through a pointer lowering knows: done once per dispatch when a batch
+// is set up (push constants cannot change during a dispatch), into every lane of `dst`.
+struct Preload {
+    uint32_t dst = 0;
+    uint32_t slot = 0;    // DispatchContext::buffers slot (the push constants')
+    uint32_t offset = 0;  // the pointer
+    uint32_t first_move = 0, move_count = 0;  // into Program::moves
+};
+
 // Memory a pointer can point into: what loads and stores check their accesses against.
 enum class MemoryKind : uint8_t {
     Invocation,  // Function, Private and Input variables: one block per lane
@@ -133,6 +142,7 @@ struct Program {
     std::vector<Move> moves;
     std::vector<uint32_t> tables;  // variable-length operand lists (access-chain steps, ...)
     std::vector<uint32_t> constants;  // (register, value) pairs written into every batch at start
+    std::vector<Preload> preloads;
     uint32_t register_count = 0;
     uint32_t local_size[3] = {1, 1, 1};
     uint32_t invocation_bytes = 0;  // Function, Private and Input memory of one invocation

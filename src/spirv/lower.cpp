@@ -31,6 +31,8 @@ struct Layout {
     uint32_t vector_stride = 0;   // a column of a row-major matrix: its components are this far apart
 };
 
+inline constexpr uint32_t kUnknownOffset = UINT32_MAX - 1;  // kNowhere (UINT32_MAX) is a known offset
+
 // What lowering knows of a pointer value.
 struct PointerInfo {
     MemoryKind kind = MemoryKind::Invocation;
@@ -44,6 +46,9 @@ struct PointerInfo {
     // The same pointer in every lane into memory every lane shares (a buffer or workgroup variable
     // and constant indices): loads through it read once.
     bool uniform = false;
+    // The pointer's value when lowering knows it (a variable, then constant indices): the same in
+    // every lane; kUnknownOffset otherwise.
+    uint32_t known_offset = kUnknownOffset;
 };
 
 // A block field naming a SPIR-V label, resolved to an IR block once the function is emitted.
@@ -611,7 +616,8 @@ bool Lowerer::variables() {
         }
         info.uniform = info.kind != MemoryKind::Invocation;
         // The variable's pointer: offset 0 in its buffer, or its place in invocation/workgroup memory.
-        globals_[id] = constant_register(info.kind == MemoryKind::Buffer ? 0 : info.slot_or_offset);
+        info.known_offset = info.kind == MemoryKind::Buffer ? 0 : info.slot_or_offset;
+        globals_[id] = constant_register(info.known_offset);
         global_pointers_[id] = info;
     }
     // The push constants take the slot after the bindings.
@@ -739,6 +745,7 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
         if (p_.invocation_bytes > (1u << 20))
             return fail("function variables need more than 1 MiB per invocation");
         const uint32_t r = define(in, w[2], w[1]);
+        info.known_offset = info.slot_or_offset;
         in.pointers[w[2]] = info;
         p_.constants.push_back(r);
         p_.constants.push_back(info.slot_or_offset);
@@ -777,6 +784,20 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
             emit(ins);
             return true;
         }
+        if (is_load && info->kind == MemoryKind::Buffer && info->slot_or_offset == p_.push_constant_slot &&
+            info->known_offset != kUnknownOffset) {
+            // Push constants do not change during a dispatch: read once per dispatch, at batch setup.
+            Preload preload;
+            preload.dst = value;
+            preload.slot = info->slot_or_offset;
+            preload.offset = info->known_offset;
+            preload.first_move = uint32_t(p_.moves.size());
+            if (!moves(value_type, 0, 0, info->layout, &p_.moves))
+                return fail("cannot load a value of this type (a runtime array, or too large)");
+            preload.move_count = uint32_t(p_.moves.size()) - preload.first_move;
+            p_.preloads.push_back(preload);
+            return true;
+        }
         return emit_memory(is_load ? (info->uniform ? ops_.load_uniform : ops_.load) : ops_.store, value, pointer, *info,
                            value_type);
     }
@@ -809,6 +830,7 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
             info.slot_or_offset = a->second.first_slot + index[0];
             info.layout.explicit_ = true;
             info.uniform = true;
+            info.known_offset = 0;
             ins.a = a->second.first_reg;
             type = T(type)->element;
             first_index = 5;
@@ -894,6 +916,17 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
                 need_builtin_memory(info.builtin, info.slot_or_offset);
             }
         }
+        if (ins.aux_count == 0 && info.known_offset != kUnknownOffset) {
+            // Constant indices from a known pointer: a known pointer, in a constant register (as
+            // access_chain would compute it: kNowhere when it leaves 32 bits). No instruction.
+            const uint64_t offset = uint64_t(info.known_offset) + constant;
+            info.known_offset = offset >= kNowhere ? kNowhere : uint32_t(offset);
+            p_.constants.push_back(ins.dst);
+            p_.constants.push_back(info.known_offset);
+            in.pointers[w[2]] = info;
+            return true;
+        }
+        info.known_offset = kUnknownOffset;
         in.pointers[w[2]] = info;
         emit(ins);
         return true;
