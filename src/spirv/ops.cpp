@@ -1140,6 +1140,7 @@ void gather_words(uint32_t* __restrict value, const uint32_t* __restrict pointer
         const __m256i last_biased = _mm256_xor_si256(_mm256_set1_epi32(int32_t(root.hi - 4)), bias);
         const __m256i bits = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
         const __m256i stride = _mm256_set1_epi32(int32_t(root.lane_stride));
+        const __m256i steps = _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28);
         const int* base = reinterpret_cast<const int*>(root.base);
         for (uint32_t l = 0; l < kLanes; l += 8) {
             const __m256i p = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(pointer + l));
@@ -1148,9 +1149,21 @@ void gather_words(uint32_t* __restrict value, const uint32_t* __restrict pointer
             const __m256i wrapped = _mm256_cmpgt_epi32(_mm256_xor_si256(p, bias), ob);
             const __m256i outside = _mm256_or_si256(
                 wrapped, _mm256_or_si256(_mm256_cmpgt_epi32(lo_biased, ob), _mm256_cmpgt_epi32(ob, last_biased)));
-            const __m256i lane = _mm256_add_epi32(_mm256_set1_epi32(int32_t(l)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-            const __m256i at = _mm256_add_epi32(_mm256_blendv_epi8(o, lo, outside), _mm256_mullo_epi32(lane, stride));
-            const __m256i loaded = _mm256_andnot_si256(outside, _mm256_i32gather_epi32(base, at, 1));
+            __m256i loaded;
+            const bool all_inside = _mm256_testz_si256(outside, outside);
+            const __m256i first = _mm256_set1_epi32(int32_t(pointer[l]));
+            if (all_inside && root.lane_stride == 0 &&
+                _mm256_movemask_epi8(_mm256_cmpeq_epi32(p, _mm256_add_epi32(first, steps))) == -1) {
+                // Eight consecutive words (x[i], i the invocation): one load.
+                loaded = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(root.base + (pointer[l] + offset)));
+            } else if (all_inside && root.lane_stride == 0 && _mm256_movemask_epi8(_mm256_cmpeq_epi32(p, first)) == -1) {
+                // Eight times one word (a row's element for a row of lanes): one read.
+                loaded = _mm256_set1_epi32(*reinterpret_cast<const unaligned_word*>(root.base + (pointer[l] + offset)));
+            } else {
+                const __m256i lane = _mm256_add_epi32(_mm256_set1_epi32(int32_t(l)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+                const __m256i at = _mm256_add_epi32(_mm256_blendv_epi8(o, lo, outside), _mm256_mullo_epi32(lane, stride));
+                loaded = _mm256_andnot_si256(outside, _mm256_i32gather_epi32(base, at, 1));
+            }
             const __m256i lanes = _mm256_set1_epi32(int32_t(mask >> l));
             const __m256i active = _mm256_cmpeq_epi32(_mm256_and_si256(lanes, bits), bits);
             __m256i* out = reinterpret_cast<__m256i*>(value + l);
@@ -1179,7 +1192,12 @@ template <bool IsLoad>
 void move_word(const Ins& ins, Batch& b, LaneMask mask, const Root& root, uint32_t offset) {
     const uint32_t* pointer = b.reg(ins.a);
     uint32_t* value = b.reg(ins.dst);
-    if (root.lane_stride == 0) {
+#if defined(__AVX2__)
+    constexpr bool kGatherLoads = true;  // gather_words looks for these patterns eight lanes at a time
+#else
+    constexpr bool kGatherLoads = false;
+#endif
+    if (root.lane_stride == 0 && !(IsLoad && kGatherLoads)) {
         // One memory for every lane: lanes reading one word (a uniform) are one read; every lane
         // reading consecutive words (x[i] with i the invocation) is one copy.
         bool consecutive = mask == kAllLanes, same = true;
