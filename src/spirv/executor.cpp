@@ -94,7 +94,8 @@ void write_builtins(Batch& b) {
             break;
         }
     }
-    for (const auto& [builtin, offset] : p.builtin_memory) {
+    for (const auto& entry : p.builtin_memory) {
+        const uint32_t builtin = entry.first, offset = entry.second;  // (a lambda cannot capture a structured binding in C++20)
         const auto it = std::find_if(p.builtins.begin(), p.builtins.end(), [&](const auto& e) { return e.first == builtin; });
         if (it == p.builtins.end())
             continue;
