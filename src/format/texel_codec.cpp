@@ -171,6 +171,7 @@ TexelCodec make_codec(const FormatInfo& info) {
         const auto& c = info.components[i];
         if (c.bits > 32 || channel_of(c.name) < 0)
             return codec;  // 64-bit components do not fit a register word
+        codec.channels |= uint8_t(1u << channel_of(c.name));
         all_uint = all_uint && c.numeric == Numeric::UINT;
         all_sint = all_sint && c.numeric == Numeric::SINT;
         if (c.bits == 32 && channel_of(c.name) == int(i) && !info.packed &&

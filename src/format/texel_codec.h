@@ -22,6 +22,7 @@ struct TexelCodec {
     const gen::FormatInfo* info = nullptr;
     uint32_t texel_size = 0;  // bytes
     TexelClass cls = TexelClass::Float;
+    uint8_t channels = 0;  // the components the format has: bit 0 R, 1 G, 2 B, 3 A
     // Reads one texel into (R, G, B, A); absent components read 0 (R, G, B) and 1 (A), as the
     // spec's "Conversion to RGBA" says.
     void (*read)(const TexelCodec& codec, const std::byte* texel, uint32_t out[4]) = nullptr;

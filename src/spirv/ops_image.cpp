@@ -114,11 +114,16 @@ int32_t wrap(int32_t i, int32_t size, uint32_t mode) {
     }
 }
 
-void border_color(uint32_t border, uint32_t out[4]) {
+// A border texel ("Texel Replacement"): the border color replaces the components the format has;
+// the others are then filled as for any texel ("Conversion to RGBA": 0, and one for alpha).
+void border_color(uint32_t border, const format::TexelCodec& codec, uint32_t out[4]) {
     const bool integer = border % 2 == 1;  // the INT_ colors are the odd values
     const uint32_t one = integer ? 1u : as_bits(1.0f);
-    out[0] = out[1] = out[2] = border >= 4 ? one : 0u;  // OPAQUE_WHITE
-    out[3] = border >= 2 ? one : 0u;                    // OPAQUE_BLACK, OPAQUE_WHITE
+    const uint32_t color[4] = {border >= 4 ? one : 0u, border >= 4 ? one : 0u, border >= 4 ? one : 0u,
+                               border >= 2 ? one : 0u};  // OPAQUE_WHITE; OPAQUE_BLACK and OPAQUE_WHITE
+    const uint32_t format_one = codec.cls == format::TexelClass::Float ? as_bits(1.0f) : 1u;
+    for (int c = 0; c < 4; ++c)
+        out[c] = (codec.channels >> c) & 1u ? color[c] : c == 3 ? format_one : 0u;
 }
 
 // Floats below this exceed int32 when scaled: clamp coordinates so that the integer conversions
@@ -148,7 +153,7 @@ void fetch_wrapped(const SampleSpot& s, uint32_t level, int32_t i, int32_t j, in
         }
         c[a] = wrap(c[a], size[a], s.sampler->address[a]);
         if (c[a] < 0 || c[a] >= size[a]) {
-            border_color(s.sampler->border, out);
+            border_color(s.sampler->border, *s.image->codec, out);
             return;
         }
     }
