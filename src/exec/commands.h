@@ -91,7 +91,7 @@ struct DispatchCmd {
     uint32_t group_count[3];
     uint32_t base_group[3];
     uint32_t range_count;
-    uint32_t pad_;
+    uint32_t image_count;  // spirv::ImageDescriptors after the ranges
     std::byte push_constants[128];
 };
 

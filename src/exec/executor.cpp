@@ -159,6 +159,9 @@ static void dispatch(const DispatchCmd& cmd, WorkerPool* pool) {
     context.program = cmd.program;
     const spirv::Range* ranges = trailing<spirv::Range>(&cmd);
     context.buffers.assign(ranges, ranges + cmd.range_count);
+    // The image descriptors follow the ranges (compute.cpp).
+    context.images = reinterpret_cast<const spirv::ImageDescriptor*>(ranges + cmd.range_count);
+    context.image_count = cmd.image_count;
     std::copy(cmd.base_group, cmd.base_group + 3, context.base_group);
     std::copy(cmd.group_count, cmd.group_count + 3, context.group_count);
     if (cmd.indirect)

@@ -28,6 +28,7 @@ using LaneMask = uint32_t;
 inline constexpr LaneMask kAllLanes = (kLanes == 32) ? ~0u : ((1u << kLanes) - 1);
 
 struct Batch;
+struct ImageDescriptor;  // image.h
 
 // Copies one register's words, and the lanes of `lanes` only: written with SSE2 where there is
 // SSE2, because the compiler made a call to memmove of the first and a scalar loop of shifts of the
@@ -148,6 +149,8 @@ struct Program {
     uint32_t invocation_bytes = 0;  // Function, Private and Input memory of one invocation
     uint32_t workgroup_bytes = 0;   // Workgroup memory of one workgroup
     std::vector<BindingSlot> bindings;  // slot i: Batch::buffers[i]
+    // Image, sampler and texel buffer descriptors: slot i is DispatchContext::images[i] (image.h).
+    std::vector<BindingSlot> image_bindings;
     uint32_t push_constant_slot = UINT32_MAX;
     bool uses_barriers = false;
     // Built-in inputs, computed into registers at batch start: (builtin, first register) pairs.
@@ -168,6 +171,8 @@ struct Range {
 struct DispatchContext {
     const Program* program = nullptr;
     std::vector<Range> buffers;  // by Program::bindings slot, then the push constants
+    const ImageDescriptor* images = nullptr;  // by Program::image_bindings slot
+    uint32_t image_count = 0;
     uint32_t base_group[3] = {0, 0, 0};
     uint32_t group_count[3] = {1, 1, 1};
 };

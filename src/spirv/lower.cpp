@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "ir.h"
+#include "lower_image.h"
 #include "module.h"
 #include "ops.h"
 #include "spirv_grammar.h"
@@ -112,6 +113,9 @@ private:
             return n;
         }
         case TypeKind::Pointer: return 1;
+        case TypeKind::Image:
+        case TypeKind::Sampler:
+        case TypeKind::SampledImage: return 1;  // a handle (image.h)
         default: return 0;
         }
     }
@@ -419,6 +423,20 @@ private:
         uint32_t first_slot = 0, count = 0, first_reg = 0;
     };
     std::unordered_map<uint32_t, DescriptorArray> descriptor_arrays_;  // arrays of buffer blocks
+    // Images, samplers and texel buffers (lower_image.cpp), and what it needs of this Lowerer.
+    ImageLowering images_{m_, p_, ops_};
+    ImageLowering::Hooks image_hooks(Instance& in) {
+        ImageLowering::Hooks h;
+        h.use = [this, &in](uint32_t id, uint32_t* reg) { return use(in, id, reg); };
+        h.define = [this, &in](uint32_t id, uint32_t type) { return define(in, id, type); };
+        h.allocate = [this](uint32_t n) { return allocate(n); };
+        h.constant_register = [this](uint32_t value) { return constant_register(value); };
+        h.emit = [this](const Ins& ins) { emit(ins); };
+        h.fail = [this](const std::string& why) { return fail(why); };
+        h.constant_words = [this](uint32_t id, std::vector<uint32_t>* out) { return constant_words(id, out); };
+        h.length = [this](const Type* t) { return length(t); };
+        return h;
+    }
 };
 
 bool Lowerer::constant_words(uint32_t id, std::vector<uint32_t>* out, int depth) const {
@@ -609,6 +627,15 @@ bool Lowerer::variables() {
             info.slot_or_offset = UINT32_MAX;  // set once every binding has its slot
             info.layout.explicit_ = true;
             break;
+        case spv::StorageClass::UniformConstant: {
+            // Images, samplers, sampled images: a handle, not memory (image.h).
+            Instance none;
+            uint32_t handle;
+            if (!images_.variable(id, image_hooks(none), &handle))
+                return false;
+            globals_[id] = handle;
+            continue;
+        }
         case spv::StorageClass::Output:
             return fail("compute shaders have no outputs");
         default:
@@ -723,6 +750,8 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
     auto reg = [&](uint32_t id, uint32_t* out) { return use(in, id, out); };
     auto fixup = [&](uint8_t field, uint32_t label) { in.fixups.push_back({*current, field, label}); };
     Scalar s{};
+    if (images_.claims(inst, w))
+        return images_.lower(inst, w, image_hooks(in));
     switch (op) {
     case Op::OpUndef:
         define(in, w[2], w[1]);  // any value will do: registers start as zeros

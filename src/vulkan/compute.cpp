@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <spirv/unified1/spirv.hpp11>
 
 #include "buffer.h"
@@ -14,6 +15,7 @@
 #include "exec/commands.h"
 #include "descriptor.h"
 #include "device.h"
+#include "image_descriptor.h"
 #include "pipeline.h"
 #include "shader_module.h"
 #include "spirv/module.h"
@@ -162,7 +164,10 @@ static void record_dispatch(VkCommandBuffer handle, const uint32_t base[3], cons
         return;  // VUID-vkCmdDispatch-None-02700: a pipeline must be bound
     const spirv::Program& program = state.pipeline->program;
     const uint32_t slots = uint32_t(program.bindings.size()) + 1;  // + the push constants
-    auto* cmd = record<exec::DispatchCmd, spirv::Range>(cb, exec::Op::Dispatch, slots);
+    const uint32_t images = uint32_t(program.image_bindings.size());
+    static_assert(sizeof(spirv::Range) % alignof(spirv::ImageDescriptor) == 0);
+    auto* cmd = record<exec::DispatchCmd>(cb, exec::Op::Dispatch,
+                                          slots * sizeof(spirv::Range) + images * sizeof(spirv::ImageDescriptor));
     if (!cmd)
         return;
     cmd->program = &program;
@@ -175,6 +180,17 @@ static void record_dispatch(VkCommandBuffer handle, const uint32_t base[3], cons
     for (uint32_t i = 0; i < program.bindings.size(); ++i)
         ranges[i] = range_of(state, program.bindings[i]);
     ranges[program.push_constant_slot] = {cmd->push_constants, sizeof cmd->push_constants};
+    // Image, sampler and texel buffer descriptors, after the ranges.
+    cmd->image_count = images;
+    auto* image_descriptors = reinterpret_cast<spirv::ImageDescriptor*>(ranges + slots);
+    for (uint32_t i = 0; i < images; ++i) {
+        const spirv::BindingSlot& slot = program.image_bindings[i];
+        const Descriptor* d = slot.set < ComputeState::kMaxSets && state.sets[slot.set]
+                                  ? state.sets[slot.set]->find(slot.binding, slot.array_element)
+                                  : nullptr;
+        new (&image_descriptors[i]) spirv::ImageDescriptor;
+        resolve_image_descriptor(d, &image_descriptors[i]);
+    }
 }
 
 VKAPI_ATTR void VKAPI_CALL kiln_vkCmdDispatch(VkCommandBuffer handle, uint32_t x, uint32_t y, uint32_t z) {

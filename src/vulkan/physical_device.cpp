@@ -7,6 +7,7 @@
 #include "enumerate.h"
 #include "format/image_layout.h"
 #include "format/texel.h"
+#include "format/texel_codec.h"
 #include "device.h"
 #include "external/family.h"
 #include "external/handle_types.h"
@@ -38,7 +39,7 @@ static VkPhysicalDeviceLimits make_limits() {
     l.maxImageDimension3D = 2048;
     l.maxImageDimensionCube = 16384;
     l.maxImageArrayLayers = 2048;
-    l.maxTexelBufferElements = 1u << 27;
+    l.maxTexelBufferElements = kMaxTexelBufferElements;
     l.maxUniformBufferRange = 65536;
     l.maxStorageBufferRange = 1u << 30;
     l.maxPushConstantsSize = 128;
@@ -189,6 +190,27 @@ VkFormatProperties format_properties(VkFormat format) {
     if (format::can_pack_color(format)) {
         p.linearTilingFeatures = transfer;
         p.optimalTilingFeatures = transfer;
+        // Shaders read (and sample) every format whose texels the codec decodes; they store to the
+        // formats a SPIR-V Image Format names (src/format/texel_codec.cpp, src/spirv/ops_image.cpp).
+        if (const format::TexelCodec* codec = format::texel_codec(format)) {
+            VkFormatFeatureFlags image = VK_FORMAT_FEATURE_SAMPLED_IMAGE_BIT;
+            p.bufferFeatures = VK_FORMAT_FEATURE_UNIFORM_TEXEL_BUFFER_BIT;
+            // Linear filtering (and linear mipmapping) of float and normalized formats; integer
+            // formats are never filtered.
+            if (codec->cls == format::TexelClass::Float)
+                image |= VK_FORMAT_FEATURE_SAMPLED_IMAGE_FILTER_LINEAR_BIT;
+            if (format::has_spirv_image_format(format)) {
+                image |= VK_FORMAT_FEATURE_STORAGE_IMAGE_BIT;
+                p.bufferFeatures |= VK_FORMAT_FEATURE_STORAGE_TEXEL_BUFFER_BIT;
+            }
+            // Image atomics on 32-bit integer texels (OpImageTexelPointer).
+            if (format == VK_FORMAT_R32_UINT || format == VK_FORMAT_R32_SINT) {
+                image |= VK_FORMAT_FEATURE_STORAGE_IMAGE_ATOMIC_BIT;
+                p.bufferFeatures |= VK_FORMAT_FEATURE_STORAGE_TEXEL_BUFFER_ATOMIC_BIT;
+            }
+            p.linearTilingFeatures |= image;
+            p.optimalTilingFeatures |= image;
+        }
     } else if (is_depth_stencil(format)) {
         p.optimalTilingFeatures = transfer;
     }
@@ -268,6 +290,8 @@ VkPhysicalDeviceFeatures supported_features() {
     f.shaderInt64 = VK_TRUE;
     f.shaderFloat64 = VK_TRUE;
     f.shaderInt16 = VK_TRUE;
+    // Every storage format a SPIR-V Image Format names is read and written (format_properties).
+    f.shaderStorageImageExtendedFormats = VK_TRUE;
     return f;
 }
 
@@ -339,12 +363,18 @@ static VkResult image_format_properties(PhysicalDevice& pd, VkFormat format, VkI
         : tiling == VK_IMAGE_TILING_OPTIMAL ? fp.optimalTilingFeatures : 0;
     if (!features)
         return VK_ERROR_FORMAT_NOT_SUPPORTED;
-    // Every usage needs the format feature that backs it; only transfer usages exist yet.
+    // Every usage needs the format feature that backs it.
     if ((usage & VK_IMAGE_USAGE_TRANSFER_SRC_BIT) && !(features & VK_FORMAT_FEATURE_TRANSFER_SRC_BIT))
         return VK_ERROR_FORMAT_NOT_SUPPORTED;
     if ((usage & VK_IMAGE_USAGE_TRANSFER_DST_BIT) && !(features & VK_FORMAT_FEATURE_TRANSFER_DST_BIT))
         return VK_ERROR_FORMAT_NOT_SUPPORTED;
-    if (usage & ~VkImageUsageFlags(VK_IMAGE_USAGE_TRANSFER_SRC_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT))
+    if ((usage & VK_IMAGE_USAGE_SAMPLED_BIT) && !(features & VK_FORMAT_FEATURE_SAMPLED_IMAGE_BIT))
+        return VK_ERROR_FORMAT_NOT_SUPPORTED;
+    if ((usage & VK_IMAGE_USAGE_STORAGE_BIT) && !(features & VK_FORMAT_FEATURE_STORAGE_IMAGE_BIT))
+        return VK_ERROR_FORMAT_NOT_SUPPORTED;
+    // Attachments come with the rasterizer.
+    if (usage & ~VkImageUsageFlags(VK_IMAGE_USAGE_TRANSFER_SRC_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT |
+                                   VK_IMAGE_USAGE_SAMPLED_BIT | VK_IMAGE_USAGE_STORAGE_BIT))
         return VK_ERROR_FORMAT_NOT_SUPPORTED;
     constexpr VkImageCreateFlags known_flags = VK_IMAGE_CREATE_MUTABLE_FORMAT_BIT | VK_IMAGE_CREATE_CUBE_COMPATIBLE_BIT |
                                                VK_IMAGE_CREATE_ALIAS_BIT | VK_IMAGE_CREATE_EXTENDED_USAGE_BIT |

@@ -21,6 +21,7 @@ inline constexpr uint32_t kMemoryTypeCount = 2;
 inline constexpr uint32_t kMaxMemoryAllocationCount = 32768;  // well under vm.max_map_count
 inline constexpr VkDeviceSize kBufferAlignment = 64;
 inline constexpr VkDeviceSize kImageAlignment = 64;
+inline constexpr uint32_t kMaxTexelBufferElements = 1u << 27;  // VkPhysicalDeviceLimits::maxTexelBufferElements
 
 class PhysicalDevice : public DispatchableObject {
 public:

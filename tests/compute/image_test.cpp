@@ -324,6 +324,134 @@ TEST(SampledImages, CombinedAndSeparateImagesAndSamplers) {
   });
 }
 
+// The spec's "Wrapping Operation" on an integer texel coordinate, for the host reference; -1 stands
+// for a border texel.
+int32_t WrapTexel(int32_t i, int32_t size, VkSamplerAddressMode mode) {
+  auto mirror = [](int32_t n) { return n >= 0 ? n : -(1 + n); };
+  switch (mode) {
+    case VK_SAMPLER_ADDRESS_MODE_REPEAT:
+      return ((i % size) + size) % size;
+    case VK_SAMPLER_ADDRESS_MODE_MIRRORED_REPEAT:
+      return (size - 1) - mirror((((i % (2 * size)) + 2 * size) % (2 * size)) - size);
+    case VK_SAMPLER_ADDRESS_MODE_CLAMP_TO_BORDER:
+      return i < 0 || i >= size ? -1 : i;
+    default:
+      return std::clamp(i, 0, size - 1);
+  }
+}
+
+// sampler_modes.comp's Result: five 16-byte vectors.
+struct ModeResult {
+  float mirrored[4], white[4], black[4], offset[4], filtered[4];
+};
+static_assert(sizeof(ModeResult) == 80);
+
+TEST(SampledImages, AddressModesBordersOffsetsTrilinearAndUnnormalized) {
+  Rng rng(108);
+  // tex: r16f 4x4 with levels 2x2 and 1x1; single: r16f 4x4. Values are multiples of 1/8.
+  std::vector<uint16_t> levels(16 + 4 + 1), single(16);
+  for (uint16_t& h : levels) h = FloatToHalf(static_cast<float>(rng.Range(-400, 400)) * 0.125f);
+  for (uint16_t& h : single) h = FloatToHalf(static_cast<float>(rng.Range(-400, 400)) * 0.125f);
+  Job job = SingleModuleJob("sampler_modes");
+  ImageResource tex;
+  tex.binding = 0;
+  tex.type = VK_DESCRIPTOR_TYPE_SAMPLED_IMAGE;
+  tex.format = VK_FORMAT_R16_SFLOAT;
+  tex.texelSize = 2;
+  tex.extent = {4, 4, 1};
+  tex.mipLevels = 3;
+  tex.contents = Bytes(levels);
+  tex.compare = Compare::None;
+  job.images.push_back(tex);
+  ImageResource one = tex;
+  one.binding = 5;
+  one.mipLevels = 1;
+  one.contents = Bytes(single);
+  job.images.push_back(one);
+  VkSamplerCreateInfo mirrored = SamplerInfo(VK_FILTER_NEAREST, VK_SAMPLER_ADDRESS_MODE_MIRRORED_REPEAT);
+  VkSamplerCreateInfo white = SamplerInfo(VK_FILTER_NEAREST, VK_SAMPLER_ADDRESS_MODE_CLAMP_TO_BORDER);
+  white.borderColor = VK_BORDER_COLOR_FLOAT_OPAQUE_WHITE;
+  VkSamplerCreateInfo black = SamplerInfo(VK_FILTER_NEAREST, VK_SAMPLER_ADDRESS_MODE_CLAMP_TO_BORDER);
+  VkSamplerCreateInfo trilinear = SamplerInfo(VK_FILTER_LINEAR, VK_SAMPLER_ADDRESS_MODE_CLAMP_TO_EDGE);
+  trilinear.mipmapMode = VK_SAMPLER_MIPMAP_MODE_LINEAR;
+  // Unnormalized coordinates: equal filters, mipmapMode NEAREST, minLod = maxLod = 0
+  // (VUID-VkSamplerCreateInfo-unnormalizedCoordinates-01072..01075).
+  VkSamplerCreateInfo unnormalized = SamplerInfo(VK_FILTER_NEAREST, VK_SAMPLER_ADDRESS_MODE_CLAMP_TO_EDGE);
+  unnormalized.unnormalizedCoordinates = VK_TRUE;
+  unnormalized.maxLod = 0.0f;
+  VkSamplerCreateInfo repeatLinear = SamplerInfo(VK_FILTER_LINEAR, VK_SAMPLER_ADDRESS_MODE_REPEAT);
+  job.samplers = {{0, 1, 0, mirrored}, {0, 2, 0, white},        {0, 3, 0, black},
+                  {0, 4, 0, trilinear}, {0, 6, 0, unnormalized}, {0, 7, 0, repeatLinear}};
+  job.buffers.push_back(OutputBuffer(8, 64 * sizeof(ModeResult), Compare::Checker));
+  job.formats = {{VK_FORMAT_R16_SFLOAT,
+                  VK_FORMAT_FEATURE_SAMPLED_IMAGE_BIT | VK_FORMAT_FEATURE_SAMPLED_IMAGE_FILTER_LINEAR_BIT}};
+  job.dispatches.push_back({});
+  RunAndCheck(job, [&](const JobResult& r, Mismatches& m) {
+    auto results = r.Buffer<ModeResult>(0);
+    const uint32_t levelOffset[3] = {0, 16, 20};
+    // A texel of tex's `level` after wrapping, or the border (-1 coordinates).
+    auto texel = [&](uint32_t level, int32_t i, int32_t j, VkSamplerAddressMode mode) -> long double {
+      const int32_t size = 4 >> level;
+      i = WrapTexel(i, size, mode);
+      j = WrapTexel(j, size, mode);
+      return HalfToFloat(levels[levelOffset[level] + j * size + i]);
+    };
+    // LINEAR at normalized (s, t) in one level ("Texel Filtering").
+    auto bilinear = [&](uint32_t level, long double s, long double t, VkSamplerAddressMode mode) {
+      const long double size = 4 >> level, u = s * size - 0.5L, v = t * size - 0.5L;
+      const long double i0 = std::floor(u), j0 = std::floor(v), a = u - i0, b = v - j0;
+      const int32_t i = static_cast<int32_t>(i0), j = static_cast<int32_t>(j0);
+      return (1 - a) * (1 - b) * texel(level, i, j, mode) + a * (1 - b) * texel(level, i + 1, j, mode) +
+             (1 - a) * b * texel(level, i, j + 1, mode) + a * b * texel(level, i + 1, j + 1, mode);
+    };
+    const long double tolerance = 16 * Ulp(kFloat32, 64.0L);
+    for (int32_t y = 0; y < 8; ++y)
+      for (int32_t x = 0; x < 8; ++x) {
+        const size_t i = y * 8 + x;
+        const ModeResult& got = results[i];
+        // st = (2p - 6.5) / 4: NEAREST picks texel 2p - 7 in each direction.
+        const int32_t ti = 2 * x - 7, tj = 2 * y - 7;
+        const bool inside = ti >= 0 && ti < 4 && tj >= 0 && tj < 4;
+        const bool offsetInside = ti + 1 >= 0 && ti + 1 < 4 && tj - 2 >= 0 && tj - 2 < 4;
+        const float mirroredValue = static_cast<float>(texel(0, ti, tj, VK_SAMPLER_ADDRESS_MODE_MIRRORED_REPEAT));
+        const float texelValue = inside ? static_cast<float>(texel(0, ti, tj, VK_SAMPLER_ADDRESS_MODE_CLAMP_TO_EDGE)) : 0;
+        const float offsetValue =
+            offsetInside ? static_cast<float>(texel(0, ti + 1, tj - 2, VK_SAMPLER_ADDRESS_MODE_CLAMP_TO_EDGE)) : 0;
+        const float expectMirrored[4] = {mirroredValue, 0, 0, 1};
+        // A border replaces the components the format has (R16: R), then G, B = 0 and A = 1 as for
+        // any texel ("Texel Replacement", then "Conversion to RGBA").
+        const float expectWhite[4] = {inside ? texelValue : 1.0f, 0, 0, 1};
+        const float expectBlack[4] = {texelValue, 0, 0, 1};
+        const float expectOffset[4] = {offsetInside ? offsetValue : 1.0f, 0, 0, 1};
+        for (int c = 0; c < 4; ++c) {
+          m.Equal("MIRRORED_REPEAT", i * 4 + c, got.mirrored[c], expectMirrored[c]);
+          m.Equal("CLAMP_TO_BORDER, FLOAT_OPAQUE_WHITE", i * 4 + c, got.white[c], expectWhite[c]);
+          m.Equal("CLAMP_TO_BORDER, FLOAT_TRANSPARENT_BLACK", i * 4 + c, got.black[c], expectBlack[c]);
+          m.Equal("ConstOffset (1, -2) with the white border", i * 4 + c, got.offset[c], expectOffset[c]);
+        }
+        // Trilinear at LOD 0, 0.5, 1: d' = LOD, levels floor(d') and floor(d') + 1, weight frac(d').
+        const long double mid[2] = {(x + 0.5L) / 8, (y + 0.5L) / 8}, lod = (y % 3) * 0.5L;
+        const uint32_t hi = static_cast<uint32_t>(std::floor(lod));
+        const long double delta = lod - hi;
+        const long double trilinearValue =
+            (1 - delta) * bilinear(hi, mid[0], mid[1], VK_SAMPLER_ADDRESS_MODE_CLAMP_TO_EDGE) +
+            (delta > 0 ? delta * bilinear(hi + 1, mid[0], mid[1], VK_SAMPLER_ADDRESS_MODE_CLAMP_TO_EDGE) : 0);
+        m.Near("LINEAR, mipmapMode LINEAR at an explicit LOD", i, got.filtered[0], trilinearValue, tolerance);
+        // Gradients (0.5, 0) and (0, 0.25) on a 4x4 level: rho = max(2, 1), LOD log2(2) = 1.
+        m.Near("LINEAR through gradients (LOD 1)", i, got.filtered[1],
+               bilinear(1, mid[0], mid[1], VK_SAMPLER_ADDRESS_MODE_CLAMP_TO_EDGE), tolerance);
+        // Unnormalized: texel floor(0.75p - 1), clamped to the edge.
+        const int32_t ui = std::clamp(static_cast<int32_t>(std::floor(0.75 * x - 1)), 0, 3);
+        const int32_t uj = std::clamp(static_cast<int32_t>(std::floor(0.75 * y - 1)), 0, 3);
+        m.Equal("unnormalized coordinates", i, got.filtered[2], HalfToFloat(single[uj * 4 + ui]));
+        // LINEAR + REPEAT at st + (0.5, 0.25) / 4: weights 1/2 and 1/4 across wrapped texels.
+        m.Near("LINEAR with REPEAT", i, got.filtered[3],
+               bilinear(0, (2 * x - 6.5L + 0.5L) / 4, (2 * y - 6.5L + 0.25L) / 4, VK_SAMPLER_ADDRESS_MODE_REPEAT),
+               tolerance);
+      }
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Texel buffers.
 

@@ -225,8 +225,8 @@ TEST_F(DebugUtils, RefusedPipelineNamesItsShaderModule) {
   Listen(inbox.Info());
   VkShaderModule runnable, refused;
   KT_CHECK(CreateModule(LoadSpirv("workgroup_sum.spv"), &runnable));
-  KT_CHECK(CreateModule(LoadSpirv("image_atomic.spv"), &refused));
-  Name(VK_OBJECT_TYPE_SHADER_MODULE, reinterpret_cast<uint64_t>(refused), "image atomics");
+  KT_CHECK(CreateModule(LoadSpirv("cube_image_atomic.spv"), &refused));
+  Name(VK_OBJECT_TYPE_SHADER_MODULE, reinterpret_cast<uint64_t>(refused), "cube image atomics");
 
   auto binding = VkDescriptorSetLayoutBinding{0, VK_DESCRIPTOR_TYPE_STORAGE_IMAGE, 1, VK_SHADER_STAGE_COMPUTE_BIT, nullptr};
   auto setInfo = Struct<VkDescriptorSetLayoutCreateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO);
@@ -251,7 +251,7 @@ TEST_F(DebugUtils, RefusedPipelineNamesItsShaderModule) {
   }
   VkPipeline pipelines[2] = {VK_NULL_HANDLE, VK_NULL_HANDLE};
   EXPECT_EQ(vkCreateComputePipelines(vk(), VK_NULL_HANDLE, 2, infos, nullptr, pipelines), VK_ERROR_INVALID_SHADER_NV)
-      << "Kiln now runs image_atomic.comp: give this test a shader Kiln refuses at pipeline creation";
+      << "Kiln now runs cube_image_atomic.comp: give this test a shader Kiln refuses at pipeline creation";
   EXPECT_NE(pipelines[0], VK_NULL_HANDLE);
   EXPECT_EQ(pipelines[1], VK_NULL_HANDLE);
 
@@ -263,9 +263,9 @@ TEST_F(DebugUtils, RefusedPipelineNamesItsShaderModule) {
   ASSERT_EQ(m.objects.size(), 1u);
   EXPECT_EQ(m.objects[0].type, VK_OBJECT_TYPE_SHADER_MODULE);
   EXPECT_EQ(m.objects[0].handle, reinterpret_cast<uint64_t>(refused));
-  EXPECT_EQ(m.objects[0].name, "image atomics");
+  EXPECT_EQ(m.objects[0].name, "cube image atomics");
   EXPECT_NE(m.text.find("vkCreateComputePipelines: pCreateInfos[1]: shader refused: "), std::string::npos) << m.text;
-  EXPECT_NE(m.text.find("name = image atomics, type = VK_OBJECT_TYPE_SHADER_MODULE"), std::string::npos) << m.text;
+  EXPECT_NE(m.text.find("name = cube image atomics, type = VK_OBJECT_TYPE_SHADER_MODULE"), std::string::npos) << m.text;
   EXPECT_TRUE(inbox.With(kModuleRefused).empty());
 
   vkDestroyPipeline(vk(), pipelines[0], nullptr);
@@ -351,7 +351,7 @@ TEST_F(DebugUtils, NameGoesWithItsObject) {
 
   Inbox inbox;
   Listen(inbox.Info());
-  const std::vector<uint32_t> words = LoadSpirv("image_atomic.spv");
+  const std::vector<uint32_t> words = LoadSpirv("cube_image_atomic.spv");
   auto moduleInfo = Struct<VkShaderModuleCreateInfo>(VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO);
   moduleInfo.codeSize = words.size() * 4;
   moduleInfo.pCode = words.data();

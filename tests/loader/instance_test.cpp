@@ -306,20 +306,24 @@ TEST(Device, UnsupportedFeatureIsRejected) {
       << "feature #" << missing << " of VkPhysicalDeviceFeatures";
 }
 
-// Kiln supports images only as transfer sources and destinations; any other usage is reported
-// unsupported rather than accepted and then mishandled.
-TEST(Device, ImageFormatQueryRejectsNonTransferUsage) {
+// Kiln's images are transfer sources and destinations, sampled images and storage images (compute
+// shaders); attachment usages come with the rasterizer and are reported unsupported rather than
+// accepted and then mishandled.
+TEST(Device, ImageFormatQueryRejectsAttachmentUsage) {
   KT_REQUIRE_KILN();
   auto instance = Instance::Create();
   VkPhysicalDevice physical = instance->PhysicalDevice();
   VkImageFormatProperties limits;
-  EXPECT_EQ(vkGetPhysicalDeviceImageFormatProperties(
-                physical, VK_FORMAT_R8G8B8A8_UNORM, VK_IMAGE_TYPE_2D, VK_IMAGE_TILING_OPTIMAL,
-                VK_IMAGE_USAGE_TRANSFER_SRC_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT, 0, &limits),
-            VK_SUCCESS);
   for (VkImageUsageFlags usage : std::vector<VkImageUsageFlags>{
-           VK_IMAGE_USAGE_SAMPLED_BIT, VK_IMAGE_USAGE_STORAGE_BIT, VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT,
-           VK_IMAGE_USAGE_INPUT_ATTACHMENT_BIT, VK_IMAGE_USAGE_TRANSFER_DST_BIT | VK_IMAGE_USAGE_SAMPLED_BIT})
+           VK_IMAGE_USAGE_TRANSFER_SRC_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT, VK_IMAGE_USAGE_SAMPLED_BIT,
+           VK_IMAGE_USAGE_STORAGE_BIT, VK_IMAGE_USAGE_TRANSFER_DST_BIT | VK_IMAGE_USAGE_SAMPLED_BIT})
+    EXPECT_EQ(vkGetPhysicalDeviceImageFormatProperties(physical, VK_FORMAT_R8G8B8A8_UNORM, VK_IMAGE_TYPE_2D,
+                                                       VK_IMAGE_TILING_OPTIMAL, usage, 0, &limits),
+              VK_SUCCESS)
+        << "usage 0x" << std::hex << usage;
+  for (VkImageUsageFlags usage : std::vector<VkImageUsageFlags>{
+           VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT, VK_IMAGE_USAGE_INPUT_ATTACHMENT_BIT,
+           VK_IMAGE_USAGE_SAMPLED_BIT | VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT})
     EXPECT_EQ(vkGetPhysicalDeviceImageFormatProperties(physical, VK_FORMAT_R8G8B8A8_UNORM, VK_IMAGE_TYPE_2D,
                                                        VK_IMAGE_TILING_OPTIMAL, usage, 0, &limits),
               VK_ERROR_FORMAT_NOT_SUPPORTED)
@@ -328,15 +332,32 @@ TEST(Device, ImageFormatQueryRejectsNonTransferUsage) {
                                                      VK_IMAGE_TILING_OPTIMAL,
                                                      VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT, 0, &limits),
             VK_ERROR_FORMAT_NOT_SUPPORTED);
-  // Format features say the same thing.
+  // A format without STORAGE_IMAGE (no SPIR-V Image Format names it) refuses the storage usage.
+  EXPECT_EQ(vkGetPhysicalDeviceImageFormatProperties(physical, VK_FORMAT_B8G8R8A8_UNORM, VK_IMAGE_TYPE_2D,
+                                                     VK_IMAGE_TILING_OPTIMAL, VK_IMAGE_USAGE_STORAGE_BIT, 0, &limits),
+            VK_ERROR_FORMAT_NOT_SUPPORTED);
+  // Format features say the same thing, exactly.
   VkFormatProperties features;
   vkGetPhysicalDeviceFormatProperties(physical, VK_FORMAT_R8G8B8A8_UNORM, &features);
-  constexpr VkFormatFeatureFlags kTransfer = VK_FORMAT_FEATURE_TRANSFER_SRC_BIT | VK_FORMAT_FEATURE_TRANSFER_DST_BIT;
-  EXPECT_EQ(features.optimalTilingFeatures, kTransfer);
-  EXPECT_EQ(features.linearTilingFeatures, kTransfer);
-  EXPECT_EQ(features.bufferFeatures & ~VkFormatFeatureFlags(VK_FORMAT_FEATURE_UNIFORM_TEXEL_BUFFER_BIT |
-                                                            VK_FORMAT_FEATURE_STORAGE_TEXEL_BUFFER_BIT),
-            0u);
+  constexpr VkFormatFeatureFlags kImage =
+      VK_FORMAT_FEATURE_TRANSFER_SRC_BIT | VK_FORMAT_FEATURE_TRANSFER_DST_BIT | VK_FORMAT_FEATURE_SAMPLED_IMAGE_BIT |
+      VK_FORMAT_FEATURE_SAMPLED_IMAGE_FILTER_LINEAR_BIT | VK_FORMAT_FEATURE_STORAGE_IMAGE_BIT;
+  EXPECT_EQ(features.optimalTilingFeatures, kImage);
+  EXPECT_EQ(features.linearTilingFeatures, kImage);
+  EXPECT_EQ(features.bufferFeatures,
+            VkFormatFeatureFlags(VK_FORMAT_FEATURE_UNIFORM_TEXEL_BUFFER_BIT | VK_FORMAT_FEATURE_STORAGE_TEXEL_BUFFER_BIT));
+  // Integer formats are never filtered; only R32_UINT and R32_SINT have atomics.
+  vkGetPhysicalDeviceFormatProperties(physical, VK_FORMAT_R32_UINT, &features);
+  EXPECT_EQ(features.optimalTilingFeatures & VK_FORMAT_FEATURE_SAMPLED_IMAGE_FILTER_LINEAR_BIT, 0u);
+  EXPECT_NE(features.optimalTilingFeatures & VK_FORMAT_FEATURE_STORAGE_IMAGE_ATOMIC_BIT, 0u);
+  EXPECT_NE(features.bufferFeatures & VK_FORMAT_FEATURE_STORAGE_TEXEL_BUFFER_ATOMIC_BIT, 0u);
+  vkGetPhysicalDeviceFormatProperties(physical, VK_FORMAT_R32G32B32A32_UINT, &features);
+  EXPECT_EQ(features.optimalTilingFeatures & VK_FORMAT_FEATURE_STORAGE_IMAGE_ATOMIC_BIT, 0u);
+  // 64-bit components do not fit the shader engine's registers: transfers only.
+  vkGetPhysicalDeviceFormatProperties(physical, VK_FORMAT_R64_UINT, &features);
+  EXPECT_EQ(features.optimalTilingFeatures, VkFormatFeatureFlags(VK_FORMAT_FEATURE_TRANSFER_SRC_BIT |
+                                                                 VK_FORMAT_FEATURE_TRANSFER_DST_BIT));
+  EXPECT_EQ(features.bufferFeatures, 0u);
 }
 
 TEST(Device, LinearTilingIsLimitedTo2DSingleMipSingleLayerColor) {

@@ -1,0 +1,494 @@
+// Image instructions over the lanes of a batch. The sampling follows the Vulkan spec's chapter
+// "Image Operations": coordinate transformation (unnormalized texel coordinates u = s * width),
+// level-of-detail selection and mip level choice, "Wrapping Operation", "Texel Filtering" (nearest:
+// i = floor(u); linear: i0 = floor(u - 0.5), weight = frac(u - 0.5)), "Texel Gathering" and border
+// replacement.
+#include "ops_image.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstring>
+
+#include "format/texel_codec.h"
+#include "image.h"
+
+namespace kiln::spirv {
+
+namespace {
+
+namespace t = image_table;
+
+constexpr uint32_t kDim1D = 0, kDim2D = 1, kDim3D = 2, kDimCube = 3, kDimBuffer = 5;
+constexpr float kMaxSamplerLodBias = 2.0f;  // VkPhysicalDeviceLimits::maxSamplerLodBias (physical_device.cpp)
+
+inline bool active(LaneMask mask, uint32_t l) { return (mask >> l) & 1u; }
+inline float as_float(uint32_t u) { return std::bit_cast<float>(u); }
+inline uint32_t as_bits(float f) { return std::bit_cast<uint32_t>(f); }
+
+const ImageDescriptor* image_of(const Batch& b, uint32_t handle) {
+    const uint32_t slot = handle & kImageHandleMask;
+    if (slot == 0 || slot > b.dispatch->image_count)
+        return nullptr;
+    const ImageDescriptor* d = &b.dispatch->images[slot - 1];
+    return d->base && d->codec ? d : nullptr;
+}
+const SamplerState* sampler_of(const Batch& b, uint32_t handle) {
+    const uint32_t slot = handle >> kSamplerHandleShift;
+    if (slot == 0 || slot > b.dispatch->image_count)
+        return nullptr;
+    const ImageDescriptor* d = &b.dispatch->images[slot - 1];
+    return d->has_sampler ? &d->sampler : nullptr;
+}
+
+// How many coordinates address a texel within a layer, for a Dim.
+uint32_t spatial_components(uint32_t dim) {
+    switch (dim) {
+    case kDim1D:
+    case kDimBuffer: return 1;
+    case kDim3D: return 3;
+    default: return 2;
+    }
+}
+
+// A texel of a level, or NULL out of bounds (negative coordinates are large unsigned ones).
+const std::byte* texel_at(const ImageDescriptor& d, uint32_t level, uint32_t x, uint32_t y, uint32_t z,
+                          uint32_t layer) {
+    if (level >= d.level_count || layer >= d.layer_count)
+        return nullptr;
+    const ImageLevel& lv = d.levels[level];
+    if (x >= lv.width || y >= lv.height || z >= lv.depth)
+        return nullptr;
+    return d.base + lv.offset + layer * lv.array_pitch + z * lv.depth_pitch + y * lv.row_pitch +
+           uint64_t(x) * d.texel_size;
+}
+
+void apply_swizzle(const ImageDescriptor& d, uint32_t texel[4]) {
+    if (d.swizzle[0] == 0 && d.swizzle[1] == 1 && d.swizzle[2] == 2 && d.swizzle[3] == 3)
+        return;
+    const uint32_t one = d.codec->cls == format::TexelClass::Float ? as_bits(1.0f) : 1u;
+    uint32_t in[4];
+    std::copy(texel, texel + 4, in);
+    for (int i = 0; i < 4; ++i)
+        texel[i] = d.swizzle[i] < 4 ? in[d.swizzle[i]] : d.swizzle[i] == 5 ? one : 0u;
+}
+
+// The integer texel coordinates (x, y, z, layer) of a Read/Write/Fetch coordinate vector.
+void integer_coordinates(const Batch& b, uint32_t reg, uint32_t shape, uint32_t l, uint32_t out[4]) {
+    const uint32_t dim = shape & 0xff, arrayed = shape >> 8;
+    const uint32_t n = spatial_components(dim);
+    out[0] = out[1] = out[2] = out[3] = 0;
+    for (uint32_t i = 0; i < n; ++i)
+        out[i] = b.reg(reg + i)[l];
+    if (arrayed)
+        out[3] = b.reg(reg + n)[l];
+}
+
+void write_result(Batch& b, uint32_t dst, uint32_t n, uint32_t l, const uint32_t value[4]) {
+    for (uint32_t i = 0; i < n && i < 4; ++i)
+        b.reg(dst + i)[l] = value[i];
+}
+
+// ---- sampling ----
+
+int32_t mirror(int32_t n) { return n >= 0 ? n : -(1 + n); }
+
+// The spec's wrapping of an integer texel coordinate; may return -1 or size (border) for
+// CLAMP_TO_BORDER.
+int32_t wrap(int32_t i, int32_t size, uint32_t mode) {
+    if (size <= 0)
+        return -1;
+    switch (mode) {
+    case 0:  // REPEAT
+        return ((i % size) + size) % size;
+    case 1: {  // MIRRORED_REPEAT: (size - 1) - mirror((i mod 2size) - size)
+        const int32_t m = ((i % (2 * size)) + 2 * size) % (2 * size);
+        return (size - 1) - mirror(m - size);
+    }
+    case 3:  // CLAMP_TO_BORDER
+        return std::clamp(i, -1, size);
+    case 4:  // MIRROR_CLAMP_TO_EDGE
+        return std::clamp(mirror(i), 0, size - 1);
+    default:  // CLAMP_TO_EDGE
+        return std::clamp(i, 0, size - 1);
+    }
+}
+
+// A border texel ("Texel Replacement"): the border color replaces the components the format has;
+// the others are then filled as for any texel ("Conversion to RGBA": 0, and one for alpha).
+void border_color(uint32_t border, const format::TexelCodec& codec, uint32_t out[4]) {
+    const bool integer = border % 2 == 1;  // the INT_ colors are the odd values
+    const uint32_t one = integer ? 1u : as_bits(1.0f);
+    const uint32_t color[4] = {border >= 4 ? one : 0u, border >= 4 ? one : 0u, border >= 4 ? one : 0u,
+                               border >= 2 ? one : 0u};  // OPAQUE_WHITE; OPAQUE_BLACK and OPAQUE_WHITE
+    const uint32_t format_one = codec.cls == format::TexelClass::Float ? as_bits(1.0f) : 1u;
+    for (int c = 0; c < 4; ++c)
+        out[c] = (codec.channels >> c) & 1u ? color[c] : c == 3 ? format_one : 0u;
+}
+
+// Floats below this exceed int32 when scaled: clamp coordinates so that the integer conversions
+// stay defined (any texel beyond the image is wrapped or clamped alike).
+float clamp_coordinate(float u) {
+    if (std::isnan(u))
+        return 0.0f;
+    return std::clamp(u, -16777216.0f, 16777216.0f);
+}
+
+struct SampleSpot {
+    const ImageDescriptor* image;
+    const SamplerState* sampler;
+    uint32_t dims;  // spatial components
+    uint32_t layer;
+};
+
+// One texel (i, j, k) of `level` after wrapping, or the border color.
+void fetch_wrapped(const SampleSpot& s, uint32_t level, int32_t i, int32_t j, int32_t k, uint32_t out[4]) {
+    const ImageLevel& lv = s.image->levels[level];
+    const int32_t size[3] = {int32_t(lv.width), int32_t(lv.height), int32_t(lv.depth)};
+    int32_t c[3] = {i, j, k};
+    for (uint32_t a = 0; a < 3; ++a) {
+        if (a >= s.dims) {
+            c[a] = 0;
+            continue;
+        }
+        c[a] = wrap(c[a], size[a], s.sampler->address[a]);
+        if (c[a] < 0 || c[a] >= size[a]) {
+            border_color(s.sampler->border, *s.image->codec, out);
+            return;
+        }
+    }
+    const std::byte* p = texel_at(*s.image, level, uint32_t(c[0]), uint32_t(c[1]), uint32_t(c[2]), s.layer);
+    if (!p) {
+        out[0] = out[1] = out[2] = out[3] = 0;
+        return;
+    }
+    s.image->codec->read(*s.image->codec, p, out);
+}
+
+// Filters one level at unnormalized coordinates u (dims of them).
+void filter_level(const SampleSpot& s, uint32_t level, const float u[3], bool linear, uint32_t out[4]) {
+    if (!linear) {
+        int32_t i[3];
+        for (int a = 0; a < 3; ++a)
+            i[a] = int32_t(std::floor(clamp_coordinate(u[a])));
+        fetch_wrapped(s, level, i[0], i[1], i[2], out);
+        return;
+    }
+    int32_t i0[3];
+    float alpha[3];
+    for (int a = 0; a < 3; ++a) {
+        const float x = clamp_coordinate(u[a]) - 0.5f;
+        const float f = std::floor(x);
+        i0[a] = int32_t(f);
+        alpha[a] = a < int(s.dims) ? x - f : 0.0f;
+    }
+    float sum[4] = {0, 0, 0, 0};
+    const uint32_t corners = 1u << s.dims;
+    for (uint32_t corner = 0; corner < corners; ++corner) {
+        float weight = 1.0f;
+        int32_t i[3] = {i0[0], i0[1], i0[2]};
+        for (uint32_t a = 0; a < s.dims; ++a) {
+            const bool high = (corner >> a) & 1u;
+            i[a] += high ? 1 : 0;
+            weight *= high ? alpha[a] : 1.0f - alpha[a];
+        }
+        uint32_t texel[4];
+        fetch_wrapped(s, level, i[0], i[1], i[2], texel);
+        for (int c = 0; c < 4; ++c)
+            sum[c] += weight * as_float(texel[c]);
+    }
+    for (int c = 0; c < 4; ++c)
+        out[c] = as_bits(sum[c]);
+}
+
+// Integer formats are never filtered (VUID: linear filtering needs
+// SAMPLED_IMAGE_FILTER_LINEAR, which integer formats do not report): they read as NEAREST.
+bool filterable(const ImageDescriptor& d) { return d.codec->cls == format::TexelClass::Float; }
+
+void sample_at(const SampleSpot& s, const float coords[3], float lambda_base, const int32_t offset[3],
+               uint32_t out[4]) {
+    const ImageDescriptor& d = *s.image;
+    const SamplerState& sm = *s.sampler;
+    float u[3] = {0, 0, 0};
+    auto scale = [&](uint32_t level) {
+        const ImageLevel& lv = d.levels[level];
+        const float size[3] = {float(lv.width), float(lv.height), float(lv.depth)};
+        for (uint32_t a = 0; a < 3; ++a)
+            u[a] = a < s.dims ? (sm.unnormalized ? coords[a] : coords[a] * size[a]) + float(offset[a]) : 0.0f;
+    };
+    if (sm.unnormalized) {
+        // Unnormalized coordinates: level 0 (the view's only level), the mag filter (the spec
+        // requires equal filters and an explicit LOD of zero).
+        scale(0);
+        filter_level(s, 0, u, sm.mag_filter == 1 && filterable(d), out);
+        return;
+    }
+    // Level of detail ("Scale Factor Operation, Level-of-Detail Operation and Image Level(s) Selection").
+    const float bias = std::clamp(sm.lod_bias, -kMaxSamplerLodBias, kMaxSamplerLodBias);
+    float lambda = lambda_base + bias;
+    if (lambda > sm.max_lod)
+        lambda = sm.max_lod;
+    if (lambda < sm.min_lod)
+        lambda = sm.min_lod;
+    if (std::isnan(lambda))
+        lambda = 0.0f;
+    const bool linear = (lambda <= 0.0f ? sm.mag_filter : sm.min_filter) == 1 && filterable(d);
+    const float q = float(d.level_count - 1);
+    const float dprime = std::clamp(lambda, 0.0f, q);
+    if (sm.mipmap_mode == 0 || !filterable(d)) {
+        const uint32_t level = uint32_t(std::min(std::ceil(dprime + 0.5f) - 1.0f, q));
+        scale(level);
+        filter_level(s, level, u, linear, out);
+        return;
+    }
+    const uint32_t hi = uint32_t(std::floor(dprime)), lo = std::min(hi + 1, d.level_count - 1);
+    const float delta = dprime - float(hi);
+    uint32_t a[4], b[4];
+    scale(hi);
+    filter_level(s, hi, u, linear, a);
+    if (delta == 0.0f) {
+        std::copy(a, a + 4, out);
+        return;
+    }
+    scale(lo);
+    filter_level(s, lo, u, linear, b);
+    for (int c = 0; c < 4; ++c)
+        out[c] = as_bits((1.0f - delta) * as_float(a[c]) + delta * as_float(b[c]));
+}
+
+// Reads the float coordinates (and the array layer) of a sampling instruction for lane l.
+bool sample_spot(const Batch& b, const Ins& ins, uint32_t l, SampleSpot* s, float coords[3]) {
+    const Program& p = *b.program;
+    const uint32_t handle = b.reg(ins.a)[l];
+    s->image = image_of(b, handle);
+    s->sampler = sampler_of(b, handle);
+    if (!s->image || !s->sampler)
+        return false;
+    const uint32_t shape = p.tables[ins.aux + t::Shape];
+    const uint32_t dim = shape & 0xff;
+    s->dims = spatial_components(dim);
+    const uint32_t coordinate = p.tables[ins.aux + t::Coordinate];
+    for (uint32_t a = 0; a < 3; ++a)
+        coords[a] = a < s->dims ? as_float(b.reg(coordinate + a)[l]) : 0.0f;
+    s->layer = 0;
+    if (shape >> 8) {
+        // The layer: round to nearest even, clamp to the view's layers ("Cube Map Face Selection
+        // and Transformations" / array layer selection).
+        const float a = as_float(b.reg(coordinate + s->dims)[l]);
+        const float layer = std::nearbyint(std::isnan(a) ? 0.0f : a);
+        s->layer = uint32_t(std::clamp(layer, 0.0f, float(s->image->layer_count - 1)));
+    }
+    return true;
+}
+
+void read_offset(const Batch& b, uint32_t reg, uint32_t dims, uint32_t l, int32_t out[3]) {
+    out[0] = out[1] = out[2] = 0;
+    if (reg == t::kNone)
+        return;
+    for (uint32_t a = 0; a < dims; ++a)
+        out[a] = int32_t(b.reg(reg + a)[l]);
+}
+
+}  // namespace
+
+void image_read(const Ins& ins, Batch& b, LaneMask mask) {
+    const Program& p = *b.program;
+    const uint32_t coordinate = p.tables[ins.aux + t::Coordinate], shape = p.tables[ins.aux + t::Shape];
+    const uint32_t lod = p.tables[ins.aux + t::Lod];
+    for (uint32_t l = 0; l < kLanes; ++l) {
+        if (!active(mask, l))
+            continue;
+        uint32_t value[4] = {0, 0, 0, 0};
+        if (const ImageDescriptor* d = image_of(b, b.reg(ins.a)[l])) {
+            uint32_t c[4];
+            integer_coordinates(b, coordinate, shape, l, c);
+            const uint32_t level = lod == t::kNone ? 0 : b.reg(lod)[l];
+            if (const std::byte* texel = texel_at(*d, level, c[0], c[1], c[2], c[3])) {
+                d->codec->read(*d->codec, texel, value);
+                apply_swizzle(*d, value);
+            }
+        }
+        write_result(b, ins.dst, ins.n, l, value);
+    }
+}
+
+void image_write(const Ins& ins, Batch& b, LaneMask mask) {
+    const Program& p = *b.program;
+    const uint32_t coordinate = p.tables[ins.aux + t::Coordinate], shape = p.tables[ins.aux + t::Shape];
+    const uint32_t texel_reg = p.tables[ins.aux + t::Component], components = p.tables[ins.aux + t::Extra];
+    for (uint32_t l = 0; l < kLanes; ++l) {
+        if (!active(mask, l))
+            continue;
+        const ImageDescriptor* d = image_of(b, b.reg(ins.a)[l]);
+        if (!d)
+            continue;
+        uint32_t c[4];
+        integer_coordinates(b, coordinate, shape, l, c);
+        std::byte* texel = const_cast<std::byte*>(texel_at(*d, 0, c[0], c[1], c[2], c[3]));
+        if (!texel)
+            continue;
+        // Components the texel lacks are 0 (alpha 1), as for reads.
+        uint32_t value[4] = {0, 0, 0, d->codec->cls == format::TexelClass::Float ? as_bits(1.0f) : 1u};
+        for (uint32_t i = 0; i < components && i < 4; ++i)
+            value[i] = b.reg(texel_reg + i)[l];
+        d->codec->write(*d->codec, value, texel);
+    }
+}
+
+void image_sample(const Ins& ins, Batch& b, LaneMask mask) {
+    const Program& p = *b.program;
+    const uint32_t lod = p.tables[ins.aux + t::Lod], offset_reg = p.tables[ins.aux + t::Offset];
+    const uint32_t grad_x = p.tables[ins.aux + t::GradX], grad_y = p.tables[ins.aux + t::GradY];
+    for (uint32_t l = 0; l < kLanes; ++l) {
+        if (!active(mask, l))
+            continue;
+        uint32_t value[4] = {0, 0, 0, 0};
+        SampleSpot s;
+        float coords[3];
+        if (sample_spot(b, ins, l, &s, coords)) {
+            float lambda = 0.0f;
+            if (lod != t::kNone) {
+                lambda = as_float(b.reg(lod)[l]);
+            } else if (grad_x != t::kNone) {
+                // rho = the longest scaled derivative; lambda_base = log2(rho) ("Scale Factor Operation").
+                const ImageLevel& lv = s.image->levels[0];
+                const float size[3] = {float(lv.width), float(lv.height), float(lv.depth)};
+                float rx = 0, ry = 0;
+                for (uint32_t a = 0; a < s.dims; ++a) {
+                    const float dx = as_float(b.reg(grad_x + a)[l]) * size[a];
+                    const float dy = as_float(b.reg(grad_y + a)[l]) * size[a];
+                    rx += dx * dx;
+                    ry += dy * dy;
+                }
+                lambda = std::log2(std::sqrt(std::max(rx, ry)));
+            }
+            int32_t offset[3];
+            read_offset(b, offset_reg, s.dims, l, offset);
+            sample_at(s, coords, lambda, offset, value);
+            apply_swizzle(*s.image, value);
+        }
+        write_result(b, ins.dst, ins.n, l, value);
+    }
+}
+
+void image_gather(const Ins& ins, Batch& b, LaneMask mask) {
+    const Program& p = *b.program;
+    const uint32_t component_reg = p.tables[ins.aux + t::Component], offset_reg = p.tables[ins.aux + t::Offset];
+    for (uint32_t l = 0; l < kLanes; ++l) {
+        if (!active(mask, l))
+            continue;
+        uint32_t value[4] = {0, 0, 0, 0};
+        SampleSpot s;
+        float coords[3];
+        if (sample_spot(b, ins, l, &s, coords) && s.dims == 2) {
+            // The four texels LINEAR would filter at level 0, in the order
+            // (i0, j1), (i1, j1), (i1, j0), (i0, j0); the chosen component of each, after swizzling.
+            const uint32_t component = std::min(b.reg(component_reg)[l], 3u);
+            int32_t offset[3];
+            read_offset(b, offset_reg, 2, l, offset);
+            const ImageLevel& lv = s.image->levels[0];
+            const float size[2] = {float(lv.width), float(lv.height)};
+            int32_t i0[2];
+            for (int a = 0; a < 2; ++a) {
+                const float u = s.sampler->unnormalized ? coords[a] : coords[a] * size[a];
+                i0[a] = int32_t(std::floor(clamp_coordinate(u + float(offset[a])) - 0.5f));
+            }
+            const int32_t corners[4][2] = {{0, 1}, {1, 1}, {1, 0}, {0, 0}};
+            for (int k = 0; k < 4; ++k) {
+                uint32_t texel[4];
+                fetch_wrapped(s, 0, i0[0] + corners[k][0], i0[1] + corners[k][1], 0, texel);
+                apply_swizzle(*s.image, texel);
+                value[k] = texel[component];
+            }
+        }
+        write_result(b, ins.dst, ins.n, l, value);
+    }
+}
+
+void image_query_size(const Ins& ins, Batch& b, LaneMask mask) {
+    const Program& p = *b.program;
+    const uint32_t shape = p.tables[ins.aux + t::Shape], lod = p.tables[ins.aux + t::Lod];
+    const uint32_t dim = shape & 0xff, dims = dim == kDimCube ? 2 : spatial_components(dim);
+    for (uint32_t l = 0; l < kLanes; ++l) {
+        if (!active(mask, l))
+            continue;
+        uint32_t value[4] = {0, 0, 0, 0};
+        const ImageDescriptor* d = image_of(b, b.reg(ins.a)[l]);
+        const uint32_t level = lod == t::kNone ? 0 : b.reg(lod)[l];
+        if (d && level < d->level_count) {
+            const ImageLevel& lv = d->levels[level];
+            const uint32_t extent[3] = {lv.width, lv.height, lv.depth};
+            for (uint32_t a = 0; a < dims; ++a)
+                value[a] = extent[a];
+            if (shape >> 8)
+                value[dims] = d->layer_count;
+        }
+        write_result(b, ins.dst, ins.n, l, value);
+    }
+}
+
+void image_query_levels(const Ins& ins, Batch& b, LaneMask mask) {
+    for (uint32_t l = 0; l < kLanes; ++l)
+        if (active(mask, l)) {
+            const ImageDescriptor* d = image_of(b, b.reg(ins.a)[l]);
+            b.reg(ins.dst)[l] = d ? d->level_count : 0;
+        }
+}
+
+void image_atomic(const Ins& ins, Batch& b, LaneMask mask) {
+    const Program& p = *b.program;
+    const uint32_t shape = p.tables[ins.aux + t::Shape];
+    const uint32_t value_reg = p.tables[ins.aux + t::Component], comparator_reg = p.tables[ins.aux + t::Extra];
+    const uint32_t op = ins.imm;
+    for (uint32_t l = 0; l < kLanes; ++l) {
+        if (!active(mask, l))
+            continue;
+        uint32_t old = 0;
+        const ImageDescriptor* d = image_of(b, b.reg(ins.a)[l]);
+        uint32_t c[4];
+        integer_coordinates(b, ins.a + 1, shape, l, c);
+        std::byte* texel = d && d->texel_size == 4 ? const_cast<std::byte*>(texel_at(*d, 0, c[0], c[1], c[2], c[3]))
+                                                   : nullptr;
+        if (texel) {
+            // R32_UINT / R32_SINT texels are 4-byte aligned (levels start on 16 bytes).
+            uint32_t* target = reinterpret_cast<uint32_t*>(texel);
+            const uint32_t v = op == 232 || op == 233 ? 1u : value_reg == t::kNone ? 0u : b.reg(value_reg)[l];
+            switch (op) {
+            case 227: old = __atomic_load_n(target, __ATOMIC_SEQ_CST); break;         // Load
+            case 228: __atomic_store_n(target, v, __ATOMIC_SEQ_CST); break;           // Store
+            case 229: old = __atomic_exchange_n(target, v, __ATOMIC_SEQ_CST); break;  // Exchange
+            case 230: {                                                               // CompareExchange
+                uint32_t expected = b.reg(comparator_reg)[l];
+                __atomic_compare_exchange_n(target, &expected, v, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+                old = expected;
+                break;
+            }
+            case 232:
+            case 234: old = __atomic_fetch_add(target, v, __ATOMIC_SEQ_CST); break;  // IIncrement, IAdd
+            case 233:
+            case 235: old = __atomic_fetch_sub(target, v, __ATOMIC_SEQ_CST); break;  // IDecrement, ISub
+            case 240: old = __atomic_fetch_and(target, v, __ATOMIC_SEQ_CST); break;
+            case 241: old = __atomic_fetch_or(target, v, __ATOMIC_SEQ_CST); break;
+            case 242: old = __atomic_fetch_xor(target, v, __ATOMIC_SEQ_CST); break;
+            default: {  // 236 SMin, 237 UMin, 238 SMax, 239 UMax
+                uint32_t current = __atomic_load_n(target, __ATOMIC_SEQ_CST);
+                for (;;) {
+                    uint32_t next = current;
+                    if (op == 236) next = int32_t(v) < int32_t(current) ? v : current;
+                    if (op == 237) next = std::min(v, current);
+                    if (op == 238) next = int32_t(v) > int32_t(current) ? v : current;
+                    if (op == 239) next = std::max(v, current);
+                    if (__atomic_compare_exchange_n(target, &current, next, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+                        break;
+                }
+                old = current;
+                break;
+            }
+            }
+        }
+        if (op != 228)
+            b.reg(ins.dst)[l] = old;
+    }
+}
+
+}  // namespace kiln::spirv
