@@ -116,6 +116,7 @@ enum class MemoryKind : uint8_t {
     Invocation,  // Function, Private and Input variables: one block per lane
     Workgroup,   // Workgroup variables: one block per workgroup
     Buffer,      // a descriptor's buffer, or the push constants (a DispatchContext::buffers slot)
+    BufferArray, // one of an array of descriptors' buffers, by a dynamically uniform index
 };
 
 // An offset no memory reaches: where access chains that leave 32 bits end (every range is

@@ -50,6 +50,7 @@ struct PointerInfo {
     // The pointer's value when lowering knows it (a variable, then constant indices): the same in
     // every lane; kUnknownOffset otherwise.
     uint32_t known_offset = kUnknownOffset;
+    uint32_t element_reg = 0;  // BufferArray: the register of the descriptor index
 };
 
 // A block field naming a SPIR-V label, resolved to an IR block once the function is emitted.
@@ -389,6 +390,8 @@ private:
         ins.imm = uint32_t(info.kind);
         ins.b = info.slot_or_offset;
         ins.c = info.size;
+        if (info.kind == MemoryKind::BufferArray)
+            ins.n = info.element_reg;
     }
     // Emits a load or store (`run`) of a value of `type` between registers `value` and the memory the
     // pointer in register `pointer` reaches; fails when the type cannot be laid out.
@@ -849,14 +852,27 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
         uint32_t type = T(m_.type_of(w[3]))->element;
         size_t first_index = 4;
         if (auto a = descriptor_arrays_.find(w[3]); a != descriptor_arrays_.end()) {
-            // The first index picks the descriptor: a constant (dynamic indexing of descriptor
-            // arrays needs the descriptor-indexing features Kiln does not report).
+            // The first index picks the descriptor: a constant, or (shader*BufferArrayDynamicIndexing)
+            // a dynamically uniform value -- the same in every invocation, so a batch takes its
+            // first active lane's (BufferArray).
+            if (w.size() < 5)
+                return fail("an access chain into an array of buffer descriptors without an index");
             std::vector<uint32_t> index;
-            if (w.size() < 5 || !m_.constant(w[4]) || !constant_words(w[4], &index) || index.empty() ||
-                index[0] >= a->second.count)
-                return fail("arrays of buffer descriptors are indexed by constants only");
-            info.kind = MemoryKind::Buffer;
-            info.slot_or_offset = a->second.first_slot + index[0];
+            if (m_.constant(w[4])) {
+                if (!constant_words(w[4], &index) || index.empty() || index[0] >= a->second.count)
+                    return fail("a constant index past the end of an array of buffer descriptors");
+                info.kind = MemoryKind::Buffer;
+                info.slot_or_offset = a->second.first_slot + index[0];
+            } else {
+                const Type* index_type = T(m_.type_of(w[4]));
+                if (index_type->kind != TypeKind::Int)
+                    return fail("an array of buffer descriptors indexed by something not an integer");
+                info.kind = MemoryKind::BufferArray;
+                info.slot_or_offset = a->second.first_slot;
+                info.size = a->second.count;
+                if (!reg(w[4], &info.element_reg))  // a 64-bit index: its low word (larger ones are out of range)
+                    return false;
+            }
             info.layout.explicit_ = true;
             info.uniform = true;
             info.known_offset = 0;

@@ -1087,8 +1087,10 @@ struct Root {
     }
 };
 
-// ins.imm: MemoryKind; ins.b: slot (Buffer) or the variable's offset; ins.c: its size.
-Root root_of(const Ins& ins, const Batch& b) {
+// ins.imm: MemoryKind; ins.b: slot (Buffer, BufferArray: the first) or the variable's offset;
+// ins.c: its size (BufferArray: the descriptor count); BufferArray: ins.n the index register, read
+// in the first lane of `mask` (the index is dynamically uniform).
+Root root_of(const Ins& ins, const Batch& b, LaneMask mask) {
     switch (MemoryKind(ins.imm)) {
     case MemoryKind::Invocation:
         return {b.invocation_memory, b.program->invocation_bytes, ins.b, uint64_t(ins.b) + ins.c};
@@ -1098,6 +1100,13 @@ Root root_of(const Ins& ins, const Batch& b) {
         if (ins.b < b.dispatch->buffers.size() && b.dispatch->buffers[ins.b].base)
             return {b.dispatch->buffers[ins.b].base, 0, 0, b.dispatch->buffers[ins.b].size};
         return {};
+    case MemoryKind::BufferArray: {
+        const uint32_t element = mask ? b.reg(ins.n)[std::countr_zero(mask)] : UINT32_MAX;
+        const uint64_t slot = uint64_t(ins.b) + element;
+        if (element < ins.c && slot < b.dispatch->buffers.size() && b.dispatch->buffers[slot].base)
+            return {b.dispatch->buffers[slot].base, 0, 0, b.dispatch->buffers[slot].size};
+        return {};  // out of the array: every access out of bounds
+    }
     }
     return {};
 }
@@ -1249,7 +1258,7 @@ void move_word(const Ins& ins, Batch& b, LaneMask mask, const Root& root, uint32
 template <bool IsLoad>
 void move_memory(const Ins& ins, Batch& b, LaneMask mask) {
     const Move* moves = b.program->moves.data() + ins.aux;
-    const Root root = root_of(ins, b);
+    const Root root = root_of(ins, b, mask);
     if (ins.aux_count == 1 && moves[0].bytes == 4)
         return move_word<IsLoad>(ins, b, mask, root, moves[0].offset);
     const uint32_t* pointer = b.reg(ins.a);
@@ -1286,7 +1295,7 @@ void load(const Ins& ins, Batch& b, LaneMask mask) { move_memory<true>(ins, b, m
 // indices): each leaf is read once and given to the lanes of the mask.
 void load_uniform(const Ins& ins, Batch& b, LaneMask mask) {
     const Move* moves = b.program->moves.data() + ins.aux;
-    const Root root = root_of(ins, b);
+    const Root root = root_of(ins, b, mask);
     const uint32_t pointer = b.reg(ins.a)[0];
     for (uint32_t i = 0; i < ins.aux_count; ++i) {
         const Move& m = moves[i];
@@ -1386,7 +1395,7 @@ template <typename T, uint32_t Op>
 void atomic(const Ins& ins, Batch& b, LaneMask mask) {
     const Program& p = *b.program;
     const uint32_t value_reg = p.tables[ins.aux], comparator_reg = p.tables[ins.aux + 1];
-    const Root root = root_of(ins, b);
+    const Root root = root_of(ins, b, mask);
     for (uint32_t l = 0; l < kLanes; ++l) {
         if (!active(mask, l))
             continue;

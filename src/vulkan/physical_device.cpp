@@ -290,6 +290,10 @@ VkPhysicalDeviceFeatures supported_features() {
     f.shaderInt64 = VK_TRUE;
     f.shaderFloat64 = VK_TRUE;
     f.shaderInt16 = VK_TRUE;
+    // Arrays of uniform/storage buffer descriptors indexed by a dynamically uniform value (the
+    // shader engine's BufferArray memory: one descriptor per batch, its first active lane's index).
+    f.shaderUniformBufferArrayDynamicIndexing = VK_TRUE;
+    f.shaderStorageBufferArrayDynamicIndexing = VK_TRUE;
     // Every storage format a SPIR-V Image Format names is read and written (format_properties).
     f.shaderStorageImageExtendedFormats = VK_TRUE;
     return f;
