@@ -15,6 +15,9 @@ namespace {
 // written in names, not numbers).
 constexpr const char* kSupportedCapabilities[] = {
     "Matrix", "Shader", "Int64", "Float64", "Int16", "Int8",
+    // Subgroups (a batch is one: ops_subgroup.h).
+    "GroupNonUniform", "GroupNonUniformVote", "GroupNonUniformArithmetic", "GroupNonUniformBallot",
+    "GroupNonUniformShuffle", "GroupNonUniformShuffleRelative",
     // Images (lower_image.cpp, ops_image.cpp; tests/compute/image_test.cpp): 1D images and
     // texel buffers, the size and level queries, and every storage format a SPIR-V Image Format
     // names (shaderStorageImageExtendedFormats).

@@ -13,6 +13,7 @@
 #include "lower_image.h"
 #include "module.h"
 #include "ops.h"
+#include "ops_subgroup.h"
 #include "spirv_grammar.h"
 
 namespace kiln::spirv {
@@ -409,6 +410,7 @@ private:
         return true;
     }
     bool variables();
+    bool subgroup(uint32_t opcode, std::span<const uint32_t> w, Instance& in);
     bool function(const Function& f, Instance& in);
     bool instruction(const Instruction& inst, Instance& in, uint32_t* current);
     bool call(std::span<const uint32_t> w, Instance& caller, uint32_t* current);
@@ -655,6 +657,49 @@ bool Lowerer::variables() {
     for (auto& [id, info] : global_pointers_)
         if (info.kind == MemoryKind::Buffer && info.slot_or_offset == UINT32_MAX)
             info.slot_or_offset = p_.push_constant_slot;
+    return true;
+}
+
+// OpGroupNonUniform*: result type w[1], result w[2], execution scope w[3] (Subgroup: a batch), then
+// the group operation where the instruction has one, the value and a second operand.
+bool Lowerer::subgroup(uint32_t opcode, std::span<const uint32_t> w, Instance& in) {
+    std::vector<uint32_t> scope;
+    if (w.size() < 4 || !constant_words(w[3], &scope) || scope.empty() || scope[0] != uint32_t(spv::Scope::Subgroup))
+        return fail("a group operation whose execution scope is not Subgroup");
+    const Op op = Op(opcode);
+    const bool has_group_operation = op == Op::OpGroupNonUniformBallotBitCount ||
+                                     (opcode >= uint32_t(Op::OpGroupNonUniformIAdd) &&
+                                      opcode <= uint32_t(Op::OpGroupNonUniformLogicalXor));
+    size_t next = 4;
+    uint32_t group_operation = 0;
+    if (has_group_operation) {
+        if (w.size() < 6)
+            return fail("a group operation without its operands");
+        group_operation = w[next++];
+        if (w.size() > 6)
+            return fail("clustered group operations are not supported");
+    }
+    Ins ins;
+    ins.dst = define(in, w[2], w[1]);
+    Scalar type = Scalar::Bool;
+    if (op != Op::OpGroupNonUniformElect) {
+        if (next >= w.size() || !use(in, w[next], &ins.a))
+            return false;
+        const uint32_t value_type = m_.type_of(w[next]);
+        if (!scalar_of(value_type, &type))
+            return fail("a group operation on a value that is not made of scalars");
+        ins.n = words(value_type);  // for broadcasts and shuffles: words; arithmetic: components below
+        ++next;
+        if (next < w.size() && !use(in, w[next], &ins.b))
+            return false;
+    }
+    if (has_group_operation && op != Op::OpGroupNonUniformBallotBitCount)
+        ins.n /= words_of(type);  // components
+    ins.run = subgroup_handler(opcode, group_operation, type);
+    if (!ins.run)
+        return fail("this group operation is not supported on this type or with this group operation");
+    ins.imm = subgroup_immediate(group_operation, type);
+    emit(ins);
     return true;
 }
 
@@ -1157,6 +1202,39 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
     }
     case Op::OpFunctionCall:
         return call(w, in, current);
+    case Op::OpGroupNonUniformElect:
+    case Op::OpGroupNonUniformAll:
+    case Op::OpGroupNonUniformAny:
+    case Op::OpGroupNonUniformAllEqual:
+    case Op::OpGroupNonUniformBroadcast:
+    case Op::OpGroupNonUniformBroadcastFirst:
+    case Op::OpGroupNonUniformBallot:
+    case Op::OpGroupNonUniformInverseBallot:
+    case Op::OpGroupNonUniformBallotBitExtract:
+    case Op::OpGroupNonUniformBallotBitCount:
+    case Op::OpGroupNonUniformBallotFindLSB:
+    case Op::OpGroupNonUniformBallotFindMSB:
+    case Op::OpGroupNonUniformShuffle:
+    case Op::OpGroupNonUniformShuffleXor:
+    case Op::OpGroupNonUniformShuffleUp:
+    case Op::OpGroupNonUniformShuffleDown:
+    case Op::OpGroupNonUniformIAdd:
+    case Op::OpGroupNonUniformFAdd:
+    case Op::OpGroupNonUniformIMul:
+    case Op::OpGroupNonUniformFMul:
+    case Op::OpGroupNonUniformSMin:
+    case Op::OpGroupNonUniformUMin:
+    case Op::OpGroupNonUniformFMin:
+    case Op::OpGroupNonUniformSMax:
+    case Op::OpGroupNonUniformUMax:
+    case Op::OpGroupNonUniformFMax:
+    case Op::OpGroupNonUniformBitwiseAnd:
+    case Op::OpGroupNonUniformBitwiseOr:
+    case Op::OpGroupNonUniformBitwiseXor:
+    case Op::OpGroupNonUniformLogicalAnd:
+    case Op::OpGroupNonUniformLogicalOr:
+    case Op::OpGroupNonUniformLogicalXor:
+        return subgroup(inst.opcode, w, in);
     case Op::OpControlBarrier: {
         std::vector<uint32_t> scope;
         if (!constant_words(w[1], &scope) || scope.empty())

@@ -8,6 +8,7 @@
 #include "format/image_layout.h"
 #include "format/texel.h"
 #include "format/texel_codec.h"
+#include "spirv/ir.h"
 #include "device.h"
 #include "external/family.h"
 #include "external/handle_types.h"
@@ -271,9 +272,12 @@ VKAPI_ATTR void VKAPI_CALL kiln_vkGetPhysicalDeviceProperties2(VkPhysicalDevice 
             break;
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES: {
             auto& p = *reinterpret_cast<VkPhysicalDeviceSubgroupProperties*>(s);
-            p.subgroupSize = 4;       // a 2x2 quad, the execution width of the shader engine
-            p.supportedStages = 0;    // no shader stages yet
-            p.supportedOperations = 0;
+            // A subgroup is a batch of the shader engine (spirv/ops_subgroup.h).
+            p.subgroupSize = spirv::kLanes;
+            p.supportedStages = VK_SHADER_STAGE_COMPUTE_BIT;
+            p.supportedOperations = VK_SUBGROUP_FEATURE_BASIC_BIT | VK_SUBGROUP_FEATURE_VOTE_BIT |
+                                    VK_SUBGROUP_FEATURE_ARITHMETIC_BIT | VK_SUBGROUP_FEATURE_BALLOT_BIT |
+                                    VK_SUBGROUP_FEATURE_SHUFFLE_BIT | VK_SUBGROUP_FEATURE_SHUFFLE_RELATIVE_BIT;
             p.quadOperationsInAllStages = VK_FALSE;
             break;
         }
