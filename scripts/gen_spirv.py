@@ -55,6 +55,13 @@ def main():
         capability_lists.extend(capability_values[n] for n in names)
         return first, len(names)
 
+    extension_lists = []  # flattened extension names; entries point at (first, count)
+
+    def exts(names):
+        first = len(extension_lists)
+        extension_lists.extend(names or [])
+        return first, len(names or [])
+
     operand_list = []  # flattened (kind, quantifier)
 
     def operands(ops):
@@ -79,14 +86,16 @@ def main():
             seen.add(value)
             pf, pc = operands(e.get("parameters"))
             cf, cc = caps(e.get("capabilities"))
-            enum_rows.append((value, e["enumerant"], pf, pc, cf, cc, version_word(e.get("version"))))
+            ef, ec = exts(e.get("extensions"))
+            enum_rows.append((value, e["enumerant"], pf, pc, cf, cc, version_word(e.get("version")), ef, ec))
         kind_rows.append((k["kind"], cat, first, len(enum_rows) - first))
 
     inst_rows = []
     for i in core["instructions"]:
         of, oc = operands(i.get("operands"))
         cf, cc = caps(i.get("capabilities"))
-        inst_rows.append((i["opcode"], i["opname"], of, oc, cf, cc, version_word(i.get("version"))))
+        ef, ec = exts(i.get("extensions"))
+        inst_rows.append((i["opcode"], i["opname"], of, oc, cf, cc, version_word(i.get("version")), ef, ec))
     inst_rows.sort()
 
     glsl_rows = []
@@ -112,6 +121,8 @@ def main():
           "    uint16_t first_parameter, parameter_count;  // into kOperands",
           "    uint16_t first_capability, capability_count;  // into kCapabilities",
           "    uint32_t version;  // the SPIR-V version that added it (header word), 0: any",
+          "    // Into kExtensions: the extensions that make it available before `version` too.",
+          "    uint16_t first_extension, extension_count;",
           "};", "",
           "struct OperandKindInfo {",
           "    const char* name;",
@@ -124,6 +135,7 @@ def main():
           "    uint16_t first_operand, operand_count;",
           "    uint16_t first_capability, capability_count;",
           "    uint32_t version;",
+          "    uint16_t first_extension, extension_count;",
           "};", "",
           "struct ExtInstruction {",
           "    uint16_t opcode;",
@@ -133,6 +145,7 @@ def main():
           "};", "",
           "extern const Operand kOperands[];",
           "extern const uint16_t kCapabilities[];",
+          "extern const char* const kExtensions[];",
           "extern const Enumerant kEnumerants[];",
           "extern const OperandKindInfo kOperandKinds[];",
           "",
@@ -154,12 +167,16 @@ def main():
     c += [f"    {{OperandKind::{ident(k)}, Quantifier::{q}}}," for k, q in operand_list] or ["    {}"]
     c += ["};", "", "const uint16_t kCapabilities[] = {"]
     c += ["    " + ", ".join(str(v) for v in capability_lists[i:i + 16]) + "," for i in range(0, len(capability_lists), 16)] or ["    0"]
+    c += ["};", "", "const char* const kExtensions[] = {"]
+    c += [f'    "{n}",' for n in extension_lists] or ['    ""']
     c += ["};", "", "const Enumerant kEnumerants[] = {"]
-    c += [f'    {{{v}u, "{n}", {pf}, {pc}, {cf}, {cc}, 0x{ver:x}}},' for v, n, pf, pc, cf, cc, ver in enum_rows]
+    c += [f'    {{{v}u, "{n}", {pf}, {pc}, {cf}, {cc}, 0x{ver:x}, {ef}, {ec}}},'
+          for v, n, pf, pc, cf, cc, ver, ef, ec in enum_rows]
     c += ["};", "", "const OperandKindInfo kOperandKinds[] = {"]
     c += [f'    {{"{n}", Category::{cat}, {first}, {count}}},' for n, cat, first, count in kind_rows]
     c += ["};", "", "static const Instruction kInstructions[] = {"]
-    c += [f'    {{{op}, "{n}", {of}, {oc}, {cf}, {cc}, 0x{ver:x}}},' for op, n, of, oc, cf, cc, ver in inst_rows]
+    c += [f'    {{{op}, "{n}", {of}, {oc}, {cf}, {cc}, 0x{ver:x}, {ef}, {ec}}},'
+          for op, n, of, oc, cf, cc, ver, ef, ec in inst_rows]
     c += ["};", "", "static const ExtInstruction kGlsl450[] = {"]
     c += [f'    {{{op}, "{n}", {count}, {"true" if var else "false"}}},' for op, n, count, var in glsl_rows]
     c += ["};", "",

@@ -116,7 +116,7 @@ class Registry:
         self.handles = {}
         self.object_types = []  # (handle, VkObjectType enumerant), in registry order
         self.structs = []  # (name, sType enum)
-        self.feature_structs = []  # (name, sType): all-VkBool32 structs extending VkPhysicalDeviceFeatures2
+        self.feature_structs = []  # (name, sType, last member): all-VkBool32 structs extending VkPhysicalDeviceFeatures2
         for t in self.root.find("types"):
             if not api_ok(t):
                 continue
@@ -135,8 +135,8 @@ class Registry:
                 extends = (t.get("structextends") or "").split(",")
                 members = [m for m in t.findall("member") if api_ok(m)]
                 if stype and "VkPhysicalDeviceFeatures2" in extends and \
-                        all(m.find("type").text == "VkBool32" for m in members[2:]):
-                    self.feature_structs.append((t.get("name"), stype))
+                        len(members) > 2 and all(m.find("type").text == "VkBool32" for m in members[2:]):
+                    self.feature_structs.append((t.get("name"), stype, members[-1].find("name").text))
 
     def command_level(self, name):
         first = self.commands[name][2]
@@ -281,7 +281,10 @@ def gen_structs(reg, out):
         names.append((name, stype, protect))
     h += ["", "// Every feature structure (extends VkPhysicalDeviceFeatures2, only VkBool32 members after",
           "// sType/pNext) that the core header declares: its sType and size.",
-          "struct FeatureStruct {", "    VkStructureType s_type;", "    unsigned size;", "};",
+          "struct FeatureStruct {", "    VkStructureType s_type;",
+          "    unsigned size;  // sizeof the structure",
+          "    unsigned end;   // the end of its last VkBool32 (the rest of `size` is padding, never read)",
+          "};",
           "extern const FeatureStruct kFeatureStructs[];", "extern const unsigned kFeatureStructCount;",
           "// The entry of `s_type`, or NULL when it is not a feature structure.",
           "const FeatureStruct* feature_struct(VkStructureType s_type);"]
@@ -289,7 +292,7 @@ def gen_structs(reg, out):
           "const char* struct_name(VkStructureType s_type);", "", "}  // namespace kiln::gen"]
     with open(os.path.join(out, "vk_structs.h"), "w") as f:
         f.write("\n".join(h) + "\n")
-    c = [HEADER, '#include "vk_structs.h"', "", "namespace kiln::gen {", "",
+    c = [HEADER, '#include "vk_structs.h"', "", "#include <cstddef>", "", "namespace kiln::gen {", "",
          "const char* struct_name(VkStructureType s_type) {", "    switch (static_cast<int>(s_type)) {"]
     seen = set()
     for name, stype, protect in names:
@@ -298,10 +301,10 @@ def gen_structs(reg, out):
         seen.add(stype)
         c.append(f'    case {stype}: return "{name}";')
     c += ["    default: return nullptr;", "    }", "}", ""]
-    feats = [(n, st) for n, st in reg.feature_structs
+    feats = [(n, st, last) for n, st, last in reg.feature_structs
              if n in reg.required_types and not (reg.type_platform.get(n) or reg.enum_platform.get(st))]
     c.append("const FeatureStruct kFeatureStructs[] = {")
-    c += [f"    {{{st}, sizeof({n})}}," for n, st in feats]
+    c += [f"    {{{st}, sizeof({n}), offsetof({n}, {last}) + sizeof(VkBool32)}}," for n, st, last in feats]
     c += ["};", f"const unsigned kFeatureStructCount = {len(feats)};", "",
           "const FeatureStruct* feature_struct(VkStructureType s_type) {",
           "    for (unsigned i = 0; i < kFeatureStructCount; ++i)",

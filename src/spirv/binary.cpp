@@ -61,6 +61,9 @@ public:
     uint32_t result_id = 0;
     std::vector<uint16_t> enumerant_capabilities;  // first/count pairs flattened: what operands require
     std::vector<uint32_t> enumerant_versions;
+    // Enumerants of a later SPIR-V version than the module's that an extension also enables: they
+    // stand only if the module declares one of those extensions (OpExtension, checked at the end).
+    std::vector<const g::Enumerant*> by_extension;
 
 private:
     bool fail(const std::string& what) {
@@ -124,8 +127,11 @@ private:
         }
         if (e.version)
             enumerant_versions.push_back(e.version);
-        if (e.version > version_)
-            return fail(std::string(e.name) + " needs SPIR-V " + version_text(e.version));
+        if (e.version > version_) {
+            if (!e.extension_count)
+                return fail(std::string(e.name) + " needs SPIR-V " + version_text(e.version));
+            by_extension.push_back(&e);
+        }
         return walk(e.first_parameter, e.parameter_count);
     }
 
@@ -175,6 +181,20 @@ bool any_declared(const std::vector<uint32_t>& declared, uint16_t first, uint16_
         return true;
     for (uint16_t i = 0; i < count; ++i)
         if (std::find(declared.begin(), declared.end(), g::kCapabilities[first + i]) != declared.end())
+            return true;
+    return false;
+}
+
+std::string extension_names(uint16_t first, uint16_t count) {
+    std::string names;
+    for (uint16_t i = 0; i < count; ++i)
+        names += (i ? " or " : "") + std::string(g::kExtensions[first + i]);
+    return names;
+}
+
+bool any_extension_declared(const std::vector<std::string>& declared, uint16_t first, uint16_t count) {
+    for (uint16_t i = 0; i < count; ++i)
+        if (std::find(declared.begin(), declared.end(), g::kExtensions[first + i]) != declared.end())
             return true;
     return false;
 }
@@ -242,6 +262,17 @@ bool Binary::parse(std::span<const uint32_t> words, Binary* out, std::string* er
         uint16_t first, count;
     };
     std::vector<Need> needs;
+    // What is newer than the module's version but also enabled by an extension (the grammar's
+    // "extensions" beside "version", e.g. StorageBuffer8BitAccess: SPIR-V 1.5 or SPV_KHR_8bit_storage):
+    // checked once every OpExtension is known.
+    struct ExtensionNeed {
+        uint32_t offset;
+        const char* name;
+        uint32_t version;
+        uint16_t first, count;
+    };
+    std::vector<ExtensionNeed> extension_needs;
+    std::vector<std::string> extensions;
     for (size_t at = 5; at < words.size();) {
         const uint32_t first = words[at];
         const uint16_t count = uint16_t(first >> 16), opcode = uint16_t(first & 0xffff);
@@ -260,8 +291,12 @@ bool Binary::parse(std::span<const uint32_t> words, Binary* out, std::string* er
             return false;
         }
         if (inst->version > version) {
-            *error = where + inst->name + " needs SPIR-V " + version_text(inst->version);
-            return false;
+            if (!inst->extension_count) {
+                *error = where + inst->name + " needs SPIR-V " + version_text(inst->version);
+                return false;
+            }
+            extension_needs.push_back({uint32_t(at), inst->name, inst->version, inst->first_extension,
+                                       inst->extension_count});
         }
         const std::span<const uint32_t> operands = words.subspan(at + 1, count - 1);
         std::string why;
@@ -270,6 +305,8 @@ bool Binary::parse(std::span<const uint32_t> words, Binary* out, std::string* er
             *error = where + inst->name + ": " + (why.empty() ? "more words than its operands" : why);
             return false;
         }
+        for (const g::Enumerant* e : walker.by_extension)
+            extension_needs.push_back({uint32_t(at), e->name, e->version, e->first_extension, e->extension_count});
         if (walker.result_id) {
             if (defined[walker.result_id]) {
                 *error = where + inst->name + " defines ID " + std::to_string(walker.result_id) + " a second time";
@@ -297,6 +334,8 @@ bool Binary::parse(std::span<const uint32_t> words, Binary* out, std::string* er
                 *error = where + "extension " + name + " is not supported by Kiln";
                 return false;
             }
+            if (std::find(extensions.begin(), extensions.end(), name) == extensions.end())
+                extensions.push_back(name);  // once: a hostile module may repeat it without end
         } else if (opcode == kOpExtInstImport) {
             const std::string name = string_at(operands, 1);
             if (name != "GLSL.std.450" && name.rfind("NonSemantic.", 0) != 0) {
@@ -312,6 +351,14 @@ bool Binary::parse(std::span<const uint32_t> words, Binary* out, std::string* er
             const g::Instruction* inst = g::instruction(need.opcode);
             *error = "at word " + std::to_string(need.offset) + ": " + inst->name + " needs capability " +
                      capability_names(need.first, need.count) + ", which the module does not declare";
+            return false;
+        }
+    }
+    for (const ExtensionNeed& need : extension_needs) {
+        if (!any_extension_declared(extensions, need.first, need.count)) {
+            *error = "at word " + std::to_string(need.offset) + ": " + need.name + " needs SPIR-V " +
+                     version_text(need.version) + " or extension " + extension_names(need.first, need.count) +
+                     ", which the module does not declare";
             return false;
         }
     }

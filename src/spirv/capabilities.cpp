@@ -14,7 +14,15 @@ namespace {
 // Capability enumerant values (the grammar's names, looked up at first use so that this list is
 // written in names, not numbers).
 constexpr const char* kSupportedCapabilities[] = {
-    "Matrix", "Shader", "Int64", "Float64", "Int16", "Int8",
+    "Matrix", "Shader", "Int64", "Float64", "Int16",
+    // VK_KHR_shader_float16_int8: half floats computed in float and rounded to nearest even (ops.cpp
+    // Half), 8-bit integers in registers widened like 16-bit ones.
+    "Float16", "Int8",
+    // VK_KHR_16bit_storage and VK_KHR_8bit_storage: loads and stores move 1- and 2-byte leaves at the
+    // module's explicit offsets (ir.h Move), in storage and uniform buffers and push constants alike.
+    // Input/output (StorageInputOutput16) waits for the graphics stages.
+    "StorageBuffer16BitAccess", "UniformAndStorageBuffer16BitAccess", "StoragePushConstant16",
+    "StorageBuffer8BitAccess", "UniformAndStorageBuffer8BitAccess", "StoragePushConstant8",
     // Subgroups (a batch is one: ops_subgroup.h).
     "GroupNonUniform", "GroupNonUniformVote", "GroupNonUniformArithmetic", "GroupNonUniformBallot",
     "GroupNonUniformShuffle", "GroupNonUniformShuffleRelative",
@@ -27,6 +35,8 @@ constexpr const char* kSupportedCapabilities[] = {
 constexpr const char* kSupportedExtensions[] = {
     "SPV_KHR_storage_buffer_storage_class",  // core in SPIR-V 1.3, used by 1.0 modules
     "SPV_KHR_non_semantic_info",
+    "SPV_KHR_16bit_storage",  // core in SPIR-V 1.3
+    "SPV_KHR_8bit_storage",   // core in SPIR-V 1.5
 };
 
 }  // namespace

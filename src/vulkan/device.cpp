@@ -30,13 +30,25 @@ void Device::wait_idle() {
         queues[i]->engine.wait_idle();
 }
 
-// True when any VkBool32 after the header of a feature struct is set.
-static bool any_feature_set(const void* s, size_t offset, size_t size) {
-    const auto* bytes = static_cast<const char*>(s);
-    for (size_t at = offset; at + sizeof(VkBool32) <= size; at += sizeof(VkBool32)) {
-        VkBool32 v;
-        std::memcpy(&v, bytes + at, sizeof v);
-        if (v)
+// True when a feature structure asks for a member Kiln does not implement: its VkBool32 members
+// (up to f.end: the padding after them is not the application's to fill, and a layer's copy may hold
+// anything there) are compared with the structure fill_supported_features answers for its sType.
+static bool beyond_supported(const VkBaseInStructure& requested, const gen::FeatureStruct& f) {
+    // On the stack (no allocation that could throw here); a structure larger than this buffer is
+    // compared with all VK_FALSE, as Kiln supports nothing in any such structure.
+    alignas(VkBaseOutStructure) char supported[2048] = {};
+    if (f.size <= sizeof supported) {
+        auto* s = reinterpret_cast<VkBaseOutStructure*>(supported);
+        s->sType = requested.sType;
+        fill_supported_features(s);
+    }
+    const auto* r = reinterpret_cast<const char*>(&requested);
+    for (size_t at = sizeof(VkBaseInStructure); at + sizeof(VkBool32) <= f.end; at += sizeof(VkBool32)) {
+        VkBool32 want, have = VK_FALSE;
+        std::memcpy(&want, r + at, sizeof want);
+        if (at + sizeof have <= sizeof supported)
+            std::memcpy(&have, supported + at, sizeof have);
+        if (want && !have)
             return true;
     }
     return false;
@@ -53,9 +65,9 @@ static bool beyond_supported(const VkPhysicalDeviceFeatures& requested) {
     return false;
 }
 
-// Asking for a feature Kiln does not implement is VK_ERROR_FEATURE_NOT_PRESENT. Beyond the core
-// ones of supported_features(), none is: the feature structures come from the registry
-// (gen::feature_struct) and any VK_TRUE in them is refused.
+// Asking for a feature Kiln does not implement is VK_ERROR_FEATURE_NOT_PRESENT: the core ones
+// beyond supported_features(), and in every feature structure the registry describes
+// (gen::feature_struct) any VK_TRUE that fill_supported_features does not answer.
 static bool requests_unsupported_feature(const VkDeviceCreateInfo& info) {
     if (info.pEnabledFeatures && beyond_supported(*info.pEnabledFeatures))
         return true;
@@ -64,7 +76,7 @@ static bool requests_unsupported_feature(const VkDeviceCreateInfo& info) {
             if (beyond_supported(reinterpret_cast<const VkPhysicalDeviceFeatures2*>(s)->features))
                 return true;
         } else if (const gen::FeatureStruct* f = gen::feature_struct(s->sType)) {
-            if (any_feature_set(s, sizeof(VkBaseInStructure), f->size))
+            if (beyond_supported(*s, *f))
                 return true;
         }
     }

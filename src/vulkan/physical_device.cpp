@@ -160,6 +160,13 @@ PhysicalDevice::PhysicalDevice(Instance& instance) : instance(instance), heap_si
     extensions.set(size_t(gen::DeviceExt::EXT_external_memory_host));
     extensions.set(size_t(gen::DeviceExt::NV_external_memory));
     extensions.set(size_t(gen::DeviceExt::NV_external_memory_win32));
+    // The SPIR-V engine's narrow types (src/spirv; the features of extension_features below).
+    // 16bit_storage and 8bit_storage require storage_buffer_storage_class (vk.xml), which the
+    // engine has anyway: the StorageBuffer storage class is how it reads storage buffers.
+    extensions.set(size_t(gen::DeviceExt::KHR_storage_buffer_storage_class));
+    extensions.set(size_t(gen::DeviceExt::KHR_shader_float16_int8));
+    extensions.set(size_t(gen::DeviceExt::KHR_16bit_storage));
+    extensions.set(size_t(gen::DeviceExt::KHR_8bit_storage));
 }
 
 void PhysicalDevice::add_device(Device* device) {
@@ -309,14 +316,70 @@ VKAPI_ATTR void VKAPI_CALL kiln_vkGetPhysicalDeviceFeatures(VkPhysicalDevice, Vk
     *pFeatures = supported_features();
 }
 
-// Beyond the core features, Kiln implements no optional feature yet: every feature structure the
-// registry describes (kFeatureStructs, generated) is answered all VK_FALSE; others stay untouched.
+namespace kiln {
+namespace {
+
+// The optional features Kiln implements beyond VkPhysicalDeviceFeatures, one overload per feature
+// structure, written with the structure's own members; every member not set here is VK_FALSE.
+// Each is tested by tests/compute (Float16, Int8, Storage16, Storage8).
+void set_supported(VkPhysicalDeviceShaderFloat16Int8Features& f) {
+    f.shaderFloat16 = VK_TRUE;  // Half computes in float, rounded to nearest even per operation
+    f.shaderInt8 = VK_TRUE;
+}
+void set_supported(VkPhysicalDevice16BitStorageFeatures& f) {
+    f.storageBuffer16BitAccess = VK_TRUE;
+    f.uniformAndStorageBuffer16BitAccess = VK_TRUE;
+    f.storagePushConstant16 = VK_TRUE;
+    // storageInputOutput16 stays VK_FALSE: there are no shader stage inputs or outputs yet.
+}
+void set_supported(VkPhysicalDevice8BitStorageFeatures& f) {
+    f.storageBuffer8BitAccess = VK_TRUE;
+    f.uniformAndStorageBuffer8BitAccess = VK_TRUE;
+    f.storagePushConstant8 = VK_TRUE;
+}
+
+template <typename T>
+void fill(VkBaseOutStructure* s) {
+    set_supported(*reinterpret_cast<T*>(s));
+}
+
+struct ExtensionFeatures {
+    VkStructureType s_type;
+    void (*fill)(VkBaseOutStructure*);
+};
+template <typename T>
+constexpr ExtensionFeatures features_of() {
+    return {gen::STypeOf<T>::value, &fill<T>};
+}
+
+constexpr ExtensionFeatures kExtensionFeatures[] = {
+    features_of<VkPhysicalDeviceShaderFloat16Int8Features>(),
+    features_of<VkPhysicalDevice16BitStorageFeatures>(),
+    features_of<VkPhysicalDevice8BitStorageFeatures>(),
+};
+
+}  // namespace
+
+bool fill_supported_features(VkBaseOutStructure* s) {
+    const gen::FeatureStruct* f = gen::feature_struct(s->sType);
+    if (!f)
+        return false;
+    // Only the members: padding after the last one is left as the application has it.
+    std::memset(reinterpret_cast<char*>(s) + sizeof(VkBaseOutStructure), 0, f->end - sizeof(VkBaseOutStructure));
+    for (const ExtensionFeatures& e : kExtensionFeatures)
+        if (e.s_type == s->sType)
+            e.fill(s);
+    return true;
+}
+
+}  // namespace kiln
+
+// Every feature structure the registry describes (kFeatureStructs, generated) is answered with
+// what Kiln implements (fill_supported_features); structures Kiln does not know stay untouched.
 VKAPI_ATTR void VKAPI_CALL kiln_vkGetPhysicalDeviceFeatures2(VkPhysicalDevice, VkPhysicalDeviceFeatures2* pFeatures) {
     pFeatures->features = supported_features();
     for (auto* s = static_cast<VkBaseOutStructure*>(pFeatures->pNext); s; s = s->pNext)
-        if (const gen::FeatureStruct* f = gen::feature_struct(s->sType))
-            std::memset(reinterpret_cast<char*>(s) + sizeof(VkBaseOutStructure), 0,
-                        f->size - sizeof(VkBaseOutStructure));
+        fill_supported_features(s);  // sType and pNext stay: only the members after them are written
 }
 
 static const VkQueueFamilyProperties kQueueFamily = {

@@ -60,4 +60,9 @@ void fill_id_properties(VkPhysicalDeviceIDProperties& id);
 // float arithmetic, tested by tests/compute); every other feature is VK_FALSE.
 VkPhysicalDeviceFeatures supported_features();
 
+// When `s` is a feature structure the registry describes (gen::feature_struct), writes every member
+// after sType/pNext: VK_TRUE for what Kiln implements (float16/int8 arithmetic, 8/16-bit storage),
+// VK_FALSE for the rest, and returns true; otherwise leaves it alone and returns false.
+bool fill_supported_features(VkBaseOutStructure* s);
+
 }  // namespace kiln

@@ -30,7 +30,11 @@ enum class Feature {
   Float16,                            // VkPhysicalDeviceShaderFloat16Int8Features::shaderFloat16
   Int8,                               // ...::shaderInt8
   StorageBuffer16,                    // VkPhysicalDevice16BitStorageFeatures::storageBuffer16BitAccess
+  UniformBuffer16,                    // ...::uniformAndStorageBuffer16BitAccess
+  PushConstant16,                     // ...::storagePushConstant16
   StorageBuffer8,                     // VkPhysicalDevice8BitStorageFeatures::storageBuffer8BitAccess
+  UniformBuffer8,                     // ...::uniformAndStorageBuffer8BitAccess
+  PushConstant8,                      // ...::storagePushConstant8
   BufferInt64Atomics,                 // VkPhysicalDeviceShaderAtomicInt64Features::shaderBufferInt64Atomics
   SharedInt64Atomics,                 // ...::shaderSharedInt64Atomics
   StorageBufferArrayDynamicIndexing,  // shaderStorageBufferArrayDynamicIndexing
@@ -48,7 +52,11 @@ inline const char* FeatureName(Feature feature) {
                                                     "shaderFloat16",
                                                     "shaderInt8",
                                                     "storageBuffer16BitAccess",
+                                                    "uniformAndStorageBuffer16BitAccess",
+                                                    "storagePushConstant16",
                                                     "storageBuffer8BitAccess",
+                                                    "uniformAndStorageBuffer8BitAccess",
+                                                    "storagePushConstant8",
                                                     "shaderBufferInt64Atomics",
                                                     "shaderSharedInt64Atomics",
                                                     "shaderStorageBufferArrayDynamicIndexing",
@@ -165,11 +173,7 @@ class ComputeDevice {
     enabled.shaderUniformBufferArrayDynamicIndexing = core.shaderUniformBufferArrayDynamicIndexing;
     enabled.shaderSampledImageArrayDynamicIndexing = core.shaderSampledImageArrayDynamicIndexing;
     features2.features = enabled;
-    storage16.uniformAndStorageBuffer16BitAccess = VK_FALSE;
-    storage16.storagePushConstant16 = VK_FALSE;
     storage16.storageInputOutput16 = VK_FALSE;
-    storage8.uniformAndStorageBuffer8BitAccess = VK_FALSE;
-    storage8.storagePushConstant8 = VK_FALSE;
 
     auto set = [&](Feature f, VkBool32 on) { d->supported_.set(static_cast<size_t>(f), on == VK_TRUE); };
     set(Feature::Int64, enabled.shaderInt64);
@@ -178,7 +182,11 @@ class ComputeDevice {
     set(Feature::Float16, float16Int8.shaderFloat16);
     set(Feature::Int8, float16Int8.shaderInt8);
     set(Feature::StorageBuffer16, storage16.storageBuffer16BitAccess);
+    set(Feature::UniformBuffer16, storage16.uniformAndStorageBuffer16BitAccess);
+    set(Feature::PushConstant16, storage16.storagePushConstant16);
     set(Feature::StorageBuffer8, storage8.storageBuffer8BitAccess);
+    set(Feature::UniformBuffer8, storage8.uniformAndStorageBuffer8BitAccess);
+    set(Feature::PushConstant8, storage8.storagePushConstant8);
     set(Feature::BufferInt64Atomics, atomic64.shaderBufferInt64Atomics);
     set(Feature::SharedInt64Atomics, atomic64.shaderSharedInt64Atomics);
     set(Feature::StorageBufferArrayDynamicIndexing, enabled.shaderStorageBufferArrayDynamicIndexing);

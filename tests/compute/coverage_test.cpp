@@ -346,7 +346,11 @@ TEST(Coverage, StorageClassesBuiltInsAndCapabilitiesAppear) {
                  {47, "ImageBuffer"},
                  {50, "ImageQuery"},
                  {4433, "StorageBuffer16BitAccess"},
-                 {4448, "StorageBuffer8BitAccess"}},
+                 {4434, "UniformAndStorageBuffer16BitAccess"},
+                 {4435, "StoragePushConstant16"},
+                 {4448, "StorageBuffer8BitAccess"},
+                 {4449, "UniformAndStorageBuffer8BitAccess"},
+                 {4450, "StoragePushConstant8"}},
                 "capabilities");
 }
 

@@ -494,5 +494,141 @@ TEST(Storage8, NarrowValuesRoundTripThroughStorageBuffers) {
   });
 }
 
+// The T at byte `at` of a result buffer.
+template <typename T>
+T At(const std::vector<uint8_t>& bytes, size_t at) {
+  T v;
+  std::memcpy(&v, bytes.data() + at, sizeof v);
+  return v;
+}
+
+// 16-bit values in a std140 uniform block and in push constants (storage16_blocks.comp): each
+// member at the offset std140 / std430 gives it (written here by hand, so that a wrong layout in
+// the driver shows), widened with its sign or without, and copied unwidened into a storage buffer.
+TEST(Storage16, NarrowValuesInUniformBuffersAndPushConstants) {
+  const int16_t s = -12345, s3[3] = {-1, 32767, -32768}, after3 = -2, table[4] = {-300, 301, -32768, 32767};
+  const uint16_t u = 0xFEDC, u4[4] = {0xFFFF, 1, 0x8000, 0x1234};
+  const uint16_t h = FloatToHalf(-3.140625f), h2[2] = {FloatToHalf(1.0f / 3), 0x7BFF};  // 1/3 rounded, 65504
+  std::vector<uint8_t> params(96, 0);
+  auto put = [&](std::vector<uint8_t>& bytes, size_t at, auto value) { std::memcpy(&bytes[at], &value, sizeof value); };
+  put(params, 0, s);
+  put(params, 2, u);
+  put(params, 4, h);
+  for (size_t k = 0; k < 2; ++k) put(params, 8 + 2 * k, h2[k]);
+  for (size_t k = 0; k < 4; ++k) put(params, 16 + 2 * k, u4[k]);
+  for (size_t k = 0; k < 3; ++k) put(params, 24 + 2 * k, s3[k]);
+  put(params, 30, after3);
+  for (size_t k = 0; k < 4; ++k) put(params, 32 + 16 * k, table[k]);  // std140: array stride 16
+  const uint16_t pushU = 0xABCD;
+  const int16_t pushS = -7, pushS4[4] = {-1, -32768, 5, 32767};
+  const uint16_t pushH2[2] = {0x8000, 0x0001};  // -0.0 and the smallest subnormal half
+  std::vector<uint8_t> push(16, 0);
+  put(push, 0, pushU);
+  put(push, 2, pushS);
+  for (size_t k = 0; k < 2; ++k) put(push, 4 + 2 * k, pushH2[k]);
+  for (size_t k = 0; k < 4; ++k) put(push, 8 + 2 * k, pushS4[k]);
+
+  Job job = SingleModuleJob("storage16_blocks", Features({Feature::UniformBuffer16, Feature::PushConstant16}));
+  BufferResource uniform = InputBuffer(0, params);
+  uniform.type = VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER;
+  job.buffers.push_back(uniform);
+  job.buffers.push_back(OutputBuffer(1, 1216));
+  job.pushConstantSize = 16;
+  Dispatch d;
+  d.pushConstants = push;
+  job.dispatches.push_back(d);
+  RunAndCheck(job, [&](const JobResult& r, Mismatches& m) {
+    const std::vector<uint8_t>& out = r.buffers[1];
+    auto bits = [](float f) { return std::bit_cast<int32_t>(f); };
+    for (int32_t i = 0; i < 16; ++i) {
+      const int32_t expected[16] = {
+          s + i,
+          int32_t(uint32_t{u} + uint32_t(i)),
+          bits(HalfToFloat(h) * float(i + 1)),
+          bits(HalfToFloat(h2[0])),
+          bits(HalfToFloat(h2[1])),
+          int32_t(uint32_t{u4[0]} | uint32_t{u4[1]} << 16),
+          s3[0],
+          s3[2],
+          after3,
+          table[i % 4],
+          int32_t{pushU},
+          pushS * i,
+          bits(HalfToFloat(pushH2[0])),
+          bits(HalfToFloat(pushH2[1])),
+          pushS4[0] * 3 + pushS4[1] + pushS4[2] * i,
+          s3[1] + pushS4[3] + int32_t(uint32_t{u4[2]} ^ uint32_t{u4[3]})};
+      for (size_t k = 0; k < 16; ++k)
+        m.Equal("word " + std::to_string(k), size_t(i), At<int32_t>(out, (size_t(i) * 16 + k) * 4), expected[k]);
+      m.Equal("copied table[i % 4]", size_t(i), At<int16_t>(out, 1024 + size_t(i) * 4), table[i % 4]);
+      m.Equal("copied push.s4.y", size_t(i), At<int16_t>(out, 1024 + size_t(i) * 4 + 2), pushS4[1]);
+      for (size_t k = 0; k < 2; ++k) {
+        m.Equal("uniform f16vec2 (bits)", size_t(i), At<uint16_t>(out, 1088 + size_t(i) * 4 + 2 * k), h2[k]);
+        m.Equal("push f16vec2 (bits)", size_t(i), At<uint16_t>(out, 1152 + size_t(i) * 4 + 2 * k), pushH2[k]);
+      }
+    }
+  });
+}
+
+// 8-bit values in a std140 uniform block and in push constants (storage8_blocks.comp), as above.
+TEST(Storage8, NarrowValuesInUniformBuffersAndPushConstants) {
+  const int8_t s = -100, s2[2] = {-128, 127}, s3[3] = {-1, 64, -65}, table[4] = {-3, 4, -128, 127};
+  const uint8_t u = 0xF0, u4[4] = {0xFF, 0x01, 0x80, 0x7E}, after3 = 0xC8;
+  std::vector<uint8_t> params(80, 0);
+  params[0] = uint8_t(s);
+  params[1] = u;
+  for (size_t k = 0; k < 2; ++k) params[2 + k] = uint8_t(s2[k]);
+  for (size_t k = 0; k < 4; ++k) params[4 + k] = u4[k];
+  for (size_t k = 0; k < 3; ++k) params[8 + k] = uint8_t(s3[k]);
+  params[11] = after3;
+  for (size_t k = 0; k < 4; ++k) params[16 + 16 * k] = uint8_t(table[k]);  // std140: array stride 16
+  const uint8_t pushU = 0xE7, pushU2[2] = {0xFE, 0x02};
+  const int8_t pushS = -9, pushS4[4] = {-128, -2, 3, 127};
+  std::vector<uint8_t> push(8, 0);
+  push[0] = pushU;
+  push[1] = uint8_t(pushS);
+  for (size_t k = 0; k < 2; ++k) push[2 + k] = pushU2[k];
+  for (size_t k = 0; k < 4; ++k) push[4 + k] = uint8_t(pushS4[k]);
+
+  Job job = SingleModuleJob("storage8_blocks", Features({Feature::UniformBuffer8, Feature::PushConstant8}));
+  BufferResource uniform = InputBuffer(0, params);
+  uniform.type = VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER;
+  job.buffers.push_back(uniform);
+  job.buffers.push_back(OutputBuffer(1, 928));
+  job.pushConstantSize = 8;
+  Dispatch d;
+  d.pushConstants = push;
+  job.dispatches.push_back(d);
+  RunAndCheck(job, [&](const JobResult& r, Mismatches& m) {
+    const std::vector<uint8_t>& out = r.buffers[1];
+    for (int32_t i = 0; i < 16; ++i) {
+      const int32_t expected[12] = {
+          s + i,
+          int32_t(uint32_t{u} + uint32_t(i)),
+          s2[0],
+          s2[1],
+          int32_t(uint32_t{u4[0]} | uint32_t{u4[1]} << 8 | uint32_t{u4[2]} << 16 | uint32_t{u4[3]} << 24),
+          s3[0],
+          s3[2],
+          int32_t{after3},
+          table[i % 4],
+          int32_t{pushU} * i,
+          pushS + int32_t{pushU2[0]} * 1000 + int32_t{pushU2[1]},
+          (pushS4[0] + pushS4[1] * 3 + pushS4[2] * i) ^ (pushS4[3] + s3[1])};
+      for (size_t k = 0; k < 12; ++k) {
+        int32_t got;
+        std::memcpy(&got, out.data() + (size_t(i) * 12 + k) * 4, 4);
+        m.Equal("word " + std::to_string(k), size_t(i), got, expected[k]);
+      }
+      m.Equal("copied table[i % 4]", size_t(i), int8_t(out[768 + size_t(i) * 2]), table[i % 4]);
+      m.Equal("copied push.s4.y", size_t(i), int8_t(out[768 + size_t(i) * 2 + 1]), pushS4[1]);
+      for (size_t k = 0; k < 4; ++k) {
+        m.Equal("uniform u8vec4", size_t(i), out[800 + size_t(i) * 4 + k], u4[k]);
+        m.Equal("push i8vec4", size_t(i), int8_t(out[864 + size_t(i) * 4 + k]), pushS4[k]);
+      }
+    }
+  });
+}
+
 }  // namespace
 }  // namespace kiln_test::compute

@@ -146,6 +146,38 @@ TEST(SpirvBinary, RefusesWhatKilnDoesNotImplement) {
     EXPECT_TRUE(Refused(m, "needs SPIR-V 1.4"));
 }
 
+// The grammar lists some enumerants with a version and extensions: StorageBuffer8BitAccess is core
+// in SPIR-V 1.5 and enabled by SPV_KHR_8bit_storage before (glslc's Vulkan 1.1 modules are 1.3 and
+// declare the extension). It stands in an older module only with the extension declared, whether
+// OpExtension comes before or (in a module that ignores the layout rules) after it.
+TEST(SpirvBinary, AnExtensionEnablesWhatALaterVersionMadeCore) {
+    const std::vector<uint32_t> capability = {op(17, 2), 4448};  // OpCapability StorageBuffer8BitAccess
+    // OpExtension "SPV_KHR_8bit_storage"
+    const std::vector<uint32_t> extension = {op(10, 7), 0x5f565053, 0x5f52484b, 0x74696238, 0x6f74735f,
+                                             0x65676172, 0x00000000};
+    std::vector<uint32_t> m = minimal();
+    m[1] = 0x00010300;
+    m.insert(m.end(), capability.begin(), capability.end());
+    EXPECT_TRUE(Refused(m, "StorageBuffer8BitAccess needs SPIR-V 1.5 or extension SPV_KHR_8bit_storage"));
+    for (bool extension_first : {true, false}) {
+        m = minimal();
+        m[1] = 0x00010300;
+        const auto& a = extension_first ? extension : capability;
+        const auto& b = extension_first ? capability : extension;
+        m.insert(m.end(), a.begin(), a.end());
+        m.insert(m.end(), b.begin(), b.end());
+        Binary binary;
+        std::string error;
+        EXPECT_TRUE(Binary::parse(m, &binary, &error)) << error;
+    }
+    m = minimal();
+    m[1] = 0x00010500;  // core: no extension needed
+    m.insert(m.end(), capability.begin(), capability.end());
+    Binary binary;
+    std::string error;
+    EXPECT_TRUE(Binary::parse(m, &binary, &error)) << error;
+}
+
 TEST(SpirvBinary, RefusesAnInstructionWhoseCapabilityIsNotDeclared) {
     // OpTypeFloat 64 is fine by the grammar alone, but OpCapability Float64 is what 64-bit float
     // *instructions* need; the grammar ties e.g. OpTypeMatrix to Matrix, declared by Shader. Take
