@@ -23,6 +23,8 @@ constexpr const char* kSupportedCapabilities[] = {
     // Input/output (StorageInputOutput16) waits for the graphics stages.
     "StorageBuffer16BitAccess", "UniformAndStorageBuffer16BitAccess", "StoragePushConstant16",
     "StorageBuffer8BitAccess", "UniformAndStorageBuffer8BitAccess", "StoragePushConstant8",
+    // VK_KHR_shader_atomic_int64: 64-bit atomics on buffers and workgroup memory (ops.cpp atomic).
+    "Int64Atomics",
     // Subgroups (a batch is one: ops_subgroup.h).
     "GroupNonUniform", "GroupNonUniformVote", "GroupNonUniformArithmetic", "GroupNonUniformBallot",
     "GroupNonUniformShuffle", "GroupNonUniformShuffleRelative",

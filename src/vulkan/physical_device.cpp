@@ -167,6 +167,7 @@ PhysicalDevice::PhysicalDevice(Instance& instance) : instance(instance), heap_si
     extensions.set(size_t(gen::DeviceExt::KHR_shader_float16_int8));
     extensions.set(size_t(gen::DeviceExt::KHR_16bit_storage));
     extensions.set(size_t(gen::DeviceExt::KHR_8bit_storage));
+    extensions.set(size_t(gen::DeviceExt::KHR_shader_atomic_int64));
 }
 
 void PhysicalDevice::add_device(Device* device) {
@@ -321,7 +322,7 @@ namespace {
 
 // The optional features Kiln implements beyond VkPhysicalDeviceFeatures, one overload per feature
 // structure, written with the structure's own members; every member not set here is VK_FALSE.
-// Each is tested by tests/compute (Float16, Int8, Storage16, Storage8).
+// Each is tested by tests/compute (Float16, Int8, Storage16, Storage8, Atomics).
 void set_supported(VkPhysicalDeviceShaderFloat16Int8Features& f) {
     f.shaderFloat16 = VK_TRUE;  // Half computes in float, rounded to nearest even per operation
     f.shaderInt8 = VK_TRUE;
@@ -336,6 +337,11 @@ void set_supported(VkPhysicalDevice8BitStorageFeatures& f) {
     f.storageBuffer8BitAccess = VK_TRUE;
     f.uniformAndStorageBuffer8BitAccess = VK_TRUE;
     f.storagePushConstant8 = VK_TRUE;
+}
+void set_supported(VkPhysicalDeviceShaderAtomicInt64Features& f) {
+    // 64-bit atomics on buffers and workgroup memory are host atomics on 8-byte-aligned words (ops.cpp).
+    f.shaderBufferInt64Atomics = VK_TRUE;
+    f.shaderSharedInt64Atomics = VK_TRUE;
 }
 
 template <typename T>
@@ -356,6 +362,7 @@ constexpr ExtensionFeatures kExtensionFeatures[] = {
     features_of<VkPhysicalDeviceShaderFloat16Int8Features>(),
     features_of<VkPhysicalDevice16BitStorageFeatures>(),
     features_of<VkPhysicalDevice8BitStorageFeatures>(),
+    features_of<VkPhysicalDeviceShaderAtomicInt64Features>(),
 };
 
 }  // namespace

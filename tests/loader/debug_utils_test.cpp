@@ -199,12 +199,12 @@ TEST_F(DebugUtils, UnsupportedCapabilityIsNamedInTheMessage) {
   Inbox inbox;
   Listen(inbox.Info(VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT, VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT));
   VkShaderModule module;
-  EXPECT_EQ(CreateModule(LoadSpirv("atomic_int64.spv"), &module), VK_ERROR_INVALID_SHADER_NV);
+  EXPECT_EQ(CreateModule(LoadSpirv("atomic_float.spv"), &module), VK_ERROR_INVALID_SHADER_NV);
 
   std::vector<Message> messages = inbox.With(kModuleRefused);
   ASSERT_EQ(messages.size(), 1u);
   EXPECT_EQ(messages[0].severity, VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT);
-  EXPECT_NE(messages[0].text.find("SPIR-V refused: at word 9: capability Int64Atomics is not supported"), std::string::npos)
+  EXPECT_NE(messages[0].text.find("SPIR-V refused: at word 7: capability AtomicFloat32AddEXT is not supported"), std::string::npos)
       << messages[0].text;
   ASSERT_EQ(messages[0].objects.size(), 1u);
   EXPECT_EQ(messages[0].objects[0].handle, DeviceHandle());

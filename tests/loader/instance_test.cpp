@@ -320,7 +320,7 @@ TEST(Device, NarrowTypeFeaturesAreReportedAndOnlyThoseAccepted) {
   VkPhysicalDeviceShaderFloat16Int8Features float16Int8;
   VkPhysicalDevice16BitStorageFeatures storage16;
   VkPhysicalDevice8BitStorageFeatures storage8;
-  VkPhysicalDeviceShaderAtomicInt64Features atomic64;
+  VkPhysicalDeviceShaderAtomicFloatFeaturesEXT atomicFloat;
   auto poison = [](auto& s, VkStructureType type, void* next) {
     std::memset(&s, 0, sizeof s);
     for (VkBool32* b = reinterpret_cast<VkBool32*>(reinterpret_cast<char*>(&s) + sizeof(VkBaseOutStructure));
@@ -329,8 +329,8 @@ TEST(Device, NarrowTypeFeaturesAreReportedAndOnlyThoseAccepted) {
     s.sType = type;
     s.pNext = next;
   };
-  poison(atomic64, VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_ATOMIC_INT64_FEATURES, nullptr);
-  poison(storage8, VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES, &atomic64);
+  poison(atomicFloat, VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_ATOMIC_FLOAT_FEATURES_EXT, nullptr);
+  poison(storage8, VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES, &atomicFloat);
   poison(storage16, VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES, &storage8);
   poison(float16Int8, VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES, &storage16);
   VkPhysicalDeviceFeatures2 features2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, &float16Int8, {}};
@@ -344,9 +344,9 @@ TEST(Device, NarrowTypeFeaturesAreReportedAndOnlyThoseAccepted) {
   EXPECT_EQ(storage8.storageBuffer8BitAccess, VK_TRUE);
   EXPECT_EQ(storage8.uniformAndStorageBuffer8BitAccess, VK_TRUE);
   EXPECT_EQ(storage8.storagePushConstant8, VK_TRUE);
-  EXPECT_EQ(atomic64.shaderBufferInt64Atomics, VK_FALSE);  // a structure Kiln supports nothing of
-  EXPECT_EQ(atomic64.shaderSharedInt64Atomics, VK_FALSE);
-  EXPECT_EQ(storage8.pNext, &atomic64);  // the chain is left intact
+  EXPECT_EQ(atomicFloat.shaderBufferFloat32Atomics, VK_FALSE);  // a structure Kiln supports nothing of
+  EXPECT_EQ(atomicFloat.shaderSharedFloat32Atomics, VK_FALSE);
+  EXPECT_EQ(storage8.pNext, &atomicFloat);  // the chain is left intact
 
   // Everything reported, at once: accepted.
   DeviceOptions options;
@@ -366,8 +366,8 @@ TEST(Device, NarrowTypeFeaturesAreReportedAndOnlyThoseAccepted) {
   EXPECT_EQ(Device::TryCreate(*instance, options, &device), VK_ERROR_FEATURE_NOT_PRESENT);
   EXPECT_EQ(device, nullptr);
   storage16.storageInputOutput16 = VK_FALSE;
-  atomic64.shaderBufferInt64Atomics = VK_TRUE;
-  storage8.pNext = &atomic64;  // (VK_KHR_shader_atomic_int64 is not offered, so not enabled)
+  atomicFloat.shaderBufferFloat32Atomics = VK_TRUE;
+  storage8.pNext = &atomicFloat;  // (VK_EXT_shader_atomic_float is not offered, so not enabled)
   EXPECT_EQ(Device::TryCreate(*instance, options, &device), VK_ERROR_FEATURE_NOT_PRESENT);
   EXPECT_EQ(device, nullptr);
 }
