@@ -192,6 +192,20 @@ LaneMask nonzero_lanes(const uint32_t* words) {
 
 // Lanes `lanes` go from block `from` to block `to`: they take the values of `to`'s phis for that edge
 // now (all values read before any is written: a phi may take another phi's old value), and wait there.
+// An edge whose copies lowering planned (plan_edges in lower.cpp): edge e of block `from`.
+void take_planned_edge(Batch& b, const IrBlock& from, uint32_t e, uint32_t to, LaneMask lanes) {
+    const Program& p = *b.program;
+    const Program::EdgeCopy* copy = p.edge_copies.data() + from.edge_first[e];
+    if (lanes == kAllLanes)
+        for (uint32_t i = 0; i < from.edge_count[e]; ++i)
+            copy_lanes(b.reg(copy[i].dst), b.reg(copy[i].src));
+    else
+        for (uint32_t i = 0; i < from.edge_count[e]; ++i)
+            blend_lanes(b.reg(copy[i].dst), b.reg(copy[i].src), lanes);
+    b.waiting[to] |= lanes;
+    b.pending[to / 64] |= uint64_t(1) << (to % 64);
+}
+
 void take_edge(Batch& b, uint32_t from, uint32_t to, LaneMask lanes) {
     const Program& p = *b.program;
     const IrBlock& target = p.blocks[to];
@@ -243,14 +257,23 @@ void run_terminator(const IrBlock& block, uint32_t index, Batch& b, LaneMask mas
     const Program& p = *b.program;
     switch (block.term) {
     case TermKind::Branch:
-        take_edge(b, index, block.target, mask);
+        if (block.edge_planned[0])
+            take_planned_edge(b, block, 0, block.target, mask);
+        else
+            take_edge(b, index, block.target, mask);
         return;
     case TermKind::Conditional: {
         const LaneMask taken = nonzero_lanes(b.reg(block.cond));
-        if (mask & taken)
-            take_edge(b, index, block.target, mask & taken);
-        if (mask & ~taken)
-            take_edge(b, index, block.target2, mask & ~taken);
+        const LaneMask sides[2] = {mask & taken, mask & ~taken};
+        const uint32_t targets[2] = {block.target, block.target2};
+        for (uint32_t e = 0; e < 2; ++e) {
+            if (!sides[e])
+                continue;
+            if (block.edge_planned[e])
+                take_planned_edge(b, block, e, targets[e], sides[e]);
+            else
+                take_edge(b, index, targets[e], sides[e]);
+        }
         return;
     }
     case TermKind::Switch: {

@@ -100,6 +100,9 @@ struct IrBlock {
     uint32_t first_case = 0, case_count = 0;  // Switch: into Program::cases
     bool barrier_before = false;     // the block starts with a workgroup barrier (see lower.cpp)
     bool phis_read_phis = false;     // a phi's incoming value is one of this block's phis (a swap)
+    // The phi copies of the edges to target (0) and target2 (1), when planned (Program::edge_copies).
+    bool edge_planned[2] = {false, false};
+    uint32_t edge_first[2] = {0, 0}, edge_count[2] = {0, 0};
 };
 
 // A load of push constants through a pointer lowering knows: done once per dispatch when a batch
@@ -145,6 +148,10 @@ struct Program {
     std::vector<uint32_t> tables;  // variable-length operand lists (access-chain steps, ...)
     std::vector<uint32_t> constants;  // (register, value) pairs written into every batch at start
     std::vector<Preload> preloads;
+    struct EdgeCopy {
+        uint32_t dst, src;  // one register word
+    };
+    std::vector<EdgeCopy> edge_copies;
     uint32_t register_count = 0;
     uint32_t local_size[3] = {1, 1, 1};
     uint32_t invocation_bytes = 0;  // Function, Private and Input memory of one invocation

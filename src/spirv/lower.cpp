@@ -1702,6 +1702,36 @@ void merge_straight_blocks(Program& p) {
 
 }  // namespace
 
+// The phi copies of each block's branch and conditional edges, listed once (Program::edge_copies)
+// so that lanes taking an edge copy without searching each phi's predecessors. Edges into a block
+// whose phis read each other, and switch edges, keep the general path (executor.cpp take_edge).
+void plan_edges(Program& p) {
+    for (uint32_t from = 0; from < p.blocks.size(); ++from) {
+        IrBlock& block = p.blocks[from];
+        const uint32_t targets[2] = {block.target, block.target2};
+        const uint32_t edges = block.term == TermKind::Branch ? 1 : block.term == TermKind::Conditional ? 2 : 0;
+        for (uint32_t e = 0; e < edges; ++e) {
+            if (targets[e] >= p.blocks.size() || p.blocks[targets[e]].phis_read_phis)
+                continue;
+            const IrBlock& to = p.blocks[targets[e]];
+            block.edge_first[e] = uint32_t(p.edge_copies.size());
+            for (uint32_t i = 0; i < to.phi_count; ++i) {
+                const Phi& phi = p.phis[to.first_phi + i];
+                for (uint32_t k = 0; k < phi.incoming_count; ++k) {
+                    const Incoming& in = p.incoming[phi.first_incoming + k];
+                    if (in.block != from)
+                        continue;
+                    for (uint32_t w = 0; w < phi.words; ++w)
+                        p.edge_copies.push_back({phi.dst + w, in.reg + w});
+                    break;
+                }
+            }
+            block.edge_count[e] = uint32_t(p.edge_copies.size()) - block.edge_first[e];
+            block.edge_planned[e] = true;
+        }
+    }
+}
+
 bool lower(const Module& module, uint32_t execution_model, const std::string& entry_point,
            const Specialization& specialization, Program* out, std::string* error) {
     Program program;
@@ -1723,6 +1753,7 @@ bool lower(const Module& module, uint32_t execution_model, const std::string& en
                 }
             }
         }
+    plan_edges(program);
     *out = std::move(program);
     return true;
 }
