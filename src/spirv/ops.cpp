@@ -1181,18 +1181,30 @@ void gather_words(uint32_t* __restrict value, const uint32_t* __restrict pointer
         return;
     }
 #endif
-    uint64_t at[kLanes];
-    uint32_t inside[kLanes];
-    for (uint32_t l = 0; l < kLanes; ++l) {
-        const uint64_t o = uint64_t(pointer[l]) + offset;
-        inside[l] = o >= root.lo && o + 4 <= root.hi;
-        at[l] = (inside[l] ? o : root.lo) + l * root.lane_stride;
-    }
+    // Without AVX2: eight lanes at a time too, copying runs of consecutive words and reading a word
+    // all eight share once; the rest lane by lane.
     const std::byte* base = root.base;
-    for (uint32_t l = 0; l < kLanes; ++l) {
-        const uint32_t v = *reinterpret_cast<const unaligned_word*>(base + at[l]);
-        const uint32_t loaded = inside[l] ? v : 0;
-        value[l] = (mask >> l & 1) ? loaded : value[l];
+    for (uint32_t g = 0; g < kLanes; g += 8) {
+        uint32_t loaded[8];
+        bool consecutive = root.lane_stride == 0, same = root.lane_stride == 0;
+        for (uint32_t l = 1; l < 8; ++l) {
+            consecutive &= pointer[g + l] == pointer[g] + 4 * l;
+            same &= pointer[g + l] == pointer[g];
+        }
+        const uint64_t first = uint64_t(pointer[g]) + offset;
+        if (consecutive && first >= root.lo && first + 32 <= root.hi) {
+            std::memcpy(loaded, base + first, 32);
+        } else if (same && first >= root.lo && first + 4 <= root.hi) {
+            std::fill_n(loaded, 8, *reinterpret_cast<const unaligned_word*>(base + first));
+        } else {
+            for (uint32_t l = 0; l < 8; ++l) {
+                const uint64_t o = uint64_t(pointer[g + l]) + offset;
+                const bool inside = o >= root.lo && o + 4 <= root.hi;
+                loaded[l] = inside ? *reinterpret_cast<const unaligned_word*>(base + o + (g + l) * root.lane_stride) : 0;
+            }
+        }
+        for (uint32_t l = 0; l < 8; ++l)
+            value[g + l] = (mask >> (g + l) & 1) ? loaded[l] : value[g + l];
     }
 }
 
@@ -1201,36 +1213,16 @@ template <bool IsLoad>
 void move_word(const Ins& ins, Batch& b, LaneMask mask, const Root& root, uint32_t offset) {
     const uint32_t* pointer = b.reg(ins.a);
     uint32_t* value = b.reg(ins.dst);
-#if defined(__AVX2__)
-    constexpr bool kGatherLoads = true;  // gather_words looks for these patterns eight lanes at a time
-#else
-    constexpr bool kGatherLoads = false;
-#endif
-    if (root.lane_stride == 0 && !(IsLoad && kGatherLoads)) {
-        // One memory for every lane: lanes reading one word (a uniform) are one read; every lane
-        // reading consecutive words (x[i] with i the invocation) is one copy.
-        bool consecutive = mask == kAllLanes, same = true;
-        for (uint32_t l = 1; l < kLanes; ++l) {
-            consecutive &= pointer[l] == pointer[0] + 4 * l;
-            same &= pointer[l] == pointer[0];
-        }
-        if (IsLoad && same) {
-            uint32_t v = 0;
-            if (std::byte* p = root.at(0, uint64_t(pointer[0]) + offset, 4))
-                std::memcpy(&v, p, 4);
-            uint32_t broadcast[kLanes];
-            std::fill_n(broadcast, kLanes, v);
-            blend_lanes(value, broadcast, mask);
-            return;
-        }
+    if constexpr (!IsLoad) {
+        // Every lane storing consecutive words of one memory (x[i] = ..., i the invocation): one copy.
+        // (Loads look for their patterns eight lanes at a time, in gather_words.)
+        bool consecutive = mask == kAllLanes && root.lane_stride == 0;
+        for (uint32_t l = 1; l < kLanes && consecutive; ++l)
+            consecutive = pointer[l] == pointer[0] + 4 * l;
         if (consecutive) {
             if (std::byte* p = root.at(0, uint64_t(pointer[0]) + offset, 4 * kLanes)) {
-                for (uint32_t l = 0; l < kLanes; ++l) {  // not one memcpy: see copy_lanes
-                    if constexpr (IsLoad)
-                        std::memcpy(&value[l], p + 4 * l, 4);
-                    else
-                        std::memcpy(p + 4 * l, &value[l], 4);
-                }
+                for (uint32_t l = 0; l < kLanes; ++l)  // not one memcpy: see copy_lanes
+                    std::memcpy(p + 4 * l, &value[l], 4);
                 return;
             }
         }
