@@ -26,7 +26,9 @@ void main() {
     for (int k = 0; k < kTableSize; ++k) table[k] = k * kInt;
   }
   barrier();
-  if (lid == 0u) {
+  // One invocation of the whole dispatch writes the values (every workgroup would compute the same
+  // ones, but plain stores to one location from several workgroups are a data race).
+  if (gl_GlobalInvocationID.x == 0u) {
     results.values[0] = kInt;
     results.values[1] = int(kUint);
     results.values[2] = floatBitsToInt(kFloat);
