@@ -175,11 +175,18 @@ void start_batch(Batch& b, const DispatchContext& d, const uint32_t group[3], ui
 // of shifts was most of the time of a branchy shader.
 LaneMask nonzero_lanes(const uint32_t* words) {
 #if defined(__SSE2__)
+    // 16 lanes per movemask: each lane's "is zero" word narrowed to a byte (signed saturation keeps
+    // 0 and -1 as they are).
+    static_assert(kLanes % 16 == 0);
     LaneMask zero = 0;
     const __m128i nothing = _mm_setzero_si128();
-    for (uint32_t l = 0; l < kLanes; l += 4) {
-        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(words + l));
-        zero |= LaneMask(_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(v, nothing)))) << l;
+    auto is_zero = [&](uint32_t l) {
+        return _mm_cmpeq_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(words + l)), nothing);
+    };
+    for (uint32_t l = 0; l < kLanes; l += 16) {
+        const __m128i low = _mm_packs_epi32(is_zero(l), is_zero(l + 4));
+        const __m128i high = _mm_packs_epi32(is_zero(l + 8), is_zero(l + 12));
+        zero |= LaneMask(uint32_t(_mm_movemask_epi8(_mm_packs_epi16(low, high)))) << l;
     }
     return ~zero & kAllLanes;
 #else

@@ -44,9 +44,14 @@ inline void copy_lanes(uint32_t* __restrict dst, const uint32_t* __restrict src)
 }
 inline void blend_lanes(uint32_t* __restrict dst, const uint32_t* __restrict src, LaneMask lanes) {
 #if defined(__SSE2__)
-    const __m128i bits = _mm_setr_epi32(1, 2, 4, 8);
+    // Four lanes' selection from a table of the sixteen 4-bit masks.
+    alignas(16) static constexpr uint32_t kSelect[16][4] = {
+        {0, 0, 0, 0}, {~0u, 0, 0, 0}, {0, ~0u, 0, 0}, {~0u, ~0u, 0, 0},
+        {0, 0, ~0u, 0}, {~0u, 0, ~0u, 0}, {0, ~0u, ~0u, 0}, {~0u, ~0u, ~0u, 0},
+        {0, 0, 0, ~0u}, {~0u, 0, 0, ~0u}, {0, ~0u, 0, ~0u}, {~0u, ~0u, 0, ~0u},
+        {0, 0, ~0u, ~0u}, {~0u, 0, ~0u, ~0u}, {0, ~0u, ~0u, ~0u}, {~0u, ~0u, ~0u, ~0u}};
     for (uint32_t l = 0; l < kLanes; l += 4) {
-        const __m128i select = _mm_cmpeq_epi32(_mm_and_si128(_mm_set1_epi32(int32_t(lanes >> l)), bits), bits);
+        const __m128i select = _mm_load_si128(reinterpret_cast<const __m128i*>(kSelect[(lanes >> l) & 15]));
         __m128i* out = reinterpret_cast<__m128i*>(dst + l);
         const __m128i in = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + l));
         _mm_storeu_si128(out, _mm_or_si128(_mm_and_si128(select, in), _mm_andnot_si128(select, _mm_loadu_si128(out))));
