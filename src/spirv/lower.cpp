@@ -271,6 +271,8 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
     Scalar s{};
     if (images_.claims(inst, w))
         return images_.lower(inst, w, image_hooks(in));
+    if (is_memory_atomic(inst.opcode))
+        return memory(inst, in);
     switch (op) {
     case Op::OpUndef:
         define(in, w[2], w[1]);  // any value will do: registers start as zeros
@@ -290,21 +292,6 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
     case Op::OpAccessChain:
     case Op::OpInBoundsAccessChain:
     case Op::OpArrayLength:
-    case Op::OpAtomicLoad:
-    case Op::OpAtomicStore:
-    case Op::OpAtomicExchange:
-    case Op::OpAtomicCompareExchange:
-    case Op::OpAtomicIIncrement:
-    case Op::OpAtomicIDecrement:
-    case Op::OpAtomicIAdd:
-    case Op::OpAtomicISub:
-    case Op::OpAtomicSMin:
-    case Op::OpAtomicUMin:
-    case Op::OpAtomicSMax:
-    case Op::OpAtomicUMax:
-    case Op::OpAtomicAnd:
-    case Op::OpAtomicOr:
-    case Op::OpAtomicXor:
         return memory(inst, in);
     case Op::OpExtInst:
         return extended(w, in);

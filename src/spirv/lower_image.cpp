@@ -100,24 +100,11 @@ bool ImageLowering::claims(const Instruction& inst, std::span<const uint32_t> w)
     case Op::OpAccessChain:
     case Op::OpInBoundsAccessChain:
         return w.size() > 3 && is_handle_pointer(w[3]);
-    case Op::OpAtomicLoad:
-    case Op::OpAtomicExchange:
-    case Op::OpAtomicCompareExchange:
-    case Op::OpAtomicIIncrement:
-    case Op::OpAtomicIDecrement:
-    case Op::OpAtomicIAdd:
-    case Op::OpAtomicISub:
-    case Op::OpAtomicSMin:
-    case Op::OpAtomicUMin:
-    case Op::OpAtomicSMax:
-    case Op::OpAtomicUMax:
-    case Op::OpAtomicAnd:
-    case Op::OpAtomicOr:
-    case Op::OpAtomicXor:
-        return w.size() > 3 && texel_pointers_.count(w[3]);
-    case Op::OpAtomicStore:
-        return w.size() > 1 && texel_pointers_.count(w[1]);
     default:
+        if (is_memory_atomic(inst.opcode)) {  // the pointer is w[1] for OpAtomicStore, else w[3]
+            const size_t pointer = op == Op::OpAtomicStore ? 1 : 3;
+            return w.size() > pointer && texel_pointers_.count(w[pointer]);
+        }
         return (inst.opcode >= uint32_t(Op::OpSampledImage) && inst.opcode <= uint32_t(Op::OpImageQuerySamples)) ||
                op == Op::OpImageTexelPointer ||
                (inst.opcode >= uint32_t(Op::OpImageSparseSampleImplicitLod) &&

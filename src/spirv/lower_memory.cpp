@@ -348,22 +348,11 @@ bool Lowerer::memory(const Instruction& inst, Instance& in) {
         emit(ins);
         return true;
     }
-    // ---- atomics ----
-    case Op::OpAtomicLoad:
-    case Op::OpAtomicStore:
-    case Op::OpAtomicExchange:
-    case Op::OpAtomicCompareExchange:
-    case Op::OpAtomicIIncrement:
-    case Op::OpAtomicIDecrement:
-    case Op::OpAtomicIAdd:
-    case Op::OpAtomicISub:
-    case Op::OpAtomicSMin:
-    case Op::OpAtomicUMin:
-    case Op::OpAtomicSMax:
-    case Op::OpAtomicUMax:
-    case Op::OpAtomicAnd:
-    case Op::OpAtomicOr:
-    case Op::OpAtomicXor: {
+    default:
+        break;
+    }
+    // Atomics (ops.h is_memory_atomic).
+    if (is_memory_atomic(inst.opcode)) {
         const bool is_store = op == Op::OpAtomicStore;
         const uint32_t pointer_id = is_store ? w[1] : w[3];
         const PointerInfo* info = pointer_info(in, pointer_id);
@@ -396,9 +385,6 @@ bool Lowerer::memory(const Instruction& inst, Instance& in) {
         ins.dst = is_store ? allocate(2) : define(in, w[2], w[1]);
         emit(ins);
         return true;
-    }
-    default:
-        break;
     }
     return fail("not a memory instruction");  // not reached: instruction() sends only these here
 }

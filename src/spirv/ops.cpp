@@ -1449,6 +1449,8 @@ Handler atomic_of(Scalar type) {
 }  // namespace
 
 Handler atomic_handler(uint32_t op, Scalar type) {
+    if (!is_memory_atomic(op))
+        return nullptr;
     switch (op) {
 #define KILN_AT(N) \
     case N: return atomic_of<N>(type);

@@ -33,6 +33,10 @@ inline constexpr uint32_t kBuiltInSubgroupLocalInvocationId = 41;
 enum class Scalar : uint8_t { Bool, I8, U8, I16, U16, I32, U32, I64, U64, F16, F32, F64 };
 inline uint32_t words_of(Scalar s) { return s == Scalar::I64 || s == Scalar::U64 || s == Scalar::F64 ? 2 : 1; }
 
+// The memory atomics Kiln implements: OpAtomicLoad (227) to OpAtomicXor (242) but
+// OpAtomicCompareExchangeWeak (231). One list for lowering, image lowering and the handlers.
+inline constexpr bool is_memory_atomic(uint32_t opcode) { return opcode >= 227 && opcode <= 242 && opcode != 231; }
+
 // The handlers, compiled once per instruction-set level (ops.cpp, ops_avx2.cpp): lookups give NULL
 // when the operation does not exist for that type. `op` is the SPIR-V opcode (or, for extended
 // instructions, the GLSL.std.450 number through `glsl`).
