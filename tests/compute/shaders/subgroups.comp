@@ -33,6 +33,8 @@ void main() {
   results.r[at + 7u] = subgroupShuffleDown(x, id + 3u < gl_SubgroupSize ? 3u : 0u);
   results.r[at + 8u] = subgroupBroadcast(x, 1u);
   results.r[at + 9u] = subgroupAdd(x);
+  subgroupBarrier();  // basic: a subgroup is one batch, whose lanes run together
+  subgroupMemoryBarrierBuffer();
   if ((x & 1u) != 0u) {
     results.r[at + 10u] = subgroupElect() ? 1u : 0u;
     results.r[at + 11u] = subgroupAll(x > 100u) ? 1u : 0u;
