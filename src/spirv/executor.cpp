@@ -117,10 +117,7 @@ void preload(Batch& b) {
             uint64_t value = 0;
             if (range.base && at + m.bytes <= range.size)
                 std::memcpy(&value, range.base + at, m.bytes);  // little-endian: the low bytes
-            if (m.sign_extend && m.bytes < 4) {
-                const uint32_t shift = 64 - 8 * m.bytes;
-                value = uint64_t(int64_t(value << shift) >> shift);
-            }
+            value = m.widen(value);
             std::fill_n(b.reg(load.dst + m.reg), kLanes, uint32_t(value));
             if (m.bytes == 8)
                 std::fill_n(b.reg(load.dst + m.reg + 1), kLanes, uint32_t(value >> 32));

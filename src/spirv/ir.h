@@ -81,6 +81,14 @@ struct Move {
     uint32_t reg;     // register (relative to the value's first register)
     uint8_t bytes;    // 1, 2, 4 or 8
     uint8_t sign_extend;  // 8/16-bit signed integers widen with their sign
+
+    // The register value of the leaf's `bytes` bytes read from memory (zero-extended in `bits`).
+    uint64_t widen(uint64_t bits) const {
+        if (!sign_extend || bytes >= 4)
+            return bits;
+        const uint32_t shift = 64 - 8 * bytes;
+        return uint64_t(int64_t(bits << shift) >> shift);
+    }
 };
 
 enum class TermKind : uint8_t { Branch, Conditional, Switch, Return, Kill };

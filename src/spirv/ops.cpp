@@ -1262,10 +1262,7 @@ void move_memory(const Ins& ins, Batch& b, LaneMask mask) {
             std::byte* p = root.at(l, uint64_t(pointer[l]) + m.offset, m.bytes);
             if constexpr (IsLoad) {
                 uint64_t value = p ? read_leaf(p, m.bytes) : 0;  // out of bounds: 0
-                if (m.sign_extend && m.bytes < 4) {
-                    const uint32_t shift = 64 - 8 * m.bytes;
-                    value = uint64_t(int64_t(value << shift) >> shift);
-                }
+                value = m.widen(value);
                 b.reg(ins.dst + m.reg)[l] = uint32_t(value);
                 if (m.bytes == 8)
                     b.reg(ins.dst + m.reg + 1)[l] = uint32_t(value >> 32);
@@ -1293,10 +1290,7 @@ void load_uniform(const Ins& ins, Batch& b, LaneMask mask) {
         const Move& m = moves[i];
         const std::byte* p = root.at(0, uint64_t(pointer) + m.offset, m.bytes);
         uint64_t value = p ? read_leaf(p, m.bytes) : 0;  // out of bounds: 0
-        if (m.sign_extend && m.bytes < 4) {
-            const uint32_t shift = 64 - 8 * m.bytes;
-            value = uint64_t(int64_t(value << shift) >> shift);
-        }
+        value = m.widen(value);
         uint32_t broadcast[kLanes];
         std::fill_n(broadcast, kLanes, uint32_t(value));
         blend_lanes(b.reg(ins.dst + m.reg), broadcast, mask);
