@@ -143,6 +143,19 @@ class DebugUtils : public ::testing::Test {
     return vkCreateShaderModule(vk(), &info, nullptr, module);
   }
 
+  // A pipeline layout with one storage image at set 0, binding 0 (what the test shaders declare).
+  void CreateStorageImageLayout(VkDescriptorSetLayout* setLayout, VkPipelineLayout* layout) {
+    auto binding = VkDescriptorSetLayoutBinding{0, VK_DESCRIPTOR_TYPE_STORAGE_IMAGE, 1, VK_SHADER_STAGE_COMPUTE_BIT, nullptr};
+    auto setInfo = Struct<VkDescriptorSetLayoutCreateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO);
+    setInfo.bindingCount = 1;
+    setInfo.pBindings = &binding;
+    KT_CHECK(vkCreateDescriptorSetLayout(vk(), &setInfo, nullptr, setLayout));
+    auto layoutInfo = Struct<VkPipelineLayoutCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO);
+    layoutInfo.setLayoutCount = 1;
+    layoutInfo.pSetLayouts = setLayout;
+    KT_CHECK(vkCreatePipelineLayout(vk(), &layoutInfo, nullptr, layout));
+  }
+
   // A module that vkCreateShaderModule refuses: the first half of a valid one.
   VkResult CreateTruncatedModule() {
     std::vector<uint32_t> words = LoadSpirv("workgroup_sum.spv");
@@ -228,17 +241,9 @@ TEST_F(DebugUtils, RefusedPipelineNamesItsShaderModule) {
   KT_CHECK(CreateModule(LoadSpirv("cube_image_atomic.spv"), &refused));
   Name(VK_OBJECT_TYPE_SHADER_MODULE, reinterpret_cast<uint64_t>(refused), "cube image atomics");
 
-  auto binding = VkDescriptorSetLayoutBinding{0, VK_DESCRIPTOR_TYPE_STORAGE_IMAGE, 1, VK_SHADER_STAGE_COMPUTE_BIT, nullptr};
-  auto setInfo = Struct<VkDescriptorSetLayoutCreateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO);
-  setInfo.bindingCount = 1;
-  setInfo.pBindings = &binding;
   VkDescriptorSetLayout setLayout;
-  KT_CHECK(vkCreateDescriptorSetLayout(vk(), &setInfo, nullptr, &setLayout));
-  auto layoutInfo = Struct<VkPipelineLayoutCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO);
-  layoutInfo.setLayoutCount = 1;
-  layoutInfo.pSetLayouts = &setLayout;
   VkPipelineLayout layout;
-  KT_CHECK(vkCreatePipelineLayout(vk(), &layoutInfo, nullptr, &layout));
+  CreateStorageImageLayout(&setLayout, &layout);
 
   VkComputePipelineCreateInfo infos[2];
   for (int i = 0; i < 2; ++i) {
@@ -362,17 +367,9 @@ TEST_F(DebugUtils, NameGoesWithItsObject) {
   KT_CHECK(vkCreateShaderModule(vk(), &moduleInfo, &callbacks, &reused));
   ASSERT_EQ(reused, named) << "the module was not made in the slot";
 
-  auto binding = VkDescriptorSetLayoutBinding{0, VK_DESCRIPTOR_TYPE_STORAGE_IMAGE, 1, VK_SHADER_STAGE_COMPUTE_BIT, nullptr};
-  auto setInfo = Struct<VkDescriptorSetLayoutCreateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO);
-  setInfo.bindingCount = 1;
-  setInfo.pBindings = &binding;
   VkDescriptorSetLayout setLayout;
-  KT_CHECK(vkCreateDescriptorSetLayout(vk(), &setInfo, nullptr, &setLayout));
-  auto layoutInfo = Struct<VkPipelineLayoutCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO);
-  layoutInfo.setLayoutCount = 1;
-  layoutInfo.pSetLayouts = &setLayout;
   VkPipelineLayout layout;
-  KT_CHECK(vkCreatePipelineLayout(vk(), &layoutInfo, nullptr, &layout));
+  CreateStorageImageLayout(&setLayout, &layout);
   auto info = Struct<VkComputePipelineCreateInfo>(VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO);
   info.stage = Struct<VkPipelineShaderStageCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO);
   info.stage.stage = VK_SHADER_STAGE_COMPUTE_BIT;
