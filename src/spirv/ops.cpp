@@ -1474,6 +1474,7 @@ const Ops& table() {
         &insert_dynamic,
         &memory_barrier,
         &array_length,
+        &run_batch,
     };
     return kTable;
 }

@@ -59,13 +59,19 @@ struct Ops {
     Handler insert_dynamic;
     Handler memory_barrier;
     Handler array_length;     // imm: slot; b: the array's offset; c: its stride
+    // The block scheduler (scheduler.cpp) built for the same instruction set: runs a batch until
+    // every lane is done (true) or all its lanes wait at a workgroup barrier (false; with
+    // `resume_past_barrier` the next run goes past it).
+    bool (*run_batch)(Batch& batch, bool resume_past_barrier);
 };
 
 namespace baseline {
 const Ops& table();
+bool run_batch(Batch& batch, bool resume_past_barrier);
 }
-namespace avx2 {
-const Ops& table();  // only in builds for x86-64 (KILN_HAVE_AVX2_OPS)
+namespace avx2 {  // only in builds for x86-64 (KILN_HAVE_AVX2_OPS)
+const Ops& table();
+bool run_batch(Batch& batch, bool resume_past_barrier);
 }
 
 // The handlers for this CPU: AVX2 + FMA where the CPU has them (both compute the same bits: the

@@ -1,4 +1,5 @@
-// Which build of the handlers (ops.h) runs: chosen once per process from the CPU.
+// Which build of the handlers and the block scheduler (ops.h) runs: chosen once per process from
+// the CPU.
 #include <cstdlib>
 #include <cstring>
 
