@@ -100,7 +100,7 @@ private:
             const g::Enumerant* e = g::enumerant(kind, value);
             if (!e)
                 return fail(std::string("unknown ") + info.name + " " + std::to_string(value));
-            return parameters(*e);
+            return parameters(*e, kind);
         }
         case g::Category::BitEnum: {
             const uint32_t mask = words_[at_++];
@@ -120,8 +120,12 @@ private:
         return fail("unknown operand kind");
     }
 
-    bool parameters(const g::Enumerant& e) {
-        if (e.capability_count) {
+    bool parameters(const g::Enumerant& e, g::OperandKind kind = g::OperandKind::Capability) {
+        // A BuiltIn decoration needs its capability only when the built-in is used, not where it is
+        // declared: every glslang vertex shader decorates gl_PerVertex's ClipDistance and
+        // CullDistance members without declaring those capabilities, and spirv-val accepts it (it
+        // checks built-in capabilities at use). Kiln's lowering refuses the built-ins it lacks.
+        if (e.capability_count && kind != g::OperandKind::BuiltIn) {
             enumerant_capabilities.push_back(e.first_capability);
             enumerant_capabilities.push_back(e.capability_count);
         }

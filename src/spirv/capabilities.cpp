@@ -32,6 +32,8 @@ constexpr const char* kSupportedCapabilities[] = {
     // texel buffers, the size and level queries, and every storage format a SPIR-V Image Format
     // names (shaderStorageImageExtendedFormats).
     "Sampled1D", "Image1D", "SampledBuffer", "ImageBuffer", "ImageQuery", "StorageImageExtendedFormats",
+    // Fragment shaders' fine and coarse derivatives (ops_quad.h; tests/unit/spirv_stage_test.cpp).
+    "DerivativeControl",
 };
 
 constexpr const char* kSupportedExtensions[] = {

@@ -151,6 +151,7 @@ void start_batch(Batch& b, const DispatchContext& d, const uint32_t group[3], ui
     b.first_index = first;
     b.lane_count = count;
     b.alive = count >= kLanes ? kAllLanes : ((1u << count) - 1);
+    b.killed = 0;
     for (int i = 0; i < 3; ++i)
         b.group[i] = d.base_group[i] + group[i];
     // Every lane starts at the entry block (the entry block has no phis).
@@ -204,6 +205,24 @@ void run_workgroup(const DispatchContext& dispatch, const uint32_t group[3], Scr
         }
         resume = true;  // every batch still running waits at a barrier: all pass it together
     }
+}
+
+StageRunner::StageRunner(const DispatchContext& dispatch)
+    : dispatch_(dispatch), stride_(dispatch.program->invocation_bytes) {
+    memory_.assign(std::max<size_t>(stride_ * kLanes, 1), std::byte{0});
+    workgroup_memory_.assign(dispatch.program->workgroup_bytes, std::byte{0});
+    // The one-time setup (constants, push constants, zeroed memory) now, before the caller writes
+    // the first inputs: start_batch does it when it first sees these memories.
+    const uint32_t origin[3] = {0, 0, 0};
+    start_batch(batch_, dispatch_, origin, 0, 0, memory_.data(), workgroup_memory_.data());
+}
+
+LaneMask StageRunner::run(uint32_t count) {
+    const uint32_t origin[3] = {0, 0, 0};
+    start_batch(batch_, dispatch_, origin, 0, std::min(count, kLanes), memory_.data(), workgroup_memory_.data());
+    ops().run_batch(batch_, false);  // graphics stages have no workgroup barriers
+    const LaneMask lanes = count >= kLanes ? kAllLanes : ((1u << count) - 1);
+    return lanes & ~batch_.killed;
 }
 
 }  // namespace kiln::spirv

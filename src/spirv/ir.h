@@ -151,7 +151,34 @@ struct BindingSlot {
     bool storage = false;        // storage buffer (else uniform buffer)
 };
 
+// Vertex and fragment shaders: one input or output location (or built-in) of the stage's interface
+// in each lane's invocation memory. The caller writes inputs there before a batch runs and reads
+// outputs after (StageRunner).
+struct InterfaceSlot {
+    uint32_t location = 0;   // the Location (of this piece of a variable); built-ins: the BuiltIn
+    uint32_t component = 0;  // the first component it fills (Component decoration)
+    uint32_t offset = 0;     // bytes into a lane's invocation memory
+    uint32_t words = 0;      // 32-bit words (a location holds at most four)
+    uint8_t kind = 0;        // kFloatSlot, kSintSlot, kUintSlot (the scalar type, for conversions)
+    uint8_t width = 32;      // 16, 32 or 64
+    bool flat = false, no_perspective = false;
+    uint32_t index = 0;      // fragment outputs: the Index decoration (dual-source blending)
+};
+inline constexpr uint8_t kFloatSlot = 0, kSintSlot = 1, kUintSlot = 2;
+
+struct StageInterface {
+    std::vector<InterfaceSlot> inputs, outputs;                  // by Location, one slot per location
+    std::vector<InterfaceSlot> builtin_inputs, builtin_outputs;  // `location` is the BuiltIn
+    bool discards = false;              // OpKill / OpTerminateInvocation
+    bool early_fragment_tests = false;  // the EarlyFragmentTests execution mode
+    bool depth_replacing = false;       // DepthReplacing (writes FragDepth)
+    bool origin_upper_left = true;
+    bool derivatives = false;           // uses OpDPdx & co. or implicit-LOD sampling
+};
+
 struct Program {
+    uint32_t execution_model = 5;  // SPIR-V ExecutionModel: 0 Vertex, 4 Fragment, 5 GLCompute
+    StageInterface stage;           // vertex and fragment shaders
     std::vector<Ins> code;
     std::vector<IrBlock> blocks;  // blocks[0] is the entry
     std::vector<Phi> phis;
@@ -212,6 +239,7 @@ struct Batch {
     std::vector<uint64_t> pending;   // bit i: waiting[i] != 0
     std::vector<uint32_t> phi_scratch;  // an edge's phi values between reading and writing them
     LaneMask alive = 0;    // lanes that exist and have not returned or been killed
+    LaneMask killed = 0;   // fragment lanes that ran OpKill (discarded)
     uint32_t lane_count = 0;
     uint32_t first_index = 0;  // LocalInvocationIndex of lane 0
     uint32_t group[3] = {0, 0, 0};
@@ -238,5 +266,23 @@ struct Scratch {
     std::vector<std::byte> workgroup_memory;
 };
 void run_workgroup(const DispatchContext& dispatch, const uint32_t group[3], Scratch& scratch);
+
+// Runs vertex or fragment shader invocations, a batch of up to kLanes at a time, on the calling
+// thread: the caller writes each lane's inputs (Program::stage) into lane_memory(l), runs, and
+// reads the outputs from the same memory. One StageRunner per thread and draw.
+class StageRunner {
+public:
+    explicit StageRunner(const DispatchContext& dispatch);
+    std::byte* lane_memory(uint32_t lane) { return memory_.data() + size_t(lane) * stride_; }
+    // Runs lanes 0..count-1; returns the lanes that ran to the end (not discarded by OpKill).
+    LaneMask run(uint32_t count);
+
+private:
+    const DispatchContext& dispatch_;
+    Batch batch_;
+    std::vector<std::byte> memory_;
+    std::vector<std::byte> workgroup_memory_;
+    size_t stride_ = 0;
+};
 
 }  // namespace kiln::spirv

@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "lowerer.h"
+#include "ops_quad.h"
 #include "ops_subgroup.h"
 #include "spirv_grammar.h"
 
@@ -174,15 +175,13 @@ bool Lowerer::subgroup(uint32_t opcode, std::span<const uint32_t> w, Instance& i
     return true;
 }
 
-bool Lowerer::run(uint32_t model, const std::string& name) {
-    const EntryPoint* entry = m_.entry_point(model, name);
-    if (!entry)
-        return fail("no entry point " + name + " for this stage");
-    std::copy(entry->local_size, entry->local_size + 3, p_.local_size);
+// Compute shaders: the workgroup size, from the execution mode or the WorkgroupSize built-in.
+bool Lowerer::workgroup_size(const EntryPoint& entry) {
+    std::copy(entry.local_size, entry.local_size + 3, p_.local_size);
     for (int i = 0; i < 3; ++i)
-        if (entry->local_size_id[i]) {
+        if (entry.local_size_id[i]) {
             std::vector<uint32_t> v;
-            if (!constant_words(entry->local_size_id[i], &v) || v.empty())
+            if (!constant_words(entry.local_size_id[i], &v) || v.empty())
                 return fail("LocalSizeId is not a constant");
             p_.local_size[i] = v[0];
         }
@@ -197,6 +196,42 @@ bool Lowerer::run(uint32_t model, const std::string& name) {
     if (invocations == 0 || invocations > 1024 || p_.local_size[0] > 1024 || p_.local_size[1] > 1024 ||
         p_.local_size[2] > 64)
         return fail("workgroup size beyond Kiln's limits (1024 invocations; 1024 x 1024 x 64)");
+    return true;
+}
+
+// OpDPdx & co.: (result type, result, value), in fragment shaders, on 32-bit floats.
+bool Lowerer::derivative(uint32_t opcode, std::span<const uint32_t> w, Instance& in) {
+    if (model_ != uint32_t(spv::ExecutionModel::Fragment))
+        return fail("derivatives are for fragment shaders");
+    Scalar s{};
+    if (w.size() < 4 || !scalar_of(w[1], &s) || s != Scalar::F32)
+        return fail("derivatives of values other than 32-bit floats are not supported");
+    Ins ins;
+    ins.run = derivative_handler(opcode);
+    if (!use(in, w[3], &ins.a))
+        return false;
+    ins.n = components(w[1]);
+    ins.dst = define(in, w[2], w[1]);
+    emit(ins);
+    p_.stage.derivatives = true;
+    return true;
+}
+
+bool Lowerer::run(uint32_t model, const std::string& name) {
+    const EntryPoint* entry = m_.entry_point(model, name);
+    if (!entry)
+        return fail("no entry point " + name + " for this stage");
+    model_ = model;
+    p_.execution_model = model;
+    if (model == uint32_t(spv::ExecutionModel::GLCompute)) {
+        if (!workgroup_size(*entry))
+            return false;
+    } else if (model == uint32_t(spv::ExecutionModel::Vertex) || model == uint32_t(spv::ExecutionModel::Fragment)) {
+        p_.stage.early_fragment_tests = entry->early_fragment_tests;
+        p_.stage.origin_upper_left = entry->origin_upper_left;
+    } else {
+        return fail("only vertex, fragment and compute shaders are supported");
+    }
     if (!variables())
         return false;
     Instance in;
@@ -570,9 +605,24 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
         return true;
     case Op::OpKill:
     case Op::OpTerminateInvocation:
-    case Op::OpUnreachable:
-        block->term = op == Op::OpUnreachable ? TermKind::Return : TermKind::Kill;
+        if (model_ != uint32_t(spv::ExecutionModel::Fragment))
+            return fail("OpKill and OpTerminateInvocation are for fragment shaders");
+        p_.stage.discards = true;
+        block->term = TermKind::Kill;
         return true;
+    case Op::OpUnreachable:
+        block->term = TermKind::Return;
+        return true;
+    case Op::OpDPdx:
+    case Op::OpDPdy:
+    case Op::OpFwidth:
+    case Op::OpDPdxFine:
+    case Op::OpDPdyFine:
+    case Op::OpFwidthFine:
+    case Op::OpDPdxCoarse:
+    case Op::OpDPdyCoarse:
+    case Op::OpFwidthCoarse:
+        return derivative(uint32_t(op), w, in);
     // ---- products ----
     case Op::OpDot: {
         const uint32_t vt = m_.type_of(w[3]);

@@ -6,6 +6,7 @@
 #include "module.h"
 #include "ops.h"
 #include "ops_image.h"
+#include "ops_quad.h"
 
 namespace kiln::spirv {
 
@@ -15,6 +16,7 @@ using spv::Op;
 namespace t = image_table;
 
 constexpr uint32_t kDim1D = 0, kDim2D = 1, kDim3D = 2, kDimBuffer = 5;
+constexpr uint32_t kFragmentModel = uint32_t(spv::ExecutionModel::Fragment);
 constexpr uint32_t kMaxImageDescriptors = 4096;  // slots of one pipeline (maxPerStageResources is far below)
 
 uint32_t spatial_components(uint32_t dim) { return dim == kDim1D || dim == kDimBuffer ? 1 : dim == kDim3D ? 3 : 2; }
@@ -221,11 +223,16 @@ ImageLowering::Outcome ImageLowering::operation(const Instruction& inst, std::sp
         return Outcome::Done;
     }
     case Op::OpImageSampleImplicitLod:
+        if (p_.execution_model == kFragmentModel)
+            break;  // sampled with the coordinate's derivatives as gradients, below
+        [[fallthrough]];
     case Op::OpImageSampleDrefImplicitLod:
     case Op::OpImageSampleProjImplicitLod:
     case Op::OpImageSampleProjDrefImplicitLod:
     case Op::OpImageQueryLod:
-        return fail(hooks, "implicit-LOD sampling needs derivatives, which compute shaders do not have "
+        if (p_.execution_model == kFragmentModel)
+            return fail(hooks, "projective, depth-comparison sampling and OpImageQueryLod are not supported yet");
+        return fail(hooks, "implicit-LOD sampling needs derivatives, which only fragment shaders have "
                            "(Vulkan: OpImage*ImplicitLod and OpImageQueryLod are for fragment shaders); "
                            "use an explicit Lod or Grad");
     case Op::OpImageSampleDrefExplicitLod:
@@ -339,7 +346,8 @@ ImageLowering::Outcome ImageLowering::operation(const Instruction& inst, std::sp
                                 kIgnored | kScopes;
     if (mask & ~kKnown)
         return fail(hooks, "image operands Bias, ConstOffsets, Offsets, Sample and MinLod are not supported");
-    const bool sample = op == Op::OpImageSampleExplicitLod;
+    const bool implicit = op == Op::OpImageSampleImplicitLod;
+    const bool sample = op == Op::OpImageSampleExplicitLod || implicit;
     if (mask & uint32_t(M::Lod)) {
         if (!sample && op != Op::OpImageFetch)
             return fail(hooks, "a Lod operand on an instruction that takes none");
@@ -363,7 +371,23 @@ ImageLowering::Outcome ImageLowering::operation(const Instruction& inst, std::sp
             if (components(m_.type_of(w[at - 1])) < spatial)
                 return fail(hooks, "an offset with too few components");
         }
-    if (sample && !(mask & (uint32_t(M::Lod) | uint32_t(M::Grad))))
+    if (implicit) {
+        // Implicit LOD = explicit gradients: the coordinate's derivatives across the fragment's quad
+        // (the spec's "Scale Factor Operation" computes the same LOD from them).
+        if (mask & (uint32_t(M::Lod) | uint32_t(M::Grad)))
+            return fail(hooks, "OpImageSampleImplicitLod with a Lod or Grad operand");
+        for (uint32_t axis = 0; axis < 2; ++axis) {
+            Ins derivative;
+            derivative.run = derivative_handler(axis == 0 ? uint32_t(Op::OpDPdxCoarse) : uint32_t(Op::OpDPdyCoarse));
+            derivative.a = table(t::Coordinate);
+            derivative.n = spatial;
+            derivative.dst = hooks.allocate(spatial);
+            hooks.emit(derivative);
+            table(axis == 0 ? t::GradX : t::GradY) = derivative.dst;
+        }
+        p_.stage.derivatives = true;
+    }
+    if (sample && !implicit && !(mask & (uint32_t(M::Lod) | uint32_t(M::Grad))))
         return fail(hooks, "OpImageSampleExplicitLod without Lod or Grad");
     if ((sample || op == Op::OpImageGather) && T(m_.type_of(image_id))->kind != TypeKind::SampledImage)
         return fail(hooks, "sampling needs a sampled image");
@@ -375,6 +399,7 @@ ImageLowering::Outcome ImageLowering::operation(const Instruction& inst, std::sp
     case Op::OpImageRead:
     case Op::OpImageFetch: ins.run = image_read; break;
     case Op::OpImageWrite: ins.run = image_write; break;
+    case Op::OpImageSampleImplicitLod:
     case Op::OpImageSampleExplicitLod: ins.run = image_sample; break;
     case Op::OpImageGather: ins.run = image_gather; break;
     default: {

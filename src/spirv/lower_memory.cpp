@@ -19,12 +19,18 @@ bool Lowerer::variables() {
         const Decorations& d = m_.decorations(id);
         switch (sc) {
         case spv::StorageClass::Input:
+        case spv::StorageClass::Output:
         case spv::StorageClass::Private: {
             info.kind = MemoryKind::Invocation;
             info.slot_or_offset = (p_.invocation_bytes + 15) & ~15u;
             info.size = std::max(packed_size(pointee), 16u);
             p_.invocation_bytes = info.slot_or_offset + info.size;
-            if (sc == spv::StorageClass::Input) {
+            if (sc != spv::StorageClass::Private && model_ != uint32_t(spv::ExecutionModel::GLCompute)) {
+                if (!interface_variable(id, sc == spv::StorageClass::Output, pointee, info.slot_or_offset))
+                    return false;
+            } else if (sc == spv::StorageClass::Output) {
+                return fail("compute shaders have no outputs");
+            } else if (sc == spv::StorageClass::Input) {
                 if (d.builtin < 0)
                     return fail("compute shaders have no inputs but built-ins");
                 if (!is_words(pointee))
@@ -95,8 +101,6 @@ bool Lowerer::variables() {
             globals_[id] = handle;
             continue;
         }
-        case spv::StorageClass::Output:
-            return fail("compute shaders have no outputs");
         default:
             return fail("variables of storage class " + std::to_string(v->storage_class) + " are not supported yet");
         }

@@ -410,6 +410,13 @@ private:
         return true;
     }
     bool variables();
+    bool workgroup_size(const EntryPoint& entry);
+    // Vertex and fragment shaders' Input and Output variables (lower_interface.cpp): invocation
+    // memory, described in Program::stage.
+    bool interface_variable(uint32_t id, bool output, uint32_t pointee, uint32_t offset);
+    bool interface_slots(uint32_t type, uint32_t offset, int64_t* location, uint32_t component,
+                         const Decorations& d, std::vector<InterfaceSlot>* out);
+    bool derivative(uint32_t opcode, std::span<const uint32_t> w, Instance& in);
     bool memory(const Instruction& inst, Instance& in);
     bool extended(std::span<const uint32_t> w, Instance& in);
     bool subgroup(uint32_t opcode, std::span<const uint32_t> w, Instance& in);
@@ -418,6 +425,7 @@ private:
     bool call(std::span<const uint32_t> w, Instance& caller, uint32_t* current);
 
     const Ops& ops_ = ops();  // the handlers for this CPU
+    uint32_t model_ = 5;      // the entry point's ExecutionModel (5: GLCompute)
     const Module& m_;
     const Binary& b_;
     const Specialization& spec_;

@@ -175,10 +175,16 @@ bool Module::build(const Binary& binary, Module* out, std::string* error) {
         case Op::OpExecutionMode:
         case Op::OpExecutionModeId: {
             const auto mode = spv::ExecutionMode(w[2]);
-            if (mode != spv::ExecutionMode::LocalSize && mode != spv::ExecutionMode::LocalSizeId)
-                break;
             for (EntryPoint& e : m.entry_points_) {
                 if (e.function != w[1])
+                    continue;
+                if (mode == spv::ExecutionMode::OriginUpperLeft)
+                    e.origin_upper_left = true;
+                else if (mode == spv::ExecutionMode::EarlyFragmentTests)
+                    e.early_fragment_tests = true;
+                else if (mode == spv::ExecutionMode::DepthReplacing)
+                    e.depth_replacing = true;
+                if ((mode != spv::ExecutionMode::LocalSize && mode != spv::ExecutionMode::LocalSizeId) || w.size() < 6)
                     continue;
                 for (int i = 0; i < 3; ++i) {
                     if (mode == spv::ExecutionMode::LocalSize)
@@ -218,6 +224,11 @@ bool Module::build(const Binary& binary, Module* out, std::string* error) {
             case spv::Decoration::NonReadable: d.non_readable = true; break;
             case spv::Decoration::RelaxedPrecision: d.relaxed_precision = true; break;
             case spv::Decoration::NoContraction: d.no_contraction = true; break;
+            case spv::Decoration::Component: d.component = value; break;
+            case spv::Decoration::Index: d.index = value; break;
+            case spv::Decoration::Flat: d.flat = true; break;
+            case spv::Decoration::NoPerspective: d.no_perspective = true; break;
+            case spv::Decoration::Centroid: d.centroid = true; break;
             default: break;  // decorations that change nothing Kiln does
             }
             break;

@@ -36,9 +36,11 @@ struct Type {
 // The decorations Kiln reads; -1 / false when absent.
 struct Decorations {
     int64_t binding = -1, set = -1, location = -1, builtin = -1, offset = -1, array_stride = -1,
-            matrix_stride = -1, spec_id = -1;
+            matrix_stride = -1, spec_id = -1, component = -1, index = -1;
     bool block = false, buffer_block = false, row_major = false, col_major = false, non_writable = false,
          non_readable = false, relaxed_precision = false, no_contraction = false;
+    // Stage interface variables: how a fragment input is interpolated.
+    bool flat = false, no_perspective = false, centroid = false;
 };
 
 struct Constant {
@@ -75,6 +77,8 @@ struct EntryPoint {
     std::vector<uint32_t> interface;
     uint32_t local_size[3] = {1, 1, 1};
     uint32_t local_size_id[3] = {0, 0, 0};  // LocalSizeId: constants (maybe specialized)
+    // Fragment shaders' execution modes.
+    bool origin_upper_left = false, early_fragment_tests = false, depth_replacing = false;
 };
 
 class Module {

@@ -195,8 +195,11 @@ void run_terminator(const IrBlock& block, uint32_t index, Batch& b, LaneMask mas
         }
         return;
     }
-    case TermKind::Return:
     case TermKind::Kill:
+        b.killed |= mask;
+        b.alive &= ~mask;
+        return;
+    case TermKind::Return:
         b.alive &= ~mask;
         return;
     }

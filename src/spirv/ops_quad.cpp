@@ -1,0 +1,63 @@
+// Derivative handlers (ops_quad.h). Pure: every lane's result is computed from its quad.
+#include "ops_quad.h"
+
+#include <cmath>
+#include <cstring>
+
+namespace kiln::spirv {
+
+namespace {
+
+enum class Axis { X, Y, Width };
+
+float f(const uint32_t* r, uint32_t lane) {
+    float v;
+    std::memcpy(&v, r + lane, 4);
+    return v;
+}
+
+// The x and y differences of lane `i` (0..3) of the quad whose first lane is `q`. Coarse: one pair
+// for the whole quad (the top row's and the left column's); fine: the lane's own row and column.
+template <bool Fine>
+void differences(const uint32_t* v, uint32_t q, uint32_t i, float* dx, float* dy) {
+    const uint32_t row = Fine ? (i & 2) : 0, column = Fine ? (i & 1) : 0;
+    *dx = f(v, q + row + 1) - f(v, q + row);
+    *dy = f(v, q + column + 2) - f(v, q + column);
+}
+
+template <Axis A, bool Fine>
+void derivative(const Ins& ins, Batch& b, LaneMask) {
+    for (uint32_t c = 0; c < ins.n; ++c) {
+        const uint32_t* v = b.reg(ins.a + c);
+        uint32_t out[kLanes];
+        for (uint32_t q = 0; q < kLanes; q += 4)
+            for (uint32_t i = 0; i < 4; ++i) {
+                float dx, dy;
+                differences<Fine>(v, q, i, &dx, &dy);
+                const float r = A == Axis::X ? dx : A == Axis::Y ? dy : std::fabs(dx) + std::fabs(dy);
+                std::memcpy(&out[q + i], &r, 4);
+            }
+        std::memcpy(b.reg(ins.dst + c), out, sizeof out);
+    }
+}
+
+}  // namespace
+
+Handler derivative_handler(uint32_t opcode) {
+    // OpDPdx, OpDPdy and OpFwidth leave fine or coarse to the implementation: Kiln takes coarse,
+    // as llvmpipe does, so that the two compute the same implicit LODs.
+    switch (opcode) {
+    case 207: return &derivative<Axis::X, false>;      // OpDPdx
+    case 208: return &derivative<Axis::Y, false>;      // OpDPdy
+    case 209: return &derivative<Axis::Width, false>;  // OpFwidth
+    case 210: return &derivative<Axis::X, true>;       // OpDPdxFine
+    case 211: return &derivative<Axis::Y, true>;       // OpDPdyFine
+    case 212: return &derivative<Axis::Width, true>;   // OpFwidthFine
+    case 213: return &derivative<Axis::X, false>;      // OpDPdxCoarse
+    case 214: return &derivative<Axis::Y, false>;      // OpDPdyCoarse
+    case 215: return &derivative<Axis::Width, false>;  // OpFwidthCoarse
+    default: return nullptr;
+    }
+}
+
+}  // namespace kiln::spirv
