@@ -84,7 +84,7 @@ void write_builtins(Batch& b) {
             std::fill_n(v[0], kLanes, (total + kLanes - 1) / kLanes);
             break;
         }
-        default:
+        default:  // lowering admits only the built-ins above (lower_memory.cpp compute_builtin)
             std::fill_n(v[0], kLanes, 0u);
             break;
         }

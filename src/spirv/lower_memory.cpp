@@ -7,6 +7,27 @@ namespace kiln::spirv::lowering {
 
 using spv::Op;
 
+namespace {
+
+// The compute built-ins the executor computes (executor.cpp write_builtins).
+bool compute_builtin(uint32_t builtin) {
+    switch (builtin) {
+    case kBuiltInNumWorkgroups:
+    case kBuiltInWorkgroupSize:
+    case kBuiltInWorkgroupId:
+    case kBuiltInLocalInvocationId:
+    case kBuiltInGlobalInvocationId:
+    case kBuiltInLocalInvocationIndex:
+    case kBuiltInSubgroupSize:
+    case kBuiltInNumSubgroups:
+    case kBuiltInSubgroupId:
+    case kBuiltInSubgroupLocalInvocationId: return true;
+    default: return false;
+    }
+}
+
+}  // namespace
+
 bool Lowerer::variables() {
     for (uint32_t id = 1; id < b_.bound(); ++id) {
         const Variable* v = m_.variable(id);
@@ -35,6 +56,8 @@ bool Lowerer::variables() {
                     return fail("compute shaders have no inputs but built-ins");
                 if (!is_words(pointee))
                     return fail("a built-in input that is not made of 32-bit words");
+                if (!compute_builtin(uint32_t(d.builtin)))
+                    return fail("built-in " + std::to_string(d.builtin) + " is not a compute shader input Kiln provides");
                 info.builtin = uint32_t(d.builtin);
                 info.value_reg = allocate(words(pointee));
                 p_.builtins.push_back({info.builtin, info.value_reg});
