@@ -19,6 +19,8 @@ void CommandBuffer::reset() {
     record_result = VK_SUCCESS;
     state = State::Initial;
     compute = ComputeState{};
+    draw = DrawState{};
+    push_constants.fill(std::byte{0});
 }
 
 }  // namespace kiln

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "draw_state.h"
 #include "exec/command_stream.h"
 #include "object.h"
 
@@ -15,14 +16,10 @@ class CommandBuffer;
 class DescriptorSet;
 class Pipeline;
 
-// What vkCmdBindPipeline, vkCmdBindDescriptorSets and vkCmdPushConstants have set for compute:
-// read when a dispatch is recorded, which resolves it into the command.
-struct ComputeState {
-    static constexpr uint32_t kMaxSets = 8;  // maxBoundDescriptorSets
+// What vkCmdBindPipeline and vkCmdBindDescriptorSets have set for compute: read when a dispatch is
+// recorded, which resolves it into the command.
+struct ComputeState : BoundSets {
     const Pipeline* pipeline = nullptr;
-    std::array<const DescriptorSet*, kMaxSets> sets{};
-    std::array<std::vector<uint32_t>, kMaxSets> dynamic_offsets;
-    std::array<std::byte, 128> push_constants{};  // maxPushConstantsSize
 };
 
 class CommandPool {
@@ -55,6 +52,8 @@ public:
     VkResult record_result = VK_SUCCESS;
     exec::CommandStream stream;
     ComputeState compute;
+    DrawState draw;  // draw_state.h
+    std::array<std::byte, 128> push_constants{};  // vkCmdPushConstants (maxPushConstantsSize)
 
     void reset();
     bool pending() const { return stream.pending.load(std::memory_order_acquire) != 0; }

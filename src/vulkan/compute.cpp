@@ -23,47 +23,10 @@
 
 namespace kiln {
 
-// Lowers the compute stage of pCreateInfos[index]; VK_ERROR_INVALID_SHADER_NV for a shader Kiln
-// cannot run, with the reason reported to the application's messengers (and on stderr under
-// KILN_DEBUG_SHADERS).
 static VkResult create_compute(Device& device, uint32_t index, const VkComputePipelineCreateInfo& info,
                                Pipeline* pipeline) {
-    const VkPipelineShaderStageCreateInfo& stage = info.stage;
-    const ShaderModule* module = ShaderModule::from(stage.module);
-    std::string error;
-    spirv::Module model;
-    spirv::Specialization specialization;
-    if (const VkSpecializationInfo* s = stage.pSpecializationInfo) {
-        for (uint32_t i = 0; i < s->mapEntryCount; ++i) {
-            const VkSpecializationMapEntry& e = s->pMapEntries[i];
-            // VUID-VkSpecializationInfo-offset-00773/00774: inside pData; 1 to 8 bytes.
-            if (e.size == 0 || e.size > 8 || e.offset > s->dataSize || e.size > s->dataSize - e.offset)
-                continue;
-            uint64_t value = 0;
-            std::memcpy(&value, static_cast<const std::byte*>(s->pData) + e.offset, e.size);
-            specialization.values.push_back({e.constantID, value});
-        }
-    }
-    if (!module || stage.stage != VK_SHADER_STAGE_COMPUTE_BIT || !stage.pName)
-        error = "not a compute stage with a module";
-    else if (spirv::Module::build(module->binary, &model, &error) &&
-             spirv::lower(model, uint32_t(spv::ExecutionModel::GLCompute), stage.pName, specialization,
-                          &pipeline->program, &error))
-        return VK_SUCCESS;
-    if (std::getenv("KILN_DEBUG_SHADERS"))
-        std::fprintf(stderr, "kiln: vkCreateComputePipelines refused the shader: %s\n", error.c_str());
-    // The failed pipeline will be VK_NULL_HANDLE, so the message names the module (or, without one,
-    // the device) and which create info it was.
-    char which[48];
-    std::snprintf(which, sizeof which, "vkCreateComputePipelines: pCreateInfos[%u]: ", index);
-    const MessageText text = {which, "shader refused: ", error};
-    if (stage.module != VK_NULL_HANDLE)
-        report(device, VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT, VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT,
-               "Kiln-vkCreateComputePipelines-refused", text, stage.module);
-    else
-        report(device, VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT, VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT,
-               "Kiln-vkCreateComputePipelines-refused", text, device.handle());
-    return VK_ERROR_INVALID_SHADER_NV;
+    return lower_stage(device, "vkCreateComputePipelines", index, info.stage, VK_SHADER_STAGE_COMPUTE_BIT,
+                       &pipeline->program);
 }
 
 }  // namespace kiln
@@ -103,19 +66,24 @@ VKAPI_ATTR void VKAPI_CALL kiln_vkDestroyPipeline(VkDevice handle, VkPipeline pi
 
 VKAPI_ATTR void VKAPI_CALL kiln_vkCmdBindPipeline(VkCommandBuffer handle, VkPipelineBindPoint bindPoint,
                                                   VkPipeline pipeline) {
+    CommandBuffer* cb = CommandBuffer::from(handle);
     if (bindPoint == VK_PIPELINE_BIND_POINT_COMPUTE)
-        CommandBuffer::from(handle)->compute.pipeline = Pipeline::from(pipeline);
+        cb->compute.pipeline = Pipeline::from(pipeline);
+    else if (bindPoint == VK_PIPELINE_BIND_POINT_GRAPHICS)
+        cb->draw.pipeline = Pipeline::from(pipeline);
 }
 
 VKAPI_ATTR void VKAPI_CALL kiln_vkCmdBindDescriptorSets(VkCommandBuffer handle, VkPipelineBindPoint bindPoint,
                                                         VkPipelineLayout, uint32_t firstSet, uint32_t setCount,
                                                         const VkDescriptorSet* pSets, uint32_t dynamicOffsetCount,
                                                         const uint32_t* pDynamicOffsets) {
-    if (bindPoint != VK_PIPELINE_BIND_POINT_COMPUTE)
-        return;  // graphics comes with the rasterizer
-    ComputeState& state = CommandBuffer::from(handle)->compute;
+    CommandBuffer* cb = CommandBuffer::from(handle);
+    if (bindPoint != VK_PIPELINE_BIND_POINT_COMPUTE && bindPoint != VK_PIPELINE_BIND_POINT_GRAPHICS)
+        return;
+    BoundSets& state = bindPoint == VK_PIPELINE_BIND_POINT_COMPUTE ? static_cast<BoundSets&>(cb->compute)
+                                                                    : static_cast<BoundSets&>(cb->draw);
     uint32_t next_offset = 0;
-    for (uint32_t i = 0; i < setCount && firstSet + i < ComputeState::kMaxSets; ++i) {
+    for (uint32_t i = 0; i < setCount && firstSet + i < BoundSets::kMaxSets; ++i) {
         const DescriptorSet* set = DescriptorSet::from(pSets[i]);
         state.sets[firstSet + i] = set;
         std::vector<uint32_t>& offsets = state.dynamic_offsets[firstSet + i];
@@ -128,18 +96,20 @@ VKAPI_ATTR void VKAPI_CALL kiln_vkCmdBindDescriptorSets(VkCommandBuffer handle, 
 
 VKAPI_ATTR void VKAPI_CALL kiln_vkCmdPushConstants(VkCommandBuffer handle, VkPipelineLayout, VkShaderStageFlags,
                                                    uint32_t offset, uint32_t size, const void* pValues) {
-    ComputeState& state = CommandBuffer::from(handle)->compute;
+    std::array<std::byte, 128>& push_constants = CommandBuffer::from(handle)->push_constants;
     // VUID-vkCmdPushConstants-offset-00370/size-00371: inside maxPushConstantsSize.
-    if (offset >= state.push_constants.size())
+    if (offset >= push_constants.size())
         return;
-    size = std::min<uint32_t>(size, uint32_t(state.push_constants.size()) - offset);
-    std::memcpy(state.push_constants.data() + offset, pValues, size);
+    size = std::min<uint32_t>(size, uint32_t(push_constants.size()) - offset);
+    std::memcpy(push_constants.data() + offset, pValues, size);
 }
 
-// The memory binding `slot` of the bound pipeline reaches: the descriptor's buffer range, moved by
-// its dynamic offset. An empty range (nothing bound, never written) makes every access read 0.
-static spirv::Range range_of(const ComputeState& state, const spirv::BindingSlot& slot) {
-    if (slot.set >= ComputeState::kMaxSets || !state.sets[slot.set])
+namespace kiln {
+
+// The memory binding `slot` of a program reaches: the descriptor's buffer range, moved by its
+// dynamic offset. An empty range (nothing bound, never written) makes every access read 0.
+static spirv::Range range_of(const BoundSets& state, const spirv::BindingSlot& slot) {
+    if (slot.set >= BoundSets::kMaxSets || !state.sets[slot.set])
         return {};
     const DescriptorSet& set = *state.sets[slot.set];
     const Descriptor* d = set.find(slot.binding, slot.array_element);
@@ -155,6 +125,23 @@ static spirv::Range range_of(const ComputeState& state, const spirv::BindingSlot
     }
     return range;
 }
+
+void resolve_resources(const BoundSets& state, const spirv::Program& program, const std::byte* push_constants,
+                       spirv::Range* ranges, spirv::ImageDescriptor* images) {
+    for (uint32_t i = 0; i < program.bindings.size(); ++i)
+        ranges[i] = range_of(state, program.bindings[i]);
+    ranges[program.push_constant_slot] = {const_cast<std::byte*>(push_constants), 128};
+    for (uint32_t i = 0; i < program.image_bindings.size(); ++i) {
+        const spirv::BindingSlot& slot = program.image_bindings[i];
+        const Descriptor* d = slot.set < BoundSets::kMaxSets && state.sets[slot.set]
+                                  ? state.sets[slot.set]->find(slot.binding, slot.array_element)
+                                  : nullptr;
+        new (&images[i]) spirv::ImageDescriptor;
+        resolve_image_descriptor(d, &images[i]);
+    }
+}
+
+}  // namespace kiln
 
 static void record_dispatch(VkCommandBuffer handle, const uint32_t base[3], const uint32_t groups[3],
                             const std::byte* indirect) {
@@ -175,22 +162,11 @@ static void record_dispatch(VkCommandBuffer handle, const uint32_t base[3], cons
     std::copy(base, base + 3, cmd->base_group);
     std::copy(groups, groups + 3, cmd->group_count);
     cmd->range_count = slots;
-    std::memcpy(cmd->push_constants, state.push_constants.data(), sizeof cmd->push_constants);
-    spirv::Range* ranges = exec::trailing<spirv::Range>(cmd);
-    for (uint32_t i = 0; i < program.bindings.size(); ++i)
-        ranges[i] = range_of(state, program.bindings[i]);
-    ranges[program.push_constant_slot] = {cmd->push_constants, sizeof cmd->push_constants};
-    // Image, sampler and texel buffer descriptors, after the ranges.
+    std::memcpy(cmd->push_constants, cb->push_constants.data(), sizeof cmd->push_constants);
+    // Buffer ranges, then image, sampler and texel buffer descriptors.
     cmd->image_count = images;
-    auto* image_descriptors = reinterpret_cast<spirv::ImageDescriptor*>(ranges + slots);
-    for (uint32_t i = 0; i < images; ++i) {
-        const spirv::BindingSlot& slot = program.image_bindings[i];
-        const Descriptor* d = slot.set < ComputeState::kMaxSets && state.sets[slot.set]
-                                  ? state.sets[slot.set]->find(slot.binding, slot.array_element)
-                                  : nullptr;
-        new (&image_descriptors[i]) spirv::ImageDescriptor;
-        resolve_image_descriptor(d, &image_descriptors[i]);
-    }
+    spirv::Range* ranges = exec::trailing<spirv::Range>(cmd);
+    resolve_resources(state, program, cmd->push_constants, ranges, reinterpret_cast<spirv::ImageDescriptor*>(ranges + slots));
 }
 
 VKAPI_ATTR void VKAPI_CALL kiln_vkCmdDispatch(VkCommandBuffer handle, uint32_t x, uint32_t y, uint32_t z) {

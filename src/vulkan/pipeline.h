@@ -1,17 +1,60 @@
-// VkPipeline: for compute, a shader stage lowered to Kiln's register IR (spirv/ir.h) at creation.
+// VkPipeline: shader stages lowered to Kiln's register IR (spirv/ir.h) at creation; for graphics,
+// also the fixed-function state the pipeline fixes (what it leaves dynamic comes from the command
+// buffer at each draw).
 #pragma once
+
+#include <bitset>
+#include <memory>
+#include <vector>
 
 #include "object.h"
 #include "spirv/ir.h"
 
 namespace kiln {
 
+class Device;
+
+// What vkCreateGraphicsPipelines keeps of VkGraphicsPipelineCreateInfo: the create info's states,
+// copied without their pNext chains (the draw reads nothing else).
+struct GraphicsState {
+    spirv::Program vertex, fragment;
+    bool has_fragment = false;  // no fragment shader: depth/stencil only, colors untouched
+    std::vector<VkVertexInputBindingDescription> bindings;
+    std::vector<uint32_t> divisors;  // by binding (VK_EXT_vertex_attribute_divisor is not offered: 1)
+    std::vector<VkVertexInputAttributeDescription> attributes;
+    VkPrimitiveTopology topology = VK_PRIMITIVE_TOPOLOGY_TRIANGLE_LIST;
+    bool primitive_restart = false;
+    uint32_t viewport_count = 1, scissor_count = 1;
+    std::vector<VkViewport> viewports;  // static ones (empty when dynamic)
+    std::vector<VkRect2D> scissors;
+    VkPipelineRasterizationStateCreateInfo rasterization{};
+    bool has_depth_stencil = false;
+    VkPipelineDepthStencilStateCreateInfo depth_stencil{};
+    bool logic_op_enable = false;
+    VkLogicOp logic_op = VK_LOGIC_OP_COPY;
+    std::vector<VkPipelineColorBlendAttachmentState> blend;
+    float blend_constants[4] = {0, 0, 0, 0};
+    // VkDynamicState values below 64 (the Vulkan 1.0 ones and VK_EXT_extended_dynamic_state's
+    // are all that Kiln accepts) set here come from the command buffer.
+    std::bitset<64> dynamic;
+    VkRenderPass render_pass = VK_NULL_HANDLE;
+    uint32_t subpass = 0;
+    bool is_dynamic(VkDynamicState state) const { return uint32_t(state) < 64 && dynamic.test(state); }
+};
+
 class Pipeline {
 public:
     KILN_HANDLE_CASTS(Pipeline, VkPipeline)
 
     VkPipelineBindPoint bind_point = VK_PIPELINE_BIND_POINT_COMPUTE;
-    spirv::Program program;
+    spirv::Program program;                  // compute
+    std::unique_ptr<GraphicsState> graphics;  // graphics
 };
+
+// Lowers one stage of pCreateInfos[index] of `command` (for messages) into *out. The stage must be
+// `expected`. VK_ERROR_INVALID_SHADER_NV for a shader Kiln cannot run, with the reason reported to
+// the application's messengers (and on stderr under KILN_DEBUG_SHADERS).
+VkResult lower_stage(Device& device, const char* command, uint32_t index, const VkPipelineShaderStageCreateInfo& stage,
+                     VkShaderStageFlagBits expected, spirv::Program* out);
 
 }  // namespace kiln
