@@ -37,25 +37,7 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateComputePipelines(VkDevice handle, Vk
                                                              const VkComputePipelineCreateInfo* pCreateInfos,
                                                              const VkAllocationCallbacks* pAllocator,
                                                              VkPipeline* pPipelines) {
-    Device* device = Device::from(handle);
-    VkResult result = VK_SUCCESS;
-    for (uint32_t i = 0; i < count; ++i) {
-        pPipelines[i] = VK_NULL_HANDLE;
-        Pipeline* pipeline = device->create_child<Pipeline>(pAllocator);
-        if (!pipeline) {
-            result = VK_ERROR_OUT_OF_HOST_MEMORY;
-            continue;
-        }
-        const VkResult r = create_compute(*device, i, pCreateInfos[i], pipeline);
-        if (r != VK_SUCCESS) {
-            // A failed pipeline is VK_NULL_HANDLE; the others are still made (the spec's rule).
-            device->destroy_child(pAllocator, pipeline);
-            result = r;
-            continue;
-        }
-        pPipelines[i] = pipeline->handle();
-    }
-    return result;
+    return create_pipelines(*Device::from(handle), count, pCreateInfos, pAllocator, pPipelines, &create_compute);
 }
 
 VKAPI_ATTR void VKAPI_CALL kiln_vkDestroyPipeline(VkDevice handle, VkPipeline pipeline,

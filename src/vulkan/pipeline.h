@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "device.h"
 #include "object.h"
 #include "spirv/ir.h"
 
@@ -56,5 +57,29 @@ public:
 // the application's messengers (and on stderr under KILN_DEBUG_SHADERS).
 VkResult lower_stage(Device& device, const char* command, uint32_t index, const VkPipelineShaderStageCreateInfo& stage,
                      VkShaderStageFlagBits expected, spirv::Program* out);
+
+// vkCreate*Pipelines: `create(device, i, pCreateInfos[i], pipeline)` for each; a failed pipeline is
+// VK_NULL_HANDLE and the others are still made (the spec's rule); the last failure is returned.
+template <typename Info, typename Create>
+VkResult create_pipelines(Device& device, uint32_t count, const Info* infos, const VkAllocationCallbacks* allocator,
+                          VkPipeline* out, Create create) {
+    VkResult result = VK_SUCCESS;
+    for (uint32_t i = 0; i < count; ++i) {
+        out[i] = VK_NULL_HANDLE;
+        Pipeline* pipeline = device.create_child<Pipeline>(allocator);
+        if (!pipeline) {
+            result = VK_ERROR_OUT_OF_HOST_MEMORY;
+            continue;
+        }
+        const VkResult r = create(device, i, infos[i], pipeline);
+        if (r != VK_SUCCESS) {
+            device.destroy_child(allocator, pipeline);
+            result = r;
+            continue;
+        }
+        out[i] = pipeline->handle();
+    }
+    return result;
+}
 
 }  // namespace kiln

@@ -1,0 +1,155 @@
+// vkCreateGraphicsPipelines: the vertex and fragment stages lowered to the register IR, the
+// fixed-function state copied into GraphicsState (pipeline.h). What Kiln cannot do is refused here,
+// at creation, with a message to the application's messengers -- never at draw time.
+#include <cstdio>
+#include <cstring>
+
+#include "debug_report.h"
+#include "device.h"
+#include "draw_state.h"
+#include "format/texel_codec.h"
+#include "pipeline.h"
+#include "vk_entrypoints.h"
+
+namespace kiln {
+
+namespace {
+
+constexpr const char* kCommand = "vkCreateGraphicsPipelines";
+
+// Everything refused here is invalid usage of a device that reports no feature for it; of the codes
+// vkCreateGraphicsPipelines may return, VK_ERROR_INVALID_SHADER_NV ("the pipeline could not be
+// compiled") says it best, and the message says why.
+VkResult refuse(Device& device, uint32_t index, const std::string& why) {
+    char which[64];
+    std::snprintf(which, sizeof which, "%s: pCreateInfos[%u]: ", kCommand, index);
+    report(device, VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT, VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT,
+           "Kiln-vkCreateGraphicsPipelines-refused", MessageText{which, "", why}, device.handle());
+    return VK_ERROR_INVALID_SHADER_NV;
+}
+
+// Vertex attributes are read through the color formats' texel codecs: formats of up to four
+// 32-bit components (64-bit attributes take two locations and are not offered).
+bool vertex_format_supported(VkFormat format) {
+    const format::TexelCodec* codec = format::texel_codec(format);
+    return codec && codec->texel_size <= 16;
+}
+
+VkResult stages(Device& device, uint32_t index, const VkGraphicsPipelineCreateInfo& info, GraphicsState& g) {
+    bool vertex = false;
+    for (uint32_t i = 0; i < info.stageCount; ++i) {
+        const VkPipelineShaderStageCreateInfo& stage = info.pStages[i];
+        spirv::Program* out = nullptr;
+        if (stage.stage == VK_SHADER_STAGE_VERTEX_BIT && !vertex) {
+            out = &g.vertex;
+            vertex = true;
+        } else if (stage.stage == VK_SHADER_STAGE_FRAGMENT_BIT && !g.has_fragment) {
+            out = &g.fragment;
+            g.has_fragment = true;
+        } else {
+            // Tessellation, geometry and mesh stages: Kiln reports none of their features.
+            return refuse(device, index, "only one vertex and one fragment stage are supported");
+        }
+        const VkResult r = lower_stage(device, kCommand, index, stage, stage.stage, out);
+        if (r != VK_SUCCESS)
+            return r;
+    }
+    if (!vertex)
+        return refuse(device, index, "a graphics pipeline needs a vertex stage");
+    return VK_SUCCESS;
+}
+
+VkResult vertex_input(Device& device, uint32_t index, const VkPipelineVertexInputStateCreateInfo* in, GraphicsState& g) {
+    if (!in)
+        return VK_SUCCESS;  // VUID-VkGraphicsPipelineCreateInfo-pStages-02097 wants it; treat as empty
+    g.bindings.assign(in->pVertexBindingDescriptions, in->pVertexBindingDescriptions + in->vertexBindingDescriptionCount);
+    g.attributes.assign(in->pVertexAttributeDescriptions,
+                        in->pVertexAttributeDescriptions + in->vertexAttributeDescriptionCount);
+    g.divisors.assign(g.bindings.size(), 1);
+    for (const VkVertexInputAttributeDescription& a : g.attributes) {
+        if (!vertex_format_supported(a.format))
+            return refuse(device, index, "vertex attribute format " + std::to_string(a.format) + " is not supported");
+        bool bound = false;
+        for (const VkVertexInputBindingDescription& b : g.bindings)
+            bound |= b.binding == a.binding;
+        // VUID-VkPipelineVertexInputStateCreateInfo-binding-00615
+        if (!bound)
+            return refuse(device, index, "a vertex attribute names a binding the pipeline does not describe");
+    }
+    for (const VkVertexInputBindingDescription& b : g.bindings)
+        if (b.binding >= DrawState::kMaxVertexBuffers)
+            return refuse(device, index, "vertex binding beyond maxVertexInputBindings");
+    return VK_SUCCESS;
+}
+
+VkResult fixed_function(Device& device, uint32_t index, const VkGraphicsPipelineCreateInfo& info, GraphicsState& g) {
+    if (info.pDynamicState)
+        for (uint32_t i = 0; i < info.pDynamicState->dynamicStateCount; ++i) {
+            const VkDynamicState state = info.pDynamicState->pDynamicStates[i];
+            // The Vulkan 1.0 dynamic states; the extended ones belong to extensions Kiln does not offer.
+            if (uint32_t(state) > uint32_t(VK_DYNAMIC_STATE_STENCIL_REFERENCE))
+                return refuse(device, index, "dynamic state " + std::to_string(state) + " is not supported");
+            g.dynamic.set(state);
+        }
+    if (info.pInputAssemblyState) {
+        g.topology = info.pInputAssemblyState->topology;
+        g.primitive_restart = info.pInputAssemblyState->primitiveRestartEnable;
+    }
+    if (!info.pRasterizationState)
+        return refuse(device, index, "no rasterization state");
+    g.rasterization = *info.pRasterizationState;
+    g.rasterization.pNext = nullptr;
+    const bool discard = g.rasterization.rasterizerDiscardEnable;
+    if (!discard) {
+        const VkPipelineViewportStateCreateInfo* v = info.pViewportState;
+        if (!v || v->viewportCount != 1 || v->scissorCount != 1)
+            return refuse(device, index, "exactly one viewport and one scissor (no multiViewport)");
+        g.viewport_count = v->viewportCount;
+        g.scissor_count = v->scissorCount;
+        if (!g.is_dynamic(VK_DYNAMIC_STATE_VIEWPORT) && v->pViewports)
+            g.viewports.assign(v->pViewports, v->pViewports + v->viewportCount);
+        if (!g.is_dynamic(VK_DYNAMIC_STATE_SCISSOR) && v->pScissors)
+            g.scissors.assign(v->pScissors, v->pScissors + v->scissorCount);
+        if (info.pMultisampleState && info.pMultisampleState->rasterizationSamples != VK_SAMPLE_COUNT_1_BIT)
+            return refuse(device, index, "Kiln renders one sample per pixel");
+        if (info.pDepthStencilState) {
+            g.has_depth_stencil = true;
+            g.depth_stencil = *info.pDepthStencilState;
+            g.depth_stencil.pNext = nullptr;
+        }
+        if (const VkPipelineColorBlendStateCreateInfo* c = info.pColorBlendState) {
+            g.logic_op_enable = c->logicOpEnable;
+            g.logic_op = c->logicOp;
+            g.blend.assign(c->pAttachments, c->pAttachments + c->attachmentCount);
+            std::memcpy(g.blend_constants, c->blendConstants, sizeof g.blend_constants);
+        }
+    }
+    g.render_pass = info.renderPass;
+    g.subpass = info.subpass;
+    return VK_SUCCESS;
+}
+
+VkResult create_graphics(Device& device, uint32_t index, const VkGraphicsPipelineCreateInfo& info, Pipeline* pipeline) {
+    pipeline->bind_point = VK_PIPELINE_BIND_POINT_GRAPHICS;
+    pipeline->graphics = std::make_unique<GraphicsState>();
+    GraphicsState& g = *pipeline->graphics;
+    VkResult r = stages(device, index, info, g);
+    if (r == VK_SUCCESS)
+        r = vertex_input(device, index, info.pVertexInputState, g);
+    if (r == VK_SUCCESS)
+        r = fixed_function(device, index, info, g);
+    return r;
+}
+
+}  // namespace
+
+}  // namespace kiln
+
+using namespace kiln;
+
+VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateGraphicsPipelines(VkDevice handle, VkPipelineCache, uint32_t count,
+                                                              const VkGraphicsPipelineCreateInfo* pCreateInfos,
+                                                              const VkAllocationCallbacks* pAllocator,
+                                                              VkPipeline* pPipelines) {
+    return create_pipelines(*Device::from(handle), count, pCreateInfos, pAllocator, pPipelines, &create_graphics);
+}
