@@ -1,0 +1,45 @@
+// Clipping against the view volume in clip space (Vulkan spec, "Primitive Clipping"):
+// -w <= x, y <= w and 0 <= z <= w, the z planes dropped when depth clamp is on.
+//
+// Guard band: x and y are not clipped at the viewport's edges but at a square of +-kGuardBand
+// pixels around the viewport's center. Inside that square every window coordinate fits the
+// fixed-point edge equations of setup.h (16 bits of pixels + 8 subpixel bits, products in int64),
+// and the pixels outside the viewport are dropped by the rasterizer's pixel rectangle instead, which
+// gives the same coverage. So only triangles reaching ~32k pixels away from the viewport, or crossing
+// the near/far planes or w = 0, are clipped.
+#pragma once
+
+#include <cstdint>
+
+namespace kiln::raster {
+
+inline constexpr float kGuardBand = 32768.0f;  // pixels from the viewport center
+
+// A vertex of a clipped polygon: its clip-space position and its weights of the original triangle's
+// three vertices (positions and varyings are linear in clip space, so the same weights give both).
+struct ClipVertex {
+    float pos[4];
+    float weight[3];
+};
+
+// A triangle clipped by up to 7 planes has at most 3 + 7 vertices.
+inline constexpr uint32_t kMaxClipVertices = 10;
+
+struct ClipPlanes {
+    float plane[7][4];  // dot(plane, (x, y, z, w)) >= 0 is inside
+    uint32_t count = 0;
+};
+
+// The planes for a viewport of width `vp_width`, height `vp_height` (either sign).
+ClipPlanes clip_planes(float vp_width, float vp_height, bool depth_clamp);
+
+// Bit p set when `pos` is outside plane p.
+uint32_t clip_code(const ClipPlanes& planes, const float pos[4]);
+
+// Clips triangle `in` (weights: the unit vectors) against the planes whose bits are set in `planes_to_clip`;
+// returns the vertex count of the convex polygon in `out` (0 when nothing is left). The polygon keeps
+// the triangle's winding, so fan triangles (out[0], out[i], out[i+1]) keep its facing.
+uint32_t clip_triangle(const ClipPlanes& planes, uint32_t planes_to_clip, const ClipVertex in[3],
+                       ClipVertex out[kMaxClipVertices]);
+
+}  // namespace kiln::raster

@@ -1,0 +1,295 @@
+#include "raster/output_merge.h"
+
+#include "format/image_layout.h"
+#include "format/texel.h"
+#include "format/texel_codec.h"
+#include "vk_formats.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+namespace kiln::raster {
+
+bool compare(VkCompareOp op, uint32_t reference, uint32_t stored) {
+    switch (op) {
+    case VK_COMPARE_OP_NEVER: return false;
+    case VK_COMPARE_OP_LESS: return reference < stored;
+    case VK_COMPARE_OP_EQUAL: return reference == stored;
+    case VK_COMPARE_OP_LESS_OR_EQUAL: return reference <= stored;
+    case VK_COMPARE_OP_GREATER: return reference > stored;
+    case VK_COMPARE_OP_NOT_EQUAL: return reference != stored;
+    case VK_COMPARE_OP_GREATER_OR_EQUAL: return reference >= stored;
+    default: return true;  // ALWAYS
+    }
+}
+
+bool compare(VkCompareOp op, float reference, float stored) {
+    switch (op) {
+    case VK_COMPARE_OP_NEVER: return false;
+    case VK_COMPARE_OP_LESS: return reference < stored;
+    case VK_COMPARE_OP_EQUAL: return reference == stored;
+    case VK_COMPARE_OP_LESS_OR_EQUAL: return reference <= stored;
+    case VK_COMPARE_OP_GREATER: return reference > stored;
+    case VK_COMPARE_OP_NOT_EQUAL: return reference != stored;
+    case VK_COMPARE_OP_GREATER_OR_EQUAL: return reference >= stored;
+    default: return true;
+    }
+}
+
+uint8_t stencil_op(VkStencilOp op, uint8_t value, uint8_t reference) {
+    // "Stencil Test", table "Stencil Operations" (8-bit stencil: saturate at 0 and 255, wrap mod 256).
+    switch (op) {
+    case VK_STENCIL_OP_ZERO: return 0;
+    case VK_STENCIL_OP_REPLACE: return reference;
+    case VK_STENCIL_OP_INCREMENT_AND_CLAMP: return value == 255 ? 255 : uint8_t(value + 1);
+    case VK_STENCIL_OP_DECREMENT_AND_CLAMP: return value == 0 ? 0 : uint8_t(value - 1);
+    case VK_STENCIL_OP_INVERT: return uint8_t(~value);
+    case VK_STENCIL_OP_INCREMENT_AND_WRAP: return uint8_t(value + 1);
+    case VK_STENCIL_OP_DECREMENT_AND_WRAP: return uint8_t(value - 1);
+    default: return value;  // KEEP
+    }
+}
+
+namespace {
+
+bool is_dual_source(VkBlendFactor f) {
+    return f == VK_BLEND_FACTOR_SRC1_COLOR || f == VK_BLEND_FACTOR_ONE_MINUS_SRC1_COLOR ||
+           f == VK_BLEND_FACTOR_SRC1_ALPHA || f == VK_BLEND_FACTOR_ONE_MINUS_SRC1_ALPHA;
+}
+
+bool is_basic_op(VkBlendOp op) {
+    return op == VK_BLEND_OP_ADD || op == VK_BLEND_OP_SUBTRACT || op == VK_BLEND_OP_REVERSE_SUBTRACT ||
+           op == VK_BLEND_OP_MIN || op == VK_BLEND_OP_MAX;
+}
+
+// "Blend Factors": the factor of component i (0..2 color, 3 alpha).
+float factor(VkBlendFactor f, int i, const float s[4], const float d[4], const float k[4]) {
+    switch (f) {
+    case VK_BLEND_FACTOR_ZERO: return 0.0f;
+    case VK_BLEND_FACTOR_ONE: return 1.0f;
+    case VK_BLEND_FACTOR_SRC_COLOR: return s[i];
+    case VK_BLEND_FACTOR_ONE_MINUS_SRC_COLOR: return 1.0f - s[i];
+    case VK_BLEND_FACTOR_DST_COLOR: return d[i];
+    case VK_BLEND_FACTOR_ONE_MINUS_DST_COLOR: return 1.0f - d[i];
+    case VK_BLEND_FACTOR_SRC_ALPHA: return s[3];
+    case VK_BLEND_FACTOR_ONE_MINUS_SRC_ALPHA: return 1.0f - s[3];
+    case VK_BLEND_FACTOR_DST_ALPHA: return d[3];
+    case VK_BLEND_FACTOR_ONE_MINUS_DST_ALPHA: return 1.0f - d[3];
+    case VK_BLEND_FACTOR_CONSTANT_COLOR: return k[i];
+    case VK_BLEND_FACTOR_ONE_MINUS_CONSTANT_COLOR: return 1.0f - k[i];
+    case VK_BLEND_FACTOR_CONSTANT_ALPHA: return k[3];
+    case VK_BLEND_FACTOR_ONE_MINUS_CONSTANT_ALPHA: return 1.0f - k[3];
+    case VK_BLEND_FACTOR_SRC_ALPHA_SATURATE: return i == 3 ? 1.0f : std::min(s[3], 1.0f - d[3]);
+    default: return 0.0f;  // SRC1 factors: refused by prepare()
+    }
+}
+
+float apply(VkBlendOp op, float s, float sf, float d, float df) {
+    switch (op) {
+    case VK_BLEND_OP_SUBTRACT: return s * sf - d * df;
+    case VK_BLEND_OP_REVERSE_SUBTRACT: return d * df - s * sf;
+    case VK_BLEND_OP_MIN: return std::min(s, d);  // factors are not used
+    case VK_BLEND_OP_MAX: return std::max(s, d);
+    default: return s * sf + d * df;
+    }
+}
+
+}  // namespace
+
+void blend(const BlendState& b, const float s[4], const float d[4], const float k[4], float out[4]) {
+    for (int i = 0; i < 3; ++i)
+        out[i] = apply(b.color_op, s[i], factor(b.src_color, i, s, d, k), d[i], factor(b.dst_color, i, s, d, k));
+    out[3] = apply(b.alpha_op, s[3], factor(b.src_alpha, 3, s, d, k), d[3], factor(b.dst_alpha, 3, s, d, k));
+}
+
+Status OutputMerger::prepare(const OutputState& state, Rect* framebuffer) {
+    if (state.color_count > kMaxColorAttachments)
+        return Status::TooManyColorAttachments;
+    auto narrow = [&](const format::MipLayout& m) {
+        framebuffer->x1 = std::min<int64_t>(framebuffer->x1, m.width);
+        framebuffer->y1 = std::min<int64_t>(framebuffer->y1, m.height);
+    };
+    auto plane_of = [&](const Attachment& a, const format::PlaneLayout& p) {
+        const format::MipLayout& m = p.mips[a.mip];
+        narrow(m);
+        return Plane{a.base + a.layout->texel_offset(p, a.mip, a.layer, 0, 0, 0), m.row_pitch, p.texel_size};
+    };
+    color_count_ = 0;
+    for (uint32_t i = 0; i < state.color_count; ++i) {
+        const Attachment& a = state.color[i];
+        Color c;
+        if (a.base && a.layout) {
+            const VkFormat fmt = a.format != VK_FORMAT_UNDEFINED ? a.format : a.layout->shape().format;
+            c.codec = format::texel_codec(fmt);
+            const format::PlaneLayout* p = a.layout->plane_for(VK_IMAGE_ASPECT_COLOR_BIT);
+            if (!c.codec || !p || c.codec->texel_size != p->texel_size)
+                return Status::UnsupportedColorFormat;
+            c.plane = plane_of(a, *p);
+            c.blend = state.blend[i];
+            const BlendState& b = c.blend;
+            if (b.enable && (is_dual_source(b.src_color) || is_dual_source(b.dst_color) || is_dual_source(b.src_alpha) ||
+                             is_dual_source(b.dst_alpha) || !is_basic_op(b.color_op) || !is_basic_op(b.alpha_op)))
+                return Status::UnsupportedBlend;
+            // "Blending": integer formats are not blended.
+            c.blend_enabled = b.enable && c.codec->cls == format::TexelClass::Float;
+            c.full_mask = (b.write_mask & c.codec->channels) == c.codec->channels;
+            // "Blending": for fixed-point attachments the source, destination and constant are
+            // clamped to the format's range ([0, 1] unsigned, [-1, 1] signed) before blending.
+            const auto numeric = c.codec->info->components[0].numeric;
+            c.clamp_lo = -std::numeric_limits<float>::infinity();
+            c.clamp_hi = std::numeric_limits<float>::infinity();
+            if (numeric == gen::Numeric::UNORM || numeric == gen::Numeric::SRGB)
+                c.clamp_lo = 0.0f, c.clamp_hi = 1.0f;
+            else if (numeric == gen::Numeric::SNORM)
+                c.clamp_lo = -1.0f, c.clamp_hi = 1.0f;
+            c.bgra8_fast = !c.blend_enabled && c.full_mask &&
+                           (fmt == VK_FORMAT_B8G8R8A8_UNORM || fmt == VK_FORMAT_R8G8B8A8_UNORM);
+            c.swap_rb = fmt == VK_FORMAT_B8G8R8A8_UNORM;
+        }
+        color_[color_count_++] = c;
+    }
+    for (int i = 0; i < 4; ++i)
+        constants_[i] = state.blend_constants[i];
+
+    depth_ = stencil_ = Plane{};
+    const Attachment& ds = state.depth_stencil;
+    if (ds.base && ds.layout) {
+        const VkFormat fmt = ds.format != VK_FORMAT_UNDEFINED ? ds.format : ds.layout->shape().format;
+        if (const format::PlaneLayout* p = ds.layout->plane_for(VK_IMAGE_ASPECT_DEPTH_BIT)) {
+            switch (fmt) {
+            case VK_FORMAT_D16_UNORM:
+            case VK_FORMAT_D16_UNORM_S8_UINT: depth_kind_ = DepthKind::D16; break;
+            case VK_FORMAT_X8_D24_UNORM_PACK32:
+            case VK_FORMAT_D24_UNORM_S8_UINT: depth_kind_ = DepthKind::D24; break;
+            case VK_FORMAT_D32_SFLOAT:
+            case VK_FORMAT_D32_SFLOAT_S8_UINT: depth_kind_ = DepthKind::D32F; break;
+            default: return Status::UnsupportedDepthFormat;
+            }
+            depth_ = plane_of(ds, *p);
+        }
+        if (const format::PlaneLayout* p = ds.layout->plane_for(VK_IMAGE_ASPECT_STENCIL_BIT)) {
+            if (p->texel_size != 1)
+                return Status::UnsupportedDepthFormat;
+            stencil_ = plane_of(ds, *p);
+        }
+    }
+    // "Depth Test" / "Stencil Test": without the attachment the test always passes and writes nothing.
+    depth_test_ = state.depth_test && depth_.origin;
+    depth_write_ = depth_test_ && state.depth_write;
+    depth_compare_ = state.depth_compare;
+    stencil_test_ = state.stencil_test && stencil_.origin;
+    front_ = state.front;
+    back_ = state.back;
+    return Status::Ok;
+}
+
+bool OutputMerger::test_depth_stencil(int32_t x, int32_t y, float z, bool front_facing) const {
+    bool depth_pass = true;
+    uint32_t dz = 0;  // fixed-point depth as stored
+    std::byte* dp = nullptr;
+    if (depth_test_) {
+        dp = depth_.at(x, y);
+        // "Depth Test": a fixed-point attachment's z_f is clamped to [0, 1] and converted to the
+        // format first, so the comparison is between stored representations.
+        if (depth_kind_ == DepthKind::D32F) {
+            float stored;
+            std::memcpy(&stored, dp, 4);
+            depth_pass = compare(depth_compare_, z, stored);
+        } else {
+            const float zc = std::isnan(z) ? 0.0f : std::clamp(z, 0.0f, 1.0f);
+            uint32_t stored = 0;
+            if (depth_kind_ == DepthKind::D16) {
+                dz = uint32_t(std::lrint(zc * 65535.0f));
+                uint16_t s16;
+                std::memcpy(&s16, dp, 2);
+                stored = s16;
+            } else {
+                dz = uint32_t(std::llrint(double(zc) * 16777215.0));
+                std::memcpy(&stored, dp, 4);
+                stored &= 0xffffff;
+            }
+            depth_pass = compare(depth_compare_, dz, stored);
+        }
+    }
+    if (stencil_test_) {
+        const StencilFace& f = front_facing ? front_ : back_;
+        std::byte* sp = stencil_.at(x, y);
+        const uint8_t stored = uint8_t(*sp);
+        const uint8_t ref = uint8_t(f.reference);
+        // "Stencil Test": (reference & compareMask) op (stored & compareMask).
+        const bool stencil_pass = compare(f.compare, uint32_t(ref & f.compare_mask), uint32_t(stored & f.compare_mask));
+        const VkStencilOp op = !stencil_pass ? f.fail : !depth_pass ? f.depth_fail : f.pass;
+        const uint8_t updated = stencil_op(op, stored, ref);
+        // Only the bits of writeMask change.
+        *sp = std::byte((stored & ~f.write_mask) | (updated & f.write_mask));
+        if (!stencil_pass)
+            return false;
+    }
+    if (!depth_pass)
+        return false;
+    if (depth_write_) {
+        if (depth_kind_ == DepthKind::D32F) {
+            std::memcpy(dp, &z, 4);
+        } else if (depth_kind_ == DepthKind::D16) {
+            const uint16_t v = uint16_t(dz);
+            std::memcpy(dp, &v, 2);
+        } else {
+            std::memcpy(dp, &dz, 4);  // X8_D24: the top 8 bits are unused, written as 0
+        }
+    }
+    return true;
+}
+
+void OutputMerger::write_color(int32_t x, int32_t y, const FragmentOutput& out, uint32_t lane) const {
+    for (uint32_t a = 0; a < color_count_; ++a)
+        if (color_[a].codec)
+            write_one(color_[a], x, y, out, a, lane);
+}
+
+void OutputMerger::write_one(const Color& c, int32_t x, int32_t y, const FragmentOutput& out, uint32_t a,
+                             uint32_t lane) const {
+    std::byte* texel = c.plane.at(x, y);
+    uint32_t src[4] = {out.color[a][0][lane], out.color[a][1][lane], out.color[a][2][lane], out.color[a][3][lane]};
+    if (c.bgra8_fast) {
+        // "Conversion from Floating-Point to Normalized Fixed-Point": round(clamp(f, 0, 1) * 255).
+        uint8_t bytes[4];
+        for (int i = 0; i < 4; ++i) {
+            const float f = std::bit_cast<float>(src[i]);
+            const float v = f > 0.0f ? (f < 1.0f ? f : 1.0f) : 0.0f;  // NaN -> 0
+            bytes[i] = uint8_t(int(v * 255.0f + 0.5f));
+        }
+        if (c.swap_rb)
+            std::swap(bytes[0], bytes[2]);
+        std::memcpy(texel, bytes, 4);
+        return;
+    }
+    if (c.full_mask && !c.blend_enabled) {
+        c.codec->write(*c.codec, src, texel);
+        return;
+    }
+    uint32_t dst[4];
+    c.codec->read(*c.codec, texel, dst);
+    uint32_t result[4] = {src[0], src[1], src[2], src[3]};
+    if (c.blend_enabled) {
+        float s[4], d[4], k[4], r[4];
+        for (int i = 0; i < 4; ++i) {
+            s[i] = std::clamp(std::bit_cast<float>(src[i]), c.clamp_lo, c.clamp_hi);
+            d[i] = std::bit_cast<float>(dst[i]);
+            k[i] = std::clamp(constants_[i], c.clamp_lo, c.clamp_hi);
+        }
+        blend(c.blend, s, d, k, r);
+        for (int i = 0; i < 4; ++i)
+            result[i] = std::bit_cast<uint32_t>(r[i]);
+    }
+    // "Color Write Mask": masked-out components keep the attachment's value (read and written back
+    // through the codec, which is exact for the formats Kiln renders to).
+    for (int i = 0; i < 4; ++i)
+        if (!(c.blend.write_mask & (1u << i)))
+            result[i] = dst[i];
+    c.codec->write(*c.codec, result, texel);
+}
+
+}  // namespace kiln::raster

@@ -1,0 +1,163 @@
+#include "raster/setup.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace kiln::raster {
+
+Rect intersect(const Rect& a, const Rect& b) {
+    return {std::max(a.x0, b.x0), std::max(a.y0, b.y0), std::min(a.x1, b.x1), std::min(a.y1, b.y1)};
+}
+
+namespace {
+
+Rect rect_of(const VkRect2D& r) {
+    const int64_t x1 = int64_t(r.offset.x) + r.extent.width, y1 = int64_t(r.offset.y) + r.extent.height;
+    return {r.offset.x, r.offset.y, int32_t(std::min<int64_t>(x1, INT32_MAX)), int32_t(std::min<int64_t>(y1, INT32_MAX))};
+}
+
+int64_t floor_div(int64_t a, int64_t b) {
+    const int64_t q = a / b;
+    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+}  // namespace
+
+SetupContext make_setup_context(const RasterState& state, const Rect& framebuffer, VkFormat depth_format) {
+    SetupContext ctx;
+    const VkViewport& vp = state.viewport;
+    // "Coordinate Transformations": x_f = (p_x / 2) x_d + o_x with o_x = x + width / 2; a negative
+    // height mirrors y about o_y (VK_KHR_maintenance1).
+    ctx.half_width = double(vp.width) * 0.5;
+    ctx.half_height = double(vp.height) * 0.5;
+    ctx.ox = double(vp.x) + ctx.half_width;
+    ctx.oy = double(vp.y) + ctx.half_height;
+    ctx.pz = double(vp.maxDepth) - double(vp.minDepth);
+    ctx.oz = vp.minDepth;
+    // Clipping to -w <= x, y <= w keeps exactly the samples inside the viewport's rectangle; with the
+    // guard band (clip.h) that is done here: pixels whose center lies within it.
+    const double vx0 = std::min(double(vp.x), double(vp.x) + vp.width);
+    const double vx1 = std::max(double(vp.x), double(vp.x) + vp.width);
+    const double vy0 = std::min(double(vp.y), double(vp.y) + vp.height);
+    const double vy1 = std::max(double(vp.y), double(vp.y) + vp.height);
+    const Rect viewport{int32_t(std::ceil(vx0 - 0.5)), int32_t(std::ceil(vy0 - 0.5)),
+                        int32_t(std::floor(vx1 - 0.5)) + 1, int32_t(std::floor(vy1 - 0.5)) + 1};
+    ctx.rect = intersect(intersect(rect_of(state.scissor), rect_of(state.render_area)), intersect(viewport, framebuffer));
+    ctx.cull_mode = state.cull_mode;
+    ctx.front_is_ccw = state.front_face == VK_FRONT_FACE_COUNTER_CLOCKWISE;
+    ctx.depth_bias = state.depth_bias;
+    ctx.bias_constant = state.depth_bias_constant;
+    ctx.bias_slope = state.depth_bias_slope;
+    ctx.bias_clamp = state.depth_bias_clamp;
+    switch (depth_format) {
+    case VK_FORMAT_D16_UNORM:
+    case VK_FORMAT_D16_UNORM_S8_UINT: ctx.bias_unorm_bits = 16; break;
+    case VK_FORMAT_X8_D24_UNORM_PACK32:
+    case VK_FORMAT_D24_UNORM_S8_UINT: ctx.bias_unorm_bits = 24; break;
+    default: ctx.bias_unorm_bits = 0; break;
+    }
+    if (state.depth_clamp) {
+        // "Depth Clamping": z_f is clamped to [min(minDepth, maxDepth), max(minDepth, maxDepth)].
+        ctx.z_min = std::min(vp.minDepth, vp.maxDepth);
+        ctx.z_max = std::max(vp.minDepth, vp.maxDepth);
+    } else {
+        ctx.z_min = -std::numeric_limits<float>::infinity();
+        ctx.z_max = std::numeric_limits<float>::infinity();
+    }
+    return ctx;
+}
+
+bool setup_triangle(const SetupContext& ctx, const ClipVertex vertex[3], bool clipped, const AssembledTriangle& tri,
+                    TriangleSetup& out) {
+    int64_t X[3], Y[3];
+    float zw[3];
+    for (int i = 0; i < 3; ++i) {
+        const float* p = vertex[i].pos;
+        if (!(p[3] > 0.0f))
+            return false;
+        // Double precision: window coordinates reach 2^16 pixels, where a float has no 1/256 left.
+        const double inv_w = 1.0 / double(p[3]);
+        const double xf = ctx.half_width * (p[0] * inv_w) + ctx.ox;
+        const double yf = ctx.half_height * (p[1] * inv_w) + ctx.oy;
+        if (!(std::fabs(xf - ctx.ox) <= 2.0 * kGuardBand && std::fabs(yf - ctx.oy) <= 2.0 * kGuardBand))
+            return false;  // NaN or infinity from the vertex shader
+        X[i] = std::llround(xf * double(kSubpixelOne));
+        Y[i] = std::llround(yf * double(kSubpixelOne));
+        zw[i] = float(ctx.pz * (p[2] * inv_w) + ctx.oz);
+        out.iw[i] = float(inv_w);
+    }
+    // Twice the signed area in snapped units; the shoelace sum of "Basic Polygon Rasterization".
+    const int64_t area2 = (X[1] - X[0]) * (Y[2] - Y[0]) - (X[2] - X[0]) * (Y[1] - Y[0]);
+    if (area2 == 0)
+        return false;  // covers no sample
+    // "Basic Polygon Rasterization": a = -area2 / 2 (y-down); front-facing when a > 0 with
+    // COUNTER_CLOCKWISE, a < 0 with CLOCKWISE.
+    out.front_facing = (area2 < 0) == ctx.front_is_ccw;
+    if ((ctx.cull_mode & VK_CULL_MODE_FRONT_BIT) && out.front_facing)
+        return false;
+    if ((ctx.cull_mode & VK_CULL_MODE_BACK_BIT) && !out.front_facing)
+        return false;
+
+    // Bounding box of the samples that may be covered: centers 256 px + 128 in [min X, max X].
+    const int64_t xmin = std::min({X[0], X[1], X[2]}), xmax = std::max({X[0], X[1], X[2]});
+    const int64_t ymin = std::min({Y[0], Y[1], Y[2]}), ymax = std::max({Y[0], Y[1], Y[2]});
+    const Rect box{int32_t(floor_div(xmin - 128 + 255, 256)), int32_t(floor_div(ymin - 128 + 255, 256)),
+                   int32_t(floor_div(xmax - 128, 256) + 1), int32_t(floor_div(ymax - 128, 256) + 1)};
+    out.bbox = intersect(box, ctx.rect);
+    if (out.bbox.empty())
+        return false;
+
+    // Edge i runs from vertex i+1 to vertex i+2; its function is the cross product (v2 - v1) x (p - v1),
+    // negated for clockwise triangles so that the inside is E > 0 for every winding.
+    const int64_t sign = area2 > 0 ? 1 : -1;
+    for (int i = 0; i < 3; ++i) {
+        const int j = (i + 1) % 3, k = (i + 2) % 3;
+        const int64_t a = -(Y[k] - Y[j]) * sign, b = (X[k] - X[j]) * sign;
+        const bool inclusive = a > 0 || (a == 0 && b > 0);  // left or top edge
+        out.a[i] = a;
+        out.b[i] = b;
+        out.c[i] = -(a * X[j] + b * Y[j]) - (inclusive ? 0 : 1);
+    }
+    out.inv_area = 1.0 / double(area2 * sign);
+
+    out.z0 = zw[0];
+    out.dz1 = zw[1] - zw[0];
+    out.dz2 = zw[2] - zw[0];
+    if (ctx.depth_bias) {
+        // "Depth Bias": o = m * depthBiasSlopeFactor + r * depthBiasConstantFactor, with m the
+        // largest of |dz/dx| and |dz/dy| (window units) and r the depth format's resolution.
+        const double dl_dx[2] = {double(out.a[1]) * out.inv_area * kSubpixelOne, double(out.a[2]) * out.inv_area * kSubpixelOne};
+        const double dl_dy[2] = {double(out.b[1]) * out.inv_area * kSubpixelOne, double(out.b[2]) * out.inv_area * kSubpixelOne};
+        const double dzdx = dl_dx[0] * out.dz1 + dl_dx[1] * out.dz2;
+        const double dzdy = dl_dy[0] * out.dz1 + dl_dy[1] * out.dz2;
+        const double m = std::max(std::fabs(dzdx), std::fabs(dzdy));
+        double r;
+        if (ctx.bias_unorm_bits) {
+            r = std::ldexp(1.0, -ctx.bias_unorm_bits);  // fixed point: r = 2^-n
+        } else {
+            // Floating point: r = 2^(e - n), e the largest exponent of the primitive's z, n = 23.
+            const float zmax = std::max({std::fabs(zw[0]), std::fabs(zw[1]), std::fabs(zw[2])});
+            int e = 0;
+            std::frexp(zmax, &e);  // zmax = f * 2^e with f in [0.5, 1): the IEEE exponent is e - 1
+            r = zmax > 0.0f ? std::ldexp(1.0, e - 1 - 23) : std::ldexp(1.0, -149);
+        }
+        double o = m * ctx.bias_slope + r * ctx.bias_constant;
+        if (ctx.bias_clamp > 0.0f)
+            o = std::min(o, double(ctx.bias_clamp));
+        else if (ctx.bias_clamp < 0.0f)
+            o = std::max(o, double(ctx.bias_clamp));
+        out.z0 = float(zw[0] + o);
+    }
+
+    for (int k = 0; k < 3; ++k)
+        for (int i = 0; i < 3; ++i)
+            out.weight[k][i] = vertex[k].weight[i];
+    out.clipped = clipped;
+    for (int i = 0; i < 3; ++i)
+        out.v[i] = tri.v[i];
+    out.primitive_id = tri.primitive_id;
+    return true;
+}
+
+}  // namespace kiln::raster

@@ -1,0 +1,238 @@
+#include "raster/tiles.h"
+
+#include <algorithm>
+#include <bit>
+
+namespace kiln::raster {
+
+namespace {
+
+constexpr int32_t kTileShift = std::countr_zero(kTileSize);
+
+// Sample coordinate, in subpixel units, of the center of pixel p.
+inline int64_t sample(int32_t p) { return int64_t(p) * kSubpixelOne + kSubpixelOne / 2; }
+
+inline int64_t edge_at(const TriangleSetup& t, int i, int32_t x, int32_t y) {
+    return t.a[i] * sample(x) + t.b[i] * sample(y) + t.c[i];
+}
+
+}  // namespace
+
+void TileGrid::reset(const Rect& r) {
+    rect = r;
+    if (r.empty()) {
+        columns = rows = 0;
+        return;
+    }
+    tile_x0 = r.x0 >> kTileShift;
+    tile_y0 = r.y0 >> kTileShift;
+    columns = uint32_t(((r.x1 - 1) >> kTileShift) - tile_x0 + 1);
+    rows = uint32_t(((r.y1 - 1) >> kTileShift) - tile_y0 + 1);
+    // resize keeps each bin's capacity from earlier draws: no allocation once warmed up.
+    if (bins.size() < size_t(columns) * rows)
+        bins.resize(size_t(columns) * rows);
+    for (size_t i = 0; i < size_t(columns) * rows; ++i)
+        bins[i].clear();
+}
+
+Rect TileGrid::tile_rect(uint32_t index) const {
+    const int32_t tx = tile_x0 + int32_t(index % columns), ty = tile_y0 + int32_t(index / columns);
+    const Rect t{tx << kTileShift, ty << kTileShift, (tx + 1) << kTileShift, (ty + 1) << kTileShift};
+    return intersect(t, rect);
+}
+
+void TileGrid::bin(const TriangleSetup& tri, uint32_t index) {
+    const Rect& b = tri.bbox;
+    const int32_t cx0 = (b.x0 >> kTileShift) - tile_x0, cx1 = ((b.x1 - 1) >> kTileShift) - tile_x0;
+    const int32_t cy0 = (b.y0 >> kTileShift) - tile_y0, cy1 = ((b.y1 - 1) >> kTileShift) - tile_y0;
+    if (cx0 == cx1 && cy0 == cy1) {  // small triangles: one tile, no tests worth doing
+        bins[size_t(cy0) * columns + cx0].push_back(index);
+        return;
+    }
+    for (int32_t cy = cy0; cy <= cy1; ++cy) {
+        for (int32_t cx = cx0; cx <= cx1; ++cx) {
+            const uint32_t tile = uint32_t(cy) * columns + uint32_t(cx);
+            const Rect r = intersect(tile_rect(tile), b);
+            // E is linear: over the rectangle's sample points its extremes are at corners chosen
+            // by the signs of a and b. All maxima >= 0 is needed to cover anything; all minima >= 0
+            // means every pixel is covered.
+            bool reject = false, full = true;
+            for (int i = 0; i < 3; ++i) {
+                const int32_t xmax = tri.a[i] > 0 ? r.x1 - 1 : r.x0, xmin = tri.a[i] > 0 ? r.x0 : r.x1 - 1;
+                const int32_t ymax = tri.b[i] > 0 ? r.y1 - 1 : r.y0, ymin = tri.b[i] > 0 ? r.y0 : r.y1 - 1;
+                if (edge_at(tri, i, xmax, ymax) < 0)
+                    reject = true;
+                if (edge_at(tri, i, xmin, ymin) < 0)
+                    full = false;
+            }
+            if (!reject)
+                bins[tile].push_back(index | (full ? kFullTileBit : 0));
+        }
+    }
+}
+
+namespace {
+
+// Fills the batch's per-lane inputs, shades it, and merges the surviving fragments in lane order
+// (which is API order: quads enter the batch in the order of their triangles).
+void flush(const DrawContext& d, TileScratch& s) {
+    FragmentBatch& fb = s.batch;
+    const uint32_t quads = fb.quad_count;
+    if (quads == 0)
+        return;
+    const VertexStream& vs = *d.vertices;
+    const uint32_t words = vs.varying_words;
+    fb.front_facing = 0;
+    for (uint32_t q = 0; q < quads;) {
+        // A run of quads of one triangle shares its vertex data.
+        const uint32_t ti = s.quad_triangle[q];
+        uint32_t end = q + 1;
+        while (end < quads && s.quad_triangle[end] == ti)
+            ++end;
+        const TriangleSetup& t = d.triangles[ti];
+        const uint32_t lane0 = q * 4, lane1 = end * 4;
+        if (t.front_facing)
+            fb.front_facing |= uint32_t((uint64_t{1} << lane1) - (uint64_t{1} << lane0));
+        for (uint32_t l = lane0; l < lane1; ++l) {
+            // Linear barycentrics of the (sub-)triangle from its exact edge functions.
+            const int64_t X = sample(fb.x[l]), Y = sample(fb.y[l]);
+            const float l1 = float(double(t.a[1] * X + t.b[1] * Y + t.c[1]) * t.inv_area);
+            const float l2 = float(double(t.a[2] * X + t.b[2] * Y + t.c[2]) * t.inv_area);
+            const float l0 = 1.0f - l1 - l2;
+            // "Barycentric Interpolation": 1/w is linear in screen space; dividing by it makes the
+            // weights perspective-correct.
+            const float iw = l0 * t.iw[0] + l1 * t.iw[1] + l2 * t.iw[2];
+            const float p1 = l1 * t.iw[1] / iw, p2 = l2 * t.iw[2] / iw, p0 = 1.0f - p1 - p2;
+            const float z = t.z0 + l1 * t.dz1 + l2 * t.dz2;
+            fb.z[l] = std::clamp(z, d.z_min, d.z_max);
+            fb.inv_w[l] = iw;
+            fb.primitive_id[l] = t.primitive_id;
+            if (!t.clipped) {
+                fb.bary_perspective[0][l] = p1, fb.bary_perspective[1][l] = p2;
+                fb.bary_linear[0][l] = l1, fb.bary_linear[1][l] = l2;
+            } else {
+                // Back to the original triangle: the fan vertices are weighted sums of its vertices.
+                for (int j = 0; j < 2; ++j) {
+                    fb.bary_perspective[j][l] = p0 * t.weight[0][j + 1] + p1 * t.weight[1][j + 1] + p2 * t.weight[2][j + 1];
+                    fb.bary_linear[j][l] = l0 * t.weight[0][j + 1] + l1 * t.weight[1][j + 1] + l2 * t.weight[2][j + 1];
+                }
+            }
+        }
+        const uint32_t* v0 = vs.varyings + size_t(t.v[0]) * vs.varying_stride;
+        const uint32_t* v1 = vs.varyings + size_t(t.v[1]) * vs.varying_stride;
+        const uint32_t* v2 = vs.varyings + size_t(t.v[2]) * vs.varying_stride;
+        for (uint32_t w = 0; w < words; ++w) {
+            uint32_t* row = fb.varyings[w];
+            const Interpolation mode = d.interpolation[w];
+            if (mode == Interpolation::Flat) {  // the provoking vertex's bits ("Flat Interpolation")
+                for (uint32_t l = lane0; l < lane1; ++l)
+                    row[l] = v0[w];
+                continue;
+            }
+            const float* b1 = mode == Interpolation::Smooth ? fb.bary_perspective[0] : fb.bary_linear[0];
+            const float* b2 = mode == Interpolation::Smooth ? fb.bary_perspective[1] : fb.bary_linear[1];
+            const float a0 = std::bit_cast<float>(v0[w]);
+            const float d1 = std::bit_cast<float>(v1[w]) - a0, d2 = std::bit_cast<float>(v2[w]) - a0;
+            // a0 + b1 (a1 - a0) + b2 (a2 - a0): a varying equal at the three vertices stays exact.
+            for (uint32_t l = lane0; l < lane1; ++l)
+                row[l] = std::bit_cast<uint32_t>(a0 + b1[l] * d1 + b2[l] * d2);
+        }
+        q = end;
+    }
+
+    FragmentOutput& out = s.output;
+    out.alive = fb.coverage;
+    d.shader->shade(fb, out, s.worker);
+    uint32_t live = fb.coverage & out.alive;
+    while (live) {
+        const uint32_t l = uint32_t(std::countr_zero(live));
+        live &= live - 1;
+        if (d.late_tests) {
+            const float z = d.shader_writes_depth ? out.depth[l] : fb.z[l];
+            if (!d.merger->test_depth_stencil(fb.x[l], fb.y[l], z, (fb.front_facing >> l) & 1))
+                continue;
+        }
+        d.merger->write_color(fb.x[l], fb.y[l], out, l);
+    }
+    ++s.batches;
+    s.quads += quads;
+    fb.quad_count = 0;
+    fb.coverage = 0;
+}
+
+}  // namespace
+
+void rasterize_tile(const DrawContext& d, const std::vector<uint32_t>& bin, const Rect& tile, TileScratch& s) {
+    FragmentBatch& fb = s.batch;
+    fb.quad_count = 0;
+    fb.coverage = 0;
+    for (const uint32_t entry : bin) {
+        const uint32_t ti = entry & ~kFullTileBit;
+        const bool full = entry & kFullTileBit;
+        const TriangleSetup& t = d.triangles[ti];
+        const Rect r = intersect(t.bbox, tile);
+        // Quads sit on even coordinates, so a pixel is in the same quad for every triangle.
+        const int32_t qx0 = r.x0 & ~1, qy0 = r.y0 & ~1;
+        const int64_t step_x = 2 * kSubpixelOne * t.a[0], step_x1 = 2 * kSubpixelOne * t.a[1],
+                      step_x2 = 2 * kSubpixelOne * t.a[2];
+        const int64_t ox[3] = {kSubpixelOne * t.a[0], kSubpixelOne * t.a[1], kSubpixelOne * t.a[2]};
+        const int64_t oy[3] = {kSubpixelOne * t.b[0], kSubpixelOne * t.b[1], kSubpixelOne * t.b[2]};
+        for (int32_t qy = qy0; qy < r.y1; qy += 2) {
+            // Rows of the quad inside the rectangle: bits 0-1 for y, 2-3 for y + 1.
+            uint32_t row_mask = 0xf;
+            if (qy < r.y0)
+                row_mask &= 0xc;
+            if (qy + 1 >= r.y1)
+                row_mask &= 0x3;
+            // Edge values at the quad's first pixel, stepped by two pixels along the row.
+            int64_t e0 = edge_at(t, 0, qx0, qy), e1 = edge_at(t, 1, qx0, qy), e2 = edge_at(t, 2, qx0, qy);
+            for (int32_t qx = qx0; qx < r.x1; qx += 2, e0 += step_x, e1 += step_x1, e2 += step_x2) {
+                uint32_t mask = row_mask;
+                if (qx < r.x0)
+                    mask &= 0xa;
+                if (qx + 1 >= r.x1)
+                    mask &= 0x5;
+                if (!full) {
+                    // Covered when no edge value is negative: the sign bit of their OR.
+                    const int64_t c0 = e0 | e1 | e2;
+                    const int64_t c1 = (e0 + ox[0]) | (e1 + ox[1]) | (e2 + ox[2]);
+                    const int64_t c2 = (e0 + oy[0]) | (e1 + oy[1]) | (e2 + oy[2]);
+                    const int64_t c3 = (e0 + ox[0] + oy[0]) | (e1 + ox[1] + oy[1]) | (e2 + ox[2] + oy[2]);
+                    mask &= uint32_t(c0 >= 0) | uint32_t(c1 >= 0) << 1 | uint32_t(c2 >= 0) << 2 | uint32_t(c3 >= 0) << 3;
+                }
+                if (!mask)
+                    continue;
+                if (d.early_tests) {
+                    // "Early Fragment Tests": tested and written as the quad enters the batch, in API
+                    // order, so a later quad of the same batch on the same pixel sees this one's depth
+                    // and stencil, exactly as late tests in lane order would (the shader cannot
+                    // discard or change depth when the caller enables this).
+                    for (uint32_t i = 0; i < 4; ++i) {
+                        if (!(mask & (1u << i)))
+                            continue;
+                        const int32_t px = qx + int32_t(i & 1), py = qy + int32_t(i >> 1);
+                        const int64_t X = sample(px), Y = sample(py);
+                        const float l1 = float(double(t.a[1] * X + t.b[1] * Y + t.c[1]) * t.inv_area);
+                        const float l2 = float(double(t.a[2] * X + t.b[2] * Y + t.c[2]) * t.inv_area);
+                        const float z = std::clamp(t.z0 + l1 * t.dz1 + l2 * t.dz2, d.z_min, d.z_max);
+                        if (!d.merger->test_depth_stencil(px, py, z, t.front_facing))
+                            mask &= ~(1u << i);
+                    }
+                    if (!mask)
+                        continue;
+                }
+                const uint32_t q = fb.quad_count++;
+                const uint32_t l = q * 4;
+                s.quad_triangle[q] = ti;
+                fb.x[l] = qx, fb.x[l + 1] = qx + 1, fb.x[l + 2] = qx, fb.x[l + 3] = qx + 1;
+                fb.y[l] = qy, fb.y[l + 1] = qy, fb.y[l + 2] = qy + 1, fb.y[l + 3] = qy + 1;
+                fb.coverage |= mask << l;
+                if (fb.quad_count == kQuadsPerBatch)
+                    flush(d, s);
+            }
+        }
+    }
+    flush(d, s);
+}
+
+}  // namespace kiln::raster

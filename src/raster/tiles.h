@@ -1,0 +1,55 @@
+// Binning triangles into tiles and rasterizing one tile: 2x2 quads, batches of up to 8 quads (32
+// lanes) for the fragment shader, then the output merge, all in API order within the tile. One tile
+// is done by one worker, so per pixel the primitives' order is kept while tiles run in parallel.
+#pragma once
+
+#include "raster/output_merge.h"
+#include "raster/raster.h"
+#include "raster/setup.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace kiln::raster {
+
+// A bin entry: the triangle's index, with this bit set when the triangle covers every pixel of the
+// tile that it may touch (the walker then skips the edge tests).
+inline constexpr uint32_t kFullTileBit = 1u << 31;
+
+struct TileGrid {
+    Rect rect;                    // the pixels that may be written (SetupContext::rect)
+    int32_t tile_x0 = 0, tile_y0 = 0;  // the first tile's column and row (tiles are kTileSize-aligned)
+    uint32_t columns = 0, rows = 0;
+    std::vector<std::vector<uint32_t>> bins;  // columns * rows, row-major
+
+    void reset(const Rect& rect);
+    Rect tile_rect(uint32_t index) const;
+    // Appends triangle `index` to the bins of the tiles it may cover, with kFullTileBit where it
+    // covers all of the tile's pixels.
+    void bin(const TriangleSetup& tri, uint32_t index);
+};
+
+// What every tile job reads; nothing here is written during the jobs.
+struct DrawContext {
+    const TriangleSetup* triangles = nullptr;
+    const VertexStream* vertices = nullptr;
+    const Interpolation* interpolation = nullptr;  // vertices->varying_words entries
+    const OutputMerger* merger = nullptr;
+    FragmentShader* shader = nullptr;
+    bool early_tests = false;  // depth/stencil when a quad enters a batch
+    bool late_tests = false;   // depth/stencil after shading
+    bool shader_writes_depth = false;
+    float z_min = 0, z_max = 0;  // depth clamp range (+-inf without)
+};
+
+struct TileScratch {
+    FragmentBatch batch;
+    FragmentOutput output;
+    uint32_t quad_triangle[kQuadsPerBatch];
+    uint32_t worker = 0;  // passed to FragmentShader::shade
+    uint64_t batches = 0, quads = 0;
+};
+
+void rasterize_tile(const DrawContext& draw, const std::vector<uint32_t>& bin, const Rect& tile, TileScratch& scratch);
+
+}  // namespace kiln::raster
