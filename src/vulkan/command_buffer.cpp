@@ -19,6 +19,7 @@ void CommandBuffer::reset() {
     record_result = VK_SUCCESS;
     state = State::Initial;
     compute = ComputeState{};
+    rendering = RenderingState{};
 }
 
 }  // namespace kiln

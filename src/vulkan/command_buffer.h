@@ -7,6 +7,7 @@
 
 #include "exec/command_stream.h"
 #include "object.h"
+#include "rendering.h"
 
 namespace kiln {
 
@@ -55,6 +56,7 @@ public:
     VkResult record_result = VK_SUCCESS;
     exec::CommandStream stream;
     ComputeState compute;
+    RenderingState rendering;  // the current render pass instance (rendering.h)
 
     void reset();
     bool pending() const { return stream.pending.load(std::memory_order_acquire) != 0; }
