@@ -26,6 +26,8 @@ enum class Op : uint16_t {
     WaitEvents,
     ExecuteStream,
     Dispatch,
+    ClearRects,
+    Blit,
 };
 
 // Alignment of every command and of the trailing arrays that follow the fixed part.

@@ -70,6 +70,25 @@ struct ClearDepthStencilCmd {  // + VkImageSubresourceRange[range_count]
     uint32_t pad_[2];
 };
 
+// Clears rectangles of one plane of one mip level: a render pass load op (the render area over the
+// instance's layers) or vkCmdClearAttachments (its rects). Layers count from base_layer, the
+// attachment view's first layer; a 3D image's layers are its depth slices (a 2D array view of it).
+struct ClearRectsCmd {  // + VkClearRect[rect_count]
+    ImageRef image;
+    alignas(16) std::byte texel[32];  // one encoded texel of the plane
+    uint32_t plane;                   // index into image.layout's planes
+    uint32_t mip_level;
+    uint32_t base_layer;
+    uint32_t rect_count;
+};
+
+// vkCmdBlitImage{,2}: regions are scaled, filtered and converted (exec/blit.cpp).
+struct BlitCmd {  // + VkImageBlit[region_count]
+    ImageRef src, dst;
+    VkFilter filter;
+    uint32_t region_count;
+};
+
 struct EventCmd {
     Event* event;
 };

@@ -10,6 +10,7 @@
 
 #include "command_stream.h"
 #include "commands.h"
+#include "blit.h"
 #include "sync.h"
 
 namespace kiln::exec {
@@ -153,6 +154,38 @@ static void clear_depth_stencil(const ClearDepthStencilCmd& cmd) {
     }
 }
 
+static void clear_rects(const ClearRectsCmd& cmd) {
+    const ImageLayout& layout = *cmd.image.layout;
+    const PlaneLayout& plane = layout.plane(cmd.plane);
+    const format::MipLayout& mip = plane.mips[cmd.mip_level];
+    const bool volume = layout.shape().type == VK_IMAGE_TYPE_3D;
+    const uint32_t layers = volume ? mip.depth : layout.shape().array_layers;
+    for (uint32_t r = 0; r < cmd.rect_count; ++r) {
+        const VkClearRect& rect = trailing<VkClearRect>(&cmd)[r];
+        // Clipped to the subresource: valid rects always are inside (VUID-vkCmdClearAttachments-pRects-00016),
+        // and a render area may exceed a view only through invalid usage.
+        const int64_t x0 = std::max<int64_t>(rect.rect.offset.x, 0), y0 = std::max<int64_t>(rect.rect.offset.y, 0);
+        const int64_t x1 = std::min<int64_t>(int64_t(rect.rect.offset.x) + rect.rect.extent.width, mip.width);
+        const int64_t y1 = std::min<int64_t>(int64_t(rect.rect.offset.y) + rect.rect.extent.height, mip.height);
+        if (x0 >= x1 || y0 >= y1)
+            continue;
+        const uint64_t first = uint64_t(cmd.base_layer) + rect.baseArrayLayer;
+        const uint64_t last = std::min<uint64_t>(first + rect.layerCount, layers);
+        const uint64_t row_bytes = uint64_t(x1 - x0) * plane.texel_size;
+        for (uint64_t layer = first; layer < last; ++layer) {
+            const uint64_t at = volume ? layout.texel_offset(plane, cmd.mip_level, 0, uint32_t(x0), uint32_t(y0), uint32_t(layer))
+                                       : layout.texel_offset(plane, cmd.mip_level, uint32_t(layer), uint32_t(x0), uint32_t(y0), 0);
+            std::byte* row = cmd.image.base + at;
+            if (row_bytes == mip.row_pitch) {  // whole rows: one fill for the rectangle
+                fill_pattern(row, row_bytes * uint64_t(y1 - y0), cmd.texel, plane.texel_size);
+                continue;
+            }
+            for (int64_t y = y0; y < y1; ++y, row += mip.row_pitch)
+                fill_pattern(row, row_bytes, cmd.texel, plane.texel_size);
+        }
+    }
+}
+
 // Every workgroup of a dispatch, spread over the pool's threads (each with its own scratch).
 static void dispatch(const DispatchCmd& cmd, WorkerPool* pool) {
     spirv::DispatchContext context;
@@ -241,6 +274,12 @@ void execute_stream(const CommandStream& stream, WorkerPool* pool) {
             break;
         case Op::Dispatch:
             dispatch(*static_cast<const DispatchCmd*>(payload), pool);
+            break;
+        case Op::ClearRects:
+            clear_rects(*static_cast<const ClearRectsCmd*>(payload));
+            break;
+        case Op::Blit:
+            blit_image(*static_cast<const BlitCmd*>(payload));
             break;
         }
     });

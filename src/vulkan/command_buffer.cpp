@@ -21,6 +21,7 @@ void CommandBuffer::reset() {
     compute = ComputeState{};
     draw = DrawState{};
     push_constants.fill(std::byte{0});
+    rendering = RenderingState{};
 }
 
 }  // namespace kiln

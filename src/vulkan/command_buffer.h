@@ -8,6 +8,7 @@
 #include "draw_state.h"
 #include "exec/command_stream.h"
 #include "object.h"
+#include "rendering.h"
 
 namespace kiln {
 
@@ -54,6 +55,7 @@ public:
     ComputeState compute;
     DrawState draw;  // draw_state.h
     std::array<std::byte, 128> push_constants{};  // vkCmdPushConstants (maxPushConstantsSize)
+    RenderingState rendering;  // the current render pass instance (rendering.h)
 
     void reset();
     bool pending() const { return stream.pending.load(std::memory_order_acquire) != 0; }

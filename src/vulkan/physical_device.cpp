@@ -168,6 +168,12 @@ PhysicalDevice::PhysicalDevice(Instance& instance) : instance(instance), heap_si
     extensions.set(size_t(gen::DeviceExt::KHR_16bit_storage));
     extensions.set(size_t(gen::DeviceExt::KHR_8bit_storage));
     extensions.set(size_t(gen::DeviceExt::KHR_shader_atomic_int64));
+    // Render passes and dynamic rendering (render_pass.cpp, rendering.cpp). dynamic_rendering requires
+    // depth_stencil_resolve, whose resolves need multisampled depth: Kiln reports one sample, so no
+    // valid use can ask for one (VUID-VkSubpassDescriptionDepthStencilResolve-pDepthStencilResolveAttachment-03179).
+    extensions.set(size_t(gen::DeviceExt::KHR_create_renderpass2));
+    extensions.set(size_t(gen::DeviceExt::KHR_depth_stencil_resolve));
+    extensions.set(size_t(gen::DeviceExt::KHR_dynamic_rendering));
 }
 
 void PhysicalDevice::add_device(Device* device) {
@@ -195,6 +201,8 @@ static bool is_depth_stencil(VkFormat format) {
 VkFormatProperties format_properties(VkFormat format) {
     // The transfer engine copies any format Kiln can lay out and clears any it can encode.
     constexpr VkFormatFeatureFlags transfer = VK_FORMAT_FEATURE_TRANSFER_SRC_BIT | VK_FORMAT_FEATURE_TRANSFER_DST_BIT;
+    // Blits (exec/blit.cpp) convert color through the texel codecs and copy depth/stencil texels.
+    constexpr VkFormatFeatureFlags blit = VK_FORMAT_FEATURE_BLIT_SRC_BIT | VK_FORMAT_FEATURE_BLIT_DST_BIT;
     VkFormatProperties p{};
     if (format::can_pack_color(format)) {
         p.linearTilingFeatures = transfer;
@@ -202,10 +210,12 @@ VkFormatProperties format_properties(VkFormat format) {
         // Shaders read (and sample) every format whose texels the codec decodes; they store to the
         // formats a SPIR-V Image Format names (src/format/texel_codec.cpp, src/spirv/ops_image.cpp).
         if (const format::TexelCodec* codec = format::texel_codec(format)) {
-            VkFormatFeatureFlags image = VK_FORMAT_FEATURE_SAMPLED_IMAGE_BIT;
+            // Attachments: cleared by load ops and vkCmdClearAttachments in the view's format
+            // (rendering.cpp); blended output is not reported (COLOR_ATTACHMENT_BLEND_BIT).
+            VkFormatFeatureFlags image = VK_FORMAT_FEATURE_SAMPLED_IMAGE_BIT | blit | VK_FORMAT_FEATURE_COLOR_ATTACHMENT_BIT;
             p.bufferFeatures = VK_FORMAT_FEATURE_UNIFORM_TEXEL_BUFFER_BIT;
-            // Linear filtering (and linear mipmapping) of float and normalized formats; integer
-            // formats are never filtered.
+            // Linear filtering (and linear mipmapping) of float and normalized formats, by samplers
+            // and by blits alike; integer formats are never filtered.
             if (codec->cls == format::TexelClass::Float)
                 image |= VK_FORMAT_FEATURE_SAMPLED_IMAGE_FILTER_LINEAR_BIT;
             if (format::has_spirv_image_format(format)) {
@@ -221,7 +231,7 @@ VkFormatProperties format_properties(VkFormat format) {
             p.optimalTilingFeatures |= image;
         }
     } else if (is_depth_stencil(format)) {
-        p.optimalTilingFeatures = transfer;
+        p.optimalTilingFeatures = transfer | blit | VK_FORMAT_FEATURE_DEPTH_STENCIL_ATTACHMENT_BIT;
     }
     return p;
 }
@@ -273,6 +283,15 @@ VKAPI_ATTR void VKAPI_CALL kiln_vkGetPhysicalDeviceProperties2(VkPhysicalDevice 
             auto& p = *reinterpret_cast<VkPhysicalDeviceMultiviewProperties*>(s);
             p.maxMultiviewViewCount = 6;
             p.maxMultiviewInstanceIndex = (1u << 27) - 1;
+            break;
+        }
+        case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_STENCIL_RESOLVE_PROPERTIES: {
+            // SAMPLE_ZERO is the mode the extension requires; with one sample there is nothing to resolve.
+            auto& p = *reinterpret_cast<VkPhysicalDeviceDepthStencilResolveProperties*>(s);
+            p.supportedDepthResolveModes = VK_RESOLVE_MODE_SAMPLE_ZERO_BIT;
+            p.supportedStencilResolveModes = VK_RESOLVE_MODE_SAMPLE_ZERO_BIT;
+            p.independentResolveNone = VK_FALSE;
+            p.independentResolve = VK_FALSE;
             break;
         }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROTECTED_MEMORY_PROPERTIES:
@@ -338,6 +357,9 @@ void set_supported(VkPhysicalDevice8BitStorageFeatures& f) {
     f.uniformAndStorageBuffer8BitAccess = VK_TRUE;
     f.storagePushConstant8 = VK_TRUE;
 }
+void set_supported(VkPhysicalDeviceDynamicRenderingFeatures& f) {
+    f.dynamicRendering = VK_TRUE;  // vkCmdBeginRendering / vkCmdEndRendering (rendering.cpp, tests/raster)
+}
 void set_supported(VkPhysicalDeviceShaderAtomicInt64Features& f) {
     // 64-bit atomics on buffers and workgroup memory are host atomics on 8-byte-aligned words (ops.cpp).
     f.shaderBufferInt64Atomics = VK_TRUE;
@@ -363,6 +385,7 @@ constexpr ExtensionFeatures kExtensionFeatures[] = {
     features_of<VkPhysicalDevice16BitStorageFeatures>(),
     features_of<VkPhysicalDevice8BitStorageFeatures>(),
     features_of<VkPhysicalDeviceShaderAtomicInt64Features>(),
+    features_of<VkPhysicalDeviceDynamicRenderingFeatures>(),
 };
 
 }  // namespace
@@ -450,9 +473,15 @@ static VkResult image_format_properties(PhysicalDevice& pd, VkFormat format, VkI
         return VK_ERROR_FORMAT_NOT_SUPPORTED;
     if ((usage & VK_IMAGE_USAGE_STORAGE_BIT) && !(features & VK_FORMAT_FEATURE_STORAGE_IMAGE_BIT))
         return VK_ERROR_FORMAT_NOT_SUPPORTED;
-    // Attachments come with the rasterizer.
+    if ((usage & VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT) && !(features & VK_FORMAT_FEATURE_COLOR_ATTACHMENT_BIT))
+        return VK_ERROR_FORMAT_NOT_SUPPORTED;
+    if ((usage & VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT) &&
+        !(features & VK_FORMAT_FEATURE_DEPTH_STENCIL_ATTACHMENT_BIT))
+        return VK_ERROR_FORMAT_NOT_SUPPORTED;
+    // Input attachments come with fragment shaders.
     if (usage & ~VkImageUsageFlags(VK_IMAGE_USAGE_TRANSFER_SRC_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT |
-                                   VK_IMAGE_USAGE_SAMPLED_BIT | VK_IMAGE_USAGE_STORAGE_BIT))
+                                   VK_IMAGE_USAGE_SAMPLED_BIT | VK_IMAGE_USAGE_STORAGE_BIT |
+                                   VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT | VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT))
         return VK_ERROR_FORMAT_NOT_SUPPORTED;
     constexpr VkImageCreateFlags known_flags = VK_IMAGE_CREATE_MUTABLE_FORMAT_BIT | VK_IMAGE_CREATE_CUBE_COMPATIBLE_BIT |
                                                VK_IMAGE_CREATE_ALIAS_BIT | VK_IMAGE_CREATE_EXTENDED_USAGE_BIT |
