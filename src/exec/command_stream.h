@@ -28,6 +28,7 @@ enum class Op : uint16_t {
     Dispatch,
     ClearRects,
     Blit,
+    Draw,
 };
 
 // Alignment of every command and of the trailing arrays that follow the fixed part.

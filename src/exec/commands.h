@@ -8,6 +8,7 @@
 #include <vulkan/vulkan_core.h>
 
 #include "format/image_layout.h"
+#include "raster/raster.h"
 #include "spirv/ir.h"
 
 namespace kiln::exec {
@@ -111,6 +112,50 @@ struct DispatchCmd {
     uint32_t base_group[3];
     uint32_t range_count;
     uint32_t image_count;  // spirv::ImageDescriptors after the ranges
+    std::byte push_constants[128];
+};
+
+// A draw, resolved at record time (src/vulkan/draw.cpp): the pipeline's programs and fixed-function
+// state with the command buffer's dynamic state applied, the render pass instance's attachments,
+// the vertex buffers, and what each stage's descriptors reach. Trailing: spirv::Range
+// [vertex_range_count], spirv::Range[fragment_range_count], then spirv::ImageDescriptor
+// [vertex_image_count], spirv::ImageDescriptor[fragment_image_count]. Executed by exec/draw.cpp.
+struct DrawCmd {
+    static constexpr uint32_t kMaxBindings = 16, kMaxAttributes = 16;  // maxVertexInput{Bindings,Attributes}
+    const spirv::Program* vertex = nullptr;
+    const spirv::Program* fragment = nullptr;  // NULL: no fragment shader (depth/stencil only)
+    raster::RasterState raster;
+    raster::OutputState output;
+    VkPrimitiveTopology topology = VK_PRIMITIVE_TOPOLOGY_TRIANGLE_LIST;
+    bool primitive_restart = false;
+    bool rasterizer_discard = false;
+    struct Binding {
+        const std::byte* address = nullptr;  // NULL: nothing bound, every fetch reads 0
+        uint64_t size = 0;
+        uint32_t stride = 0;
+        bool per_instance = false;
+    };
+    struct Attribute {
+        uint32_t location, binding, offset;
+        VkFormat format;
+    };
+    uint32_t binding_count = 0, attribute_count = 0;
+    Binding bindings[kMaxBindings];
+    Attribute attributes[kMaxAttributes];
+    // The draw's parameters (vkCmdDraw / vkCmdDrawIndexed), or where to read them (indirect).
+    bool indexed = false;
+    const std::byte* index_buffer = nullptr;  // the bound index buffer from its offset
+    uint64_t index_buffer_size = 0;
+    VkIndexType index_type = VK_INDEX_TYPE_UINT16;
+    uint32_t count = 0;  // vertices, or indices
+    uint32_t instance_count = 0;
+    uint32_t first = 0;  // first vertex, or first index
+    int32_t vertex_offset = 0;
+    uint32_t first_instance = 0;
+    const std::byte* indirect = nullptr;  // Vk{Draw,DrawIndexed}IndirectCommand[draw_count], stride apart
+    uint64_t indirect_size = 0;           // bytes from `indirect` to its buffer's end
+    uint32_t draw_count = 0, stride = 0;
+    uint32_t vertex_range_count = 0, fragment_range_count = 0, vertex_image_count = 0, fragment_image_count = 0;
     std::byte push_constants[128];
 };
 

@@ -1,17 +1,15 @@
 #include "executor.h"
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
-#include "worker_pool.h"
-
-#include <algorithm>
-#include <cstring>
-
+#include "blit.h"
 #include "command_stream.h"
 #include "commands.h"
-#include "blit.h"
+#include "draw.h"
 #include "sync.h"
+#include "worker_pool.h"
 
 namespace kiln::exec {
 
@@ -280,6 +278,9 @@ void execute_stream(const CommandStream& stream, WorkerPool* pool) {
             break;
         case Op::Blit:
             blit_image(*static_cast<const BlitCmd*>(payload));
+            break;
+        case Op::Draw:
+            draw(*static_cast<const DrawCmd*>(payload), pool);
             break;
         }
     });

@@ -1,0 +1,376 @@
+// Executes a draw (DrawCmd, commands.h): vertex fetch and vertex shading in batches of the shader
+// engine's lanes, then the rasterizer core (src/raster) with the fragment shader run through the
+// engine's StageRunner, one per worker. Everything the draw reads was resolved at record time.
+#include "draw.h"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "command_stream.h"
+#include "format/texel_codec.h"
+#include "raster/raster.h"
+#include "spirv/image.h"
+#include "worker_pool.h"
+
+namespace kiln::exec {
+
+namespace {
+
+constexpr uint32_t kPosition = 0, kFragCoord = 15, kFrontFacing = 17, kFragDepth = 22, kHelperInvocation = 23,
+                   kVertexIndex = 42, kInstanceIndex = 43, kBaseVertex = 4424, kBaseInstance = 4425, kDrawIndex = 4426;
+
+const spirv::InterfaceSlot* find_slot(const std::vector<spirv::InterfaceSlot>& slots, uint32_t location) {
+    for (const spirv::InterfaceSlot& s : slots)
+        if (s.location == location)
+            return &s;
+    return nullptr;
+}
+
+// A varying's words: where the vertex shader leaves them, where the fragment shader wants them.
+struct Varying {
+    uint32_t vertex_offset = UINT32_MAX;  // UINT32_MAX: the vertex shader does not write it (reads 0)
+    uint32_t fragment_offset = 0;
+    uint32_t words = 0;
+    uint32_t row = 0;  // first row in raster::FragmentBatch::varyings
+};
+
+// The fragment shader's inputs matched to the vertex shader's outputs by location and component.
+struct Interface {
+    std::vector<Varying> varyings;
+    std::vector<raster::Interpolation> interpolation;  // by row
+    uint32_t words = 0;
+};
+
+Interface match(const spirv::Program& vertex, const spirv::Program* fragment) {
+    Interface f;
+    if (!fragment)
+        return f;
+    for (const spirv::InterfaceSlot& in : fragment->stage.inputs) {
+        Varying v;
+        v.fragment_offset = in.offset;
+        v.words = std::min<uint32_t>(in.words, raster::kMaxVaryingWords - std::min(f.words, raster::kMaxVaryingWords));
+        v.row = f.words;
+        for (const spirv::InterfaceSlot& out : vertex.stage.outputs)
+            if (out.location == in.location && out.component <= in.component &&
+                in.component + in.words <= out.component + out.words)
+                v.vertex_offset = out.offset + 4 * (in.component - out.component);
+        const raster::Interpolation how = in.flat || in.kind != spirv::kFloatSlot ? raster::Interpolation::Flat
+                                          : in.no_perspective                 ? raster::Interpolation::NoPerspective
+                                                                              : raster::Interpolation::Smooth;
+        f.interpolation.insert(f.interpolation.end(), v.words, how);
+        f.words += v.words;
+        if (v.words)
+            f.varyings.push_back(v);
+    }
+    return f;
+}
+
+void put_word(std::byte* lane, const spirv::InterfaceSlot* slot, uint32_t value) {
+    if (slot)
+        std::memcpy(lane + slot->offset, &value, 4);
+}
+
+// The vertex stage of one instance: fetches each vertex's attributes, runs the vertex shader over
+// them in batches, and keeps the clip-space positions and the varyings the fragment shader reads.
+class VertexStage {
+public:
+    VertexStage(const DrawCmd& cmd, const spirv::DispatchContext& context, const Interface& interface)
+        : cmd_(cmd), runner_(context), interface_(interface) {
+        const spirv::Program& p = *context.program;
+        position_ = find_slot(p.stage.builtin_outputs, kPosition);
+        vertex_index_ = find_slot(p.stage.builtin_inputs, kVertexIndex);
+        instance_index_ = find_slot(p.stage.builtin_inputs, kInstanceIndex);
+        base_vertex_ = find_slot(p.stage.builtin_inputs, kBaseVertex);
+        base_instance_ = find_slot(p.stage.builtin_inputs, kBaseInstance);
+        draw_index_ = find_slot(p.stage.builtin_inputs, kDrawIndex);
+        for (uint32_t a = 0; a < cmd.attribute_count; ++a) {
+            const DrawCmd::Attribute& attribute = cmd.attributes[a];
+            Fetch fetch;
+            fetch.slot = find_slot(p.stage.inputs, attribute.location);
+            fetch.codec = format::texel_codec(attribute.format);
+            fetch.attribute = &attribute;
+            for (uint32_t b = 0; b < cmd.binding_count; ++b)
+                if (b == attribute.binding)
+                    fetch.binding = &cmd.bindings[b];
+            if (fetch.slot && fetch.codec)
+                fetches_.push_back(fetch);
+        }
+    }
+
+    // Shades vertices whose VertexIndex values are `indices` for instance `instance`.
+    void shade(const std::vector<uint32_t>& indices, uint32_t instance, uint32_t base_vertex, uint32_t draw_index,
+               std::vector<float>* positions, std::vector<uint32_t>* varyings) {
+        const uint32_t n = uint32_t(indices.size());
+        positions->assign(size_t(n) * 4, 0.0f);
+        varyings->assign(size_t(n) * interface_.words, 0u);
+        for (uint32_t first = 0; first < n; first += spirv::kLanes) {
+            const uint32_t count = std::min(spirv::kLanes, n - first);
+            for (uint32_t l = 0; l < count; ++l) {
+                std::byte* lane = runner_.lane_memory(l);
+                const uint32_t index = indices[first + l];
+                for (const Fetch& f : fetches_)
+                    fetch(f, index, instance, lane);
+                put_word(lane, vertex_index_, index);
+                put_word(lane, instance_index_, instance);
+                put_word(lane, base_vertex_, base_vertex);
+                put_word(lane, base_instance_, cmd_.first_instance);
+                put_word(lane, draw_index_, draw_index);
+            }
+            runner_.run(count);
+            for (uint32_t l = 0; l < count; ++l) {
+                const std::byte* lane = runner_.lane_memory(l);
+                if (position_)
+                    std::memcpy(positions->data() + size_t(first + l) * 4, lane + position_->offset, 16);
+                uint32_t* out = varyings->data() + size_t(first + l) * interface_.words;
+                for (const Varying& v : interface_.varyings)
+                    if (v.vertex_offset != UINT32_MAX)
+                        std::memcpy(out + v.row, lane + v.vertex_offset, 4 * v.words);
+            }
+        }
+    }
+
+private:
+    struct Fetch {
+        const spirv::InterfaceSlot* slot = nullptr;
+        const format::TexelCodec* codec = nullptr;
+        const DrawCmd::Attribute* attribute = nullptr;
+        const DrawCmd::Binding* binding = nullptr;
+    };
+
+    // One attribute of one vertex ("Vertex Input Extraction"): outside its buffer it reads as zero
+    // texels, converted like any other (so a missing alpha is still 1).
+    void fetch(const Fetch& f, uint32_t vertex, uint32_t instance, std::byte* lane) const {
+        alignas(16) std::byte zero[16] = {};
+        const std::byte* texel = zero;
+        if (f.binding && f.binding->address) {
+            const uint64_t element = f.binding->per_instance ? instance : vertex;
+            const uint64_t at = element * f.binding->stride + f.attribute->offset;
+            if (at + f.codec->texel_size <= f.binding->size)
+                texel = f.binding->address + at;
+        }
+        uint32_t words[4];
+        f.codec->read(*f.codec, texel, words);
+        std::memcpy(lane + f.slot->offset, words, 4 * std::min(f.slot->words, 4u));
+    }
+
+    const DrawCmd& cmd_;
+    spirv::StageRunner runner_;
+    const Interface& interface_;
+    const spirv::InterfaceSlot *position_ = nullptr, *vertex_index_ = nullptr, *instance_index_ = nullptr,
+                               *base_vertex_ = nullptr, *base_instance_ = nullptr, *draw_index_ = nullptr;
+    std::vector<Fetch> fetches_;
+};
+
+// The fragment stage for the rasterizer: one StageRunner per worker, made on its first batch.
+class FragmentStage final : public raster::FragmentShader {
+public:
+    FragmentStage(const spirv::DispatchContext& context, const Interface& interface, uint32_t workers)
+        : context_(context), interface_(interface), runners_(workers) {
+        const spirv::Program& p = *context.program;
+        frag_coord_ = find_slot(p.stage.builtin_inputs, kFragCoord);
+        front_facing_ = find_slot(p.stage.builtin_inputs, kFrontFacing);
+        helper_ = find_slot(p.stage.builtin_inputs, kHelperInvocation);
+        frag_depth_ = find_slot(p.stage.builtin_outputs, kFragDepth);
+    }
+
+    void shade(const raster::FragmentBatch& in, raster::FragmentOutput& out, uint32_t worker) override {
+        std::unique_ptr<spirv::StageRunner>& runner = runners_[worker];
+        if (!runner)
+            runner = std::make_unique<spirv::StageRunner>(context_);
+        const uint32_t lanes = 4 * in.quad_count;
+        for (uint32_t l = 0; l < lanes; ++l) {
+            std::byte* lane = runner->lane_memory(l);
+            if (frag_coord_) {
+                const float coord[4] = {float(in.x[l]) + 0.5f, float(in.y[l]) + 0.5f, in.z[l], in.inv_w[l]};
+                std::memcpy(lane + frag_coord_->offset, coord, 16);
+            }
+            put_word(lane, front_facing_, in.front_facing >> l & 1);
+            put_word(lane, helper_, ~in.coverage >> l & 1);
+            for (const Varying& v : interface_.varyings)
+                for (uint32_t w = 0; w < v.words; ++w)
+                    std::memcpy(lane + v.fragment_offset + 4 * w, &in.varyings[v.row + w][l], 4);
+        }
+        const spirv::LaneMask survived = runner->run(lanes);
+        out.alive = in.coverage & survived;
+        const spirv::Program& p = *context_.program;
+        for (const spirv::InterfaceSlot& o : p.stage.outputs) {
+            if (o.location >= raster::kMaxColorAttachments || o.index != 0)
+                continue;
+            for (uint32_t w = 0; w < o.words && o.component + w < 4; ++w)
+                for (uint32_t l = 0; l < lanes; ++l)
+                    std::memcpy(&out.color[o.location][o.component + w][l], runner->lane_memory(l) + o.offset + 4 * w, 4);
+        }
+        if (frag_depth_)
+            for (uint32_t l = 0; l < lanes; ++l)
+                std::memcpy(&out.depth[l], runner->lane_memory(l) + frag_depth_->offset, 4);
+    }
+
+private:
+    const spirv::DispatchContext& context_;
+    const Interface& interface_;
+    std::vector<std::unique_ptr<spirv::StageRunner>> runners_;
+    const spirv::InterfaceSlot *frag_coord_ = nullptr, *front_facing_ = nullptr, *helper_ = nullptr,
+                               *frag_depth_ = nullptr;
+};
+
+// The queue's workers as the rasterizer's job runner (raster/jobs.h).
+class PoolJobs final : public raster::JobRunner {
+public:
+    explicit PoolJobs(WorkerPool* pool) : pool_(pool) {}
+    uint32_t thread_count() const override { return pool_ ? pool_->thread_count() : 1; }
+    void run(uint32_t count, const Job& job) override {
+        if (pool_)
+            pool_->parallel_for(count, job);
+        else
+            for (uint32_t i = 0; i < count; ++i)
+                job(i, 0);
+    }
+
+private:
+    WorkerPool* pool_;
+};
+
+struct Parameters {
+    uint32_t count, instance_count, first, first_instance;
+    int32_t vertex_offset;
+};
+
+// The indices of one draw, read from the index buffer (robustly: past its end they read 0), and
+// the VertexIndex of each (index + vertexOffset; restart indices stay as they are).
+void read_indices(const DrawCmd& cmd, const Parameters& d, std::vector<uint32_t>* indices) {
+    const uint32_t size = cmd.index_type == VK_INDEX_TYPE_UINT32 ? 4 : cmd.index_type == VK_INDEX_TYPE_UINT8_EXT ? 1 : 2;
+    indices->resize(d.count);
+    for (uint32_t i = 0; i < d.count; ++i) {
+        const uint64_t at = (uint64_t(d.first) + i) * size;
+        uint32_t value = 0;
+        if (cmd.index_buffer && at + size <= cmd.index_buffer_size)
+            std::memcpy(&value, cmd.index_buffer + at, size);  // little-endian: the low bytes
+        (*indices)[i] = value;
+    }
+}
+
+void draw_once(const DrawCmd& cmd, const Parameters& d, uint32_t draw_index, const spirv::DispatchContext& vertex_context,
+               const spirv::DispatchContext* fragment_context, WorkerPool* pool) {
+    if (d.count == 0 || d.instance_count == 0)
+        return;
+    const Interface interface = match(*cmd.vertex, cmd.fragment);
+    VertexStage vertices(cmd, vertex_context, interface);
+    // Which vertices to shade, and the primitives' indices into them.
+    std::vector<uint32_t> shade;           // VertexIndex of each shaded vertex
+    std::vector<uint32_t> stream_indices;  // the rasterizer's indices (into `shade`), or none
+    if (cmd.indexed) {
+        std::vector<uint32_t> indices;
+        read_indices(cmd, d, &indices);
+        const uint32_t restart = cmd.index_type == VK_INDEX_TYPE_UINT32 ? 0xffffffffu
+                                 : cmd.index_type == VK_INDEX_TYPE_UINT8_EXT ? 0xffu : 0xffffu;
+        // Each index shaded once per occurrence (a cache of shaded vertices is a later step).
+        shade.reserve(indices.size());
+        stream_indices.reserve(indices.size());
+        for (uint32_t index : indices) {
+            if (cmd.primitive_restart && index == restart) {
+                stream_indices.push_back(0xffffffffu);
+                continue;
+            }
+            stream_indices.push_back(uint32_t(shade.size()));
+            shade.push_back(uint32_t(int64_t(index) + d.vertex_offset));
+        }
+    } else {
+        shade.resize(d.count);
+        for (uint32_t i = 0; i < d.count; ++i)
+            shade[i] = d.first + i;
+    }
+    thread_local raster::Rasterizer rasterizer;
+    PoolJobs jobs(pool);
+    std::unique_ptr<FragmentStage> fragments;
+    if (fragment_context)
+        fragments = std::make_unique<FragmentStage>(*fragment_context, interface, jobs.thread_count());
+    // No fragment shader: depth and stencil only; colors are undefined and left as they are.
+    struct NoFragments final : raster::FragmentShader {
+        void shade(const raster::FragmentBatch& in, raster::FragmentOutput& out, uint32_t) override {
+            out.alive = in.coverage;
+        }
+    } no_fragments;
+    std::vector<float> positions;
+    std::vector<uint32_t> varyings;
+    const uint32_t base_vertex = cmd.indexed ? uint32_t(d.vertex_offset) : d.first;
+    for (uint32_t i = 0; i < d.instance_count; ++i) {
+        const uint32_t instance = d.first_instance + i;
+        vertices.shade(shade, instance, base_vertex, draw_index, &positions, &varyings);
+        if (cmd.rasterizer_discard)
+            continue;
+        raster::Draw draw;
+        draw.vertices.positions = positions.data();
+        draw.vertices.varyings = varyings.data();
+        draw.vertices.varying_stride = interface.words;
+        draw.vertices.varying_words = interface.words;
+        draw.vertices.interpolation = interface.interpolation.data();
+        draw.vertices.vertex_count = uint32_t(shade.size());
+        draw.primitives.topology = cmd.topology;
+        draw.primitives.primitive_restart = cmd.primitive_restart;
+        if (cmd.indexed) {
+            draw.primitives.count = uint32_t(stream_indices.size());
+            draw.primitives.indices = stream_indices.data();
+            draw.primitives.index_type = VK_INDEX_TYPE_UINT32;
+        } else {
+            draw.primitives.count = uint32_t(shade.size());
+        }
+        draw.raster = cmd.raster;
+        draw.output = cmd.output;
+        if (!fragments) {
+            draw.output.color_count = 0;
+            draw.output.shader_writes_depth = false;
+        }
+        rasterizer.draw(draw, fragments ? static_cast<raster::FragmentShader&>(*fragments) : no_fragments, jobs);
+    }
+}
+
+}  // namespace
+
+void draw(const DrawCmd& cmd, WorkerPool* pool) {
+    const spirv::Range* ranges = trailing<spirv::Range>(&cmd);
+    const auto* images =
+        reinterpret_cast<const spirv::ImageDescriptor*>(ranges + cmd.vertex_range_count + cmd.fragment_range_count);
+    spirv::DispatchContext vertex_context;
+    vertex_context.program = cmd.vertex;
+    vertex_context.buffers.assign(ranges, ranges + cmd.vertex_range_count);
+    vertex_context.images = images;
+    vertex_context.image_count = cmd.vertex_image_count;
+    spirv::DispatchContext fragment_context;
+    if (cmd.fragment) {
+        fragment_context.program = cmd.fragment;
+        fragment_context.buffers.assign(ranges + cmd.vertex_range_count,
+                                        ranges + cmd.vertex_range_count + cmd.fragment_range_count);
+        fragment_context.images = images + cmd.vertex_image_count;
+        fragment_context.image_count = cmd.fragment_image_count;
+    }
+    const spirv::DispatchContext* fragments = cmd.fragment ? &fragment_context : nullptr;
+    if (!cmd.indirect) {
+        const Parameters d{cmd.count, cmd.instance_count, cmd.first, cmd.first_instance, cmd.vertex_offset};
+        draw_once(cmd, d, 0, vertex_context, fragments, pool);
+        return;
+    }
+    // Indirect: Vk{Draw,DrawIndexed}IndirectCommand records, `stride` apart, read now (the buffer's
+    // contents at execution are what count); a record past the buffer's end draws nothing.
+    for (uint32_t i = 0; i < cmd.draw_count; ++i) {
+        const uint64_t at = uint64_t(i) * cmd.stride;
+        Parameters d{};
+        if (cmd.indexed) {
+            VkDrawIndexedIndirectCommand c;
+            if (at + sizeof c > cmd.indirect_size)
+                break;
+            std::memcpy(&c, cmd.indirect + at, sizeof c);
+            d = {c.indexCount, c.instanceCount, c.firstIndex, c.firstInstance, c.vertexOffset};
+        } else {
+            VkDrawIndirectCommand c;
+            if (at + sizeof c > cmd.indirect_size)
+                break;
+            std::memcpy(&c, cmd.indirect + at, sizeof c);
+            d = {c.vertexCount, c.instanceCount, c.firstVertex, c.firstInstance, 0};
+        }
+        draw_once(cmd, d, i, vertex_context, fragments, pool);
+    }
+}
+
+}  // namespace kiln::exec
