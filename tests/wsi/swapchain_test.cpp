@@ -288,5 +288,67 @@ TEST_F(XcbSwapchain, PresentingToADestroyedWindowIsSurfaceLost) {
             VK_ERROR_SURFACE_LOST_KHR);
 }
 
+// VK_KHR_swapchain with Vulkan 1.1: an image created with VkImageSwapchainCreateInfoKHR and bound
+// with VkBindImageMemorySwapchainInfoKHR aliases that swapchain image; what is cleared through it
+// is what presenting the swapchain image shows.
+TEST_F(XcbSwapchain, ImageBoundToSwapchainMemoryAliasesTheSwapchainImage) {
+  VkSwapchainKHR swapchain = Make();
+  Fence acquired(c.dev());
+  uint32_t index = 0;
+  ASSERT_EQ(vkAcquireNextImageKHR(c.dev(), swapchain, kGenerousTimeoutNs, VK_NULL_HANDLE, acquired.handle(), &index),
+            VK_SUCCESS);
+  KT_CHECK(acquired.Wait());
+  auto swapchainInfo = Struct<VkImageSwapchainCreateInfoKHR>(VK_STRUCTURE_TYPE_IMAGE_SWAPCHAIN_CREATE_INFO_KHR);
+  swapchainInfo.swapchain = swapchain;
+  VkImageCreateInfo info = ImageInfo(VK_IMAGE_TYPE_2D, VK_FORMAT_B8G8R8A8_UNORM, {160, 120, 1});
+  info.usage = VK_IMAGE_USAGE_TRANSFER_DST_BIT | VK_IMAGE_USAGE_TRANSFER_SRC_BIT;
+  info.pNext = &swapchainInfo;
+  VkImage alias = VK_NULL_HANDLE;
+  KT_CHECK(vkCreateImage(c.dev(), &info, nullptr, &alias));
+  auto bindSwapchain = Struct<VkBindImageMemorySwapchainInfoKHR>(VK_STRUCTURE_TYPE_BIND_IMAGE_MEMORY_SWAPCHAIN_INFO_KHR);
+  bindSwapchain.swapchain = swapchain;
+  bindSwapchain.imageIndex = index;
+  auto bind = Struct<VkBindImageMemoryInfo>(VK_STRUCTURE_TYPE_BIND_IMAGE_MEMORY_INFO);
+  bind.pNext = &bindSwapchain;
+  bind.image = alias;
+  KT_CHECK(vkBindImageMemory2(c.dev(), 1, &bind));
+
+  VkCommandBuffer cmd = c.pool->Allocate();
+  Begin(cmd);
+  ImageBarrier(cmd, alias, VK_IMAGE_LAYOUT_UNDEFINED, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 0,
+               VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT);
+  VkClearColorValue value{};
+  value.float32[0] = 1.0f;
+  value.float32[2] = 1.0f;
+  value.float32[3] = 1.0f;
+  const VkImageSubresourceRange range{VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, 1};
+  vkCmdClearColorImage(cmd, alias, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, &value, 1, &range);
+  ImageBarrier(cmd, alias, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, VK_IMAGE_LAYOUT_PRESENT_SRC_KHR,
+               VK_ACCESS_TRANSFER_WRITE_BIT, 0, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT);
+  End(cmd);
+  Semaphore rendered(c.dev());
+  SubmitInfo submit;
+  submit.commandBuffers = {cmd};
+  submit.signalSemaphores = {rendered.handle()};
+  KT_CHECK(Submit(c.device->queue(), submit));
+  auto present = Struct<VkPresentInfoKHR>(VK_STRUCTURE_TYPE_PRESENT_INFO_KHR);
+  const VkSemaphore wait = rendered.handle();
+  present.waitSemaphoreCount = 1;
+  present.pWaitSemaphores = &wait;
+  present.swapchainCount = 1;
+  present.pSwapchains = &swapchain;
+  present.pImageIndices = &index;
+  EXPECT_EQ(vkQueuePresentKHR(c.device->queue(), &present), VK_SUCCESS);
+  KT_CHECK(vkQueueWaitIdle(c.device->queue()));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(OnKiln() ? 0 : 5);
+  std::vector<uint8_t> pixels;
+  do {
+    x.Sync();
+    pixels = x.Read(window, 160, 120);
+  } while (CountWrong(pixels, {255, 0, 255}) != 0 && std::chrono::steady_clock::now() < deadline);
+  EXPECT_EQ(CountWrong(pixels, {255, 0, 255}), 0u);
+  vkDestroyImage(c.dev(), alias, nullptr);
+}
+
 }  // namespace
 }  // namespace kiln_test
