@@ -99,7 +99,9 @@ class Xvfb {
 
  private:
   void TryStart(int n) {
-    const std::string display = ":" + std::to_string(n);
+    // Appended, not ":" + to_string(n): GCC 12 warns falsely (-Wrestrict) on that operator+.
+    std::string display = ":";
+    display += std::to_string(n);
     const pid_t pid = fork();
     if (pid < 0) throw std::runtime_error("fork failed");
     if (pid == 0) {
