@@ -19,7 +19,7 @@ packages=(
   # tests, benchmarks
   libgtest-dev libbenchmark-dev libglm-dev
   # WSI (xcb, xlib) and a headless X server; xvfb-run needs xauth, only recommended by xvfb
-  xvfb xauth libx11-dev libxcb1-dev libx11-xcb-dev
+  xvfb xauth libx11-dev libxcb1-dev libx11-xcb-dev libxcb-shm0-dev
 )
 
 if [[ ${1:-} == --list ]]; then

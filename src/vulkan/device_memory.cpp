@@ -8,6 +8,7 @@
 #include "external/allocation.h"
 #include "image.h"
 #include "physical_device.h"
+#include "swapchain.h"
 #include "vk_entrypoints.h"
 
 namespace kiln {
@@ -127,7 +128,18 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkBindBufferMemory2(VkDevice device, uint32_
 VKAPI_ATTR VkResult VKAPI_CALL kiln_vkBindImageMemory2(VkDevice device, uint32_t count,
                                                        const VkBindImageMemoryInfo* pInfos) {
     for (uint32_t i = 0; i < count; ++i) {
-        const VkResult r = kiln_vkBindImageMemory(device, pInfos[i].image, pInfos[i].memory, pInfos[i].memoryOffset);
+        VkDeviceMemory memory = pInfos[i].memory;
+        VkDeviceSize offset = pInfos[i].memoryOffset;
+        // VK_KHR_swapchain with 1.1: an image made with VkImageSwapchainCreateInfoKHR (whose
+        // parameters are the swapchain's) aliases one swapchain image's memory.
+        if (auto* s = find<VkBindImageMemorySwapchainInfoKHR>(pInfos[i].pNext)) {
+            const Swapchain* swapchain = Swapchain::from(s->swapchain);
+            if (s->imageIndex >= swapchain->slots.size())
+                return VK_ERROR_UNKNOWN;  // VUID-VkBindImageMemorySwapchainInfoKHR-imageIndex-01644
+            memory = swapchain->slots[s->imageIndex].memory;
+            offset = 0;
+        }
+        const VkResult r = kiln_vkBindImageMemory(device, pInfos[i].image, memory, offset);
         if (r != VK_SUCCESS)
             return r;
     }

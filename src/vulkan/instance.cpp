@@ -19,6 +19,11 @@ const gen::InstanceExtensionSet& supported_instance_extensions() {
         s.set(size_t(gen::InstanceExt::KHR_external_memory_capabilities));
         s.set(size_t(gen::InstanceExt::NV_external_memory_capabilities));
         s.set(size_t(gen::InstanceExt::EXT_debug_utils));
+        // WSI (src/wsi, surface.cpp): X11 windows through xcb or Xlib, and headless surfaces.
+        s.set(size_t(gen::InstanceExt::KHR_surface));
+        s.set(size_t(gen::InstanceExt::KHR_xcb_surface));
+        s.set(size_t(gen::InstanceExt::KHR_xlib_surface));
+        s.set(size_t(gen::InstanceExt::EXT_headless_surface));
         return s;
     }();
     return set;

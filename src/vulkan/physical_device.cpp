@@ -153,6 +153,8 @@ PhysicalDevice::PhysicalDevice(Instance& instance) : instance(instance), heap_si
     extensions.set(size_t(gen::DeviceExt::KHR_bind_memory2));
     extensions.set(size_t(gen::DeviceExt::KHR_driver_properties));
     extensions.set(size_t(gen::DeviceExt::EXT_memory_budget));
+    // Presenting to surfaces (src/wsi, swapchain.cpp).
+    extensions.set(size_t(gen::DeviceExt::KHR_swapchain));
     // External memory (src/vulkan/external, docs/external-memory.md).
     extensions.set(size_t(gen::DeviceExt::KHR_external_memory));
     extensions.set(size_t(gen::DeviceExt::KHR_external_memory_win32));

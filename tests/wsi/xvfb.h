@@ -1,0 +1,149 @@
+// A private X server per test: `Xvfb :N` on the first free display number from 90, with
+// XDG_RUNTIME_DIR set to a fresh 0700 folder, and the helpers the WSI tests need on it (a mapped
+// window, resizing, reading the window's pixels back with xcb_get_image).
+#pragma once
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <xcb/xcb.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace kiln_test {
+
+class Xvfb {
+ public:
+  // `screen`: Xvfb's -screen geometry; `extra`: more arguments (e.g. "-extension", "MIT-SHM").
+  explicit Xvfb(std::string screen = "1024x768x24", std::vector<std::string> extra = {})
+      : screen_(std::move(screen)), extra_(std::move(extra)) {
+    char dir[] = "/tmp/kiln-wsi-xdg-XXXXXX";  // mkdtemp makes it 0700
+    if (!mkdtemp(dir)) throw std::runtime_error("mkdtemp failed");
+    runtime_dir_ = dir;
+    setenv("XDG_RUNTIME_DIR", runtime_dir_.c_str(), 1);
+    // Other test processes (and other users of this machine) start servers too: a number whose
+    // lock or socket exists is taken, and a server that exits at once lost a race for its number.
+    for (int n = 90; n < 190 && pid_ <= 0; ++n) {
+      if (access(("/tmp/.X" + std::to_string(n) + "-lock").c_str(), F_OK) == 0 ||
+          access(("/tmp/.X11-unix/X" + std::to_string(n)).c_str(), F_OK) == 0)
+        continue;
+      TryStart(n);
+    }
+    if (pid_ <= 0) throw std::runtime_error("could not start Xvfb on any display from :90 to :189");
+    setenv("DISPLAY", display_.c_str(), 1);
+  }
+
+  ~Xvfb() {
+    if (connection_) xcb_disconnect(connection_);
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      waitpid(pid_, nullptr, 0);
+    }
+    std::error_code ignored;
+    std::filesystem::remove_all(runtime_dir_, ignored);
+  }
+  Xvfb(const Xvfb&) = delete;
+  Xvfb& operator=(const Xvfb&) = delete;
+
+  const std::string& display() const { return display_; }
+  xcb_connection_t* connection() const { return connection_; }
+  xcb_screen_t* screen() const { return xcb_setup_roots_iterator(xcb_get_setup(connection_)).data; }
+
+  // A mapped top-level window at (0, 0) of the root visual. No window manager runs, so it is
+  // viewable and unobscured as soon as the server has processed the requests.
+  xcb_window_t CreateWindow(uint16_t width, uint16_t height) {
+    const xcb_window_t window = xcb_generate_id(connection_);
+    const uint32_t black = screen()->black_pixel;
+    xcb_create_window(connection_, XCB_COPY_FROM_PARENT, window, screen()->root, 0, 0, width, height, 0,
+                      XCB_WINDOW_CLASS_INPUT_OUTPUT, screen()->root_visual, XCB_CW_BACK_PIXEL, &black);
+    xcb_map_window(connection_, window);
+    Sync();
+    return window;
+  }
+
+  void Resize(xcb_window_t window, uint32_t width, uint32_t height) {
+    const uint32_t size[] = {width, height};
+    xcb_configure_window(connection_, window, XCB_CONFIG_WINDOW_WIDTH | XCB_CONFIG_WINDOW_HEIGHT, size);
+    Sync();
+  }
+
+  void Destroy(xcb_window_t window) {
+    xcb_destroy_window(connection_, window);
+    Sync();
+  }
+
+  // The window's pixels as 32-bit ZPixmap words: bytes B, G, R, X per texel (the server is
+  // little-endian: Xvfb on x86).
+  std::vector<uint8_t> Read(xcb_window_t window, uint16_t width, uint16_t height) {
+    xcb_get_image_reply_t* reply = xcb_get_image_reply(
+        connection_, xcb_get_image(connection_, XCB_IMAGE_FORMAT_Z_PIXMAP, window, 0, 0, width, height, ~0u),
+        nullptr);
+    if (!reply) throw std::runtime_error("xcb_get_image failed");
+    const uint8_t* data = xcb_get_image_data(reply);
+    std::vector<uint8_t> pixels(data, data + xcb_get_image_data_length(reply));
+    free(reply);
+    return pixels;
+  }
+
+  // A round trip: every request sent before has been processed.
+  void Sync() { free(xcb_get_input_focus_reply(connection_, xcb_get_input_focus(connection_), nullptr)); }
+
+ private:
+  void TryStart(int n) {
+    // Appended, not ":" + to_string(n): GCC 12 warns falsely (-Wrestrict) on that operator+.
+    std::string display = ":";
+    display += std::to_string(n);
+    const pid_t pid = fork();
+    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid == 0) {
+      const int null = open("/dev/null", O_RDWR);
+      dup2(null, 1);
+      dup2(null, 2);
+      std::vector<const char*> argv = {"Xvfb", display.c_str(), "-screen", "0", screen_.c_str(), "-nolisten", "tcp",
+                                       "-noreset"};
+      for (const std::string& a : extra_) argv.push_back(a.c_str());
+      argv.push_back(nullptr);
+      execvp("Xvfb", const_cast<char* const*>(argv.data()));
+      _exit(127);
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (waitpid(pid, nullptr, WNOHANG) == pid) return;  // exited: the number was taken
+      xcb_connection_t* c = xcb_connect(display.c_str(), nullptr);
+      if (!xcb_connection_has_error(c)) {
+        // Connected to a server; make sure it is ours, not one that won the race for `n`.
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        if (waitpid(pid, nullptr, WNOHANG) == pid) {
+          xcb_disconnect(c);
+          return;
+        }
+        pid_ = pid;
+        display_ = display;
+        connection_ = c;
+        return;
+      }
+      xcb_disconnect(c);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+  }
+
+  std::string screen_;
+  std::vector<std::string> extra_;
+  std::string runtime_dir_;
+  std::string display_;
+  pid_t pid_ = -1;
+  xcb_connection_t* connection_ = nullptr;
+};
+
+}  // namespace kiln_test
