@@ -30,8 +30,9 @@ const spirv::InterfaceSlot* find_slot(const std::vector<spirv::InterfaceSlot>& s
 
 // A varying's words: where the vertex shader leaves them, where the fragment shader wants them.
 struct Varying {
-    uint32_t vertex_offset = UINT32_MAX;  // UINT32_MAX: the vertex shader does not write it (reads 0)
-    uint32_t fragment_offset = 0;
+    const spirv::InterfaceSlot* vertex = nullptr;  // NULL: the vertex shader does not write it (reads 0)
+    uint32_t vertex_word = 0;                      // the first word in the vertex output slot
+    const spirv::InterfaceSlot* fragment = nullptr;
     uint32_t words = 0;
     uint32_t row = 0;  // first row in raster::FragmentBatch::varyings
 };
@@ -49,13 +50,15 @@ Interface match(const spirv::Program& vertex, const spirv::Program* fragment) {
         return f;
     for (const spirv::InterfaceSlot& in : fragment->stage.inputs) {
         Varying v;
-        v.fragment_offset = in.offset;
+        v.fragment = &in;
         v.words = std::min<uint32_t>(in.words, raster::kMaxVaryingWords - std::min(f.words, raster::kMaxVaryingWords));
         v.row = f.words;
         for (const spirv::InterfaceSlot& out : vertex.stage.outputs)
             if (out.location == in.location && out.component <= in.component &&
-                in.component + in.words <= out.component + out.words)
-                v.vertex_offset = out.offset + 4 * (in.component - out.component);
+                in.component + in.words <= out.component + out.words) {
+                v.vertex = &out;
+                v.vertex_word = in.component - out.component;
+            }
         const raster::Interpolation how = in.flat || in.kind != spirv::kFloatSlot ? raster::Interpolation::Flat
                                           : in.no_perspective                 ? raster::Interpolation::NoPerspective
                                                                               : raster::Interpolation::Smooth;
@@ -67,9 +70,17 @@ Interface match(const spirv::Program& vertex, const spirv::Program* fragment) {
     return f;
 }
 
-void put_word(std::byte* lane, const spirv::InterfaceSlot* slot, uint32_t value) {
+// Word `w` of a stage interface slot in lane `lane`: in the slot's registers, or in the lane's
+// invocation memory (spirv::InterfaceSlot).
+uint32_t* slot_word(spirv::StageRunner& runner, const spirv::InterfaceSlot& slot, uint32_t lane, uint32_t w) {
+    if (slot.reg != UINT32_MAX)
+        return runner.reg(slot.reg + w) + lane;
+    return reinterpret_cast<uint32_t*>(runner.lane_memory(lane) + slot.offset + 4 * w);
+}
+
+void put_word(spirv::StageRunner& runner, const spirv::InterfaceSlot* slot, uint32_t lane, uint32_t value) {
     if (slot)
-        std::memcpy(lane + slot->offset, &value, 4);
+        std::memcpy(slot_word(runner, *slot, lane, 0), &value, 4);
 }
 
 // The vertex stage of one instance: fetches each vertex's attributes, runs the vertex shader over
@@ -108,25 +119,25 @@ public:
         for (uint32_t first = 0; first < n; first += spirv::kLanes) {
             const uint32_t count = std::min(spirv::kLanes, n - first);
             for (uint32_t l = 0; l < count; ++l) {
-                std::byte* lane = runner_.lane_memory(l);
                 const uint32_t index = indices[first + l];
                 for (const Fetch& f : fetches_)
-                    fetch(f, index, instance, lane);
-                put_word(lane, vertex_index_, index);
-                put_word(lane, instance_index_, instance);
-                put_word(lane, base_vertex_, base_vertex);
-                put_word(lane, base_instance_, cmd_.first_instance);
-                put_word(lane, draw_index_, draw_index);
+                    fetch(f, index, instance, l);
+                put_word(runner_, vertex_index_, l, index);
+                put_word(runner_, instance_index_, l, instance);
+                put_word(runner_, base_vertex_, l, base_vertex);
+                put_word(runner_, base_instance_, l, cmd_.first_instance);
+                put_word(runner_, draw_index_, l, draw_index);
             }
             runner_.run(count);
             for (uint32_t l = 0; l < count; ++l) {
-                const std::byte* lane = runner_.lane_memory(l);
                 if (position_)
-                    std::memcpy(positions->data() + size_t(first + l) * 4, lane + position_->offset, 16);
+                    for (uint32_t c = 0; c < 4; ++c)
+                        std::memcpy(positions->data() + size_t(first + l) * 4 + c, slot_word(runner_, *position_, l, c), 4);
                 uint32_t* out = varyings->data() + size_t(first + l) * interface_.words;
                 for (const Varying& v : interface_.varyings)
-                    if (v.vertex_offset != UINT32_MAX)
-                        std::memcpy(out + v.row, lane + v.vertex_offset, 4 * v.words);
+                    if (v.vertex)
+                        for (uint32_t w = 0; w < v.words; ++w)
+                            out[v.row + w] = *slot_word(runner_, *v.vertex, l, v.vertex_word + w);
             }
         }
     }
@@ -141,7 +152,7 @@ private:
 
     // One attribute of one vertex ("Vertex Input Extraction"): outside its buffer it reads as zero
     // texels, converted like any other (so a missing alpha is still 1).
-    void fetch(const Fetch& f, uint32_t vertex, uint32_t instance, std::byte* lane) const {
+    void fetch(const Fetch& f, uint32_t vertex, uint32_t instance, uint32_t lane) {
         alignas(16) std::byte zero[16] = {};
         const std::byte* texel = zero;
         if (f.binding && f.binding->address) {
@@ -152,7 +163,8 @@ private:
         }
         uint32_t words[4];
         f.codec->read(*f.codec, texel, words);
-        std::memcpy(lane + f.slot->offset, words, 4 * std::min(f.slot->words, 4u));
+        for (uint32_t w = 0; w < std::min(f.slot->words, 4u); ++w)
+            *slot_word(runner_, *f.slot, lane, w) = words[w];
     }
 
     const DrawCmd& cmd_;
@@ -181,17 +193,24 @@ public:
             runner = std::make_unique<spirv::StageRunner>(context_);
         const uint32_t lanes = 4 * in.quad_count;
         for (uint32_t l = 0; l < lanes; ++l) {
-            std::byte* lane = runner->lane_memory(l);
             if (frag_coord_) {
                 const float coord[4] = {float(in.x[l]) + 0.5f, float(in.y[l]) + 0.5f, in.z[l], in.inv_w[l]};
-                std::memcpy(lane + frag_coord_->offset, coord, 16);
+                for (uint32_t c = 0; c < 4; ++c)
+                    std::memcpy(slot_word(*runner, *frag_coord_, l, c), &coord[c], 4);
             }
-            put_word(lane, front_facing_, in.front_facing >> l & 1);
-            put_word(lane, helper_, ~in.coverage >> l & 1);
-            for (const Varying& v : interface_.varyings)
-                for (uint32_t w = 0; w < v.words; ++w)
-                    std::memcpy(lane + v.fragment_offset + 4 * w, &in.varyings[v.row + w][l], 4);
+            put_word(*runner, front_facing_, l, in.front_facing >> l & 1);
+            put_word(*runner, helper_, l, ~in.coverage >> l & 1);
         }
+        // Varyings: rows of lanes, straight into the registers where the shader keeps them.
+        for (const Varying& v : interface_.varyings)
+            for (uint32_t w = 0; w < v.words; ++w) {
+                if (v.fragment->reg != UINT32_MAX) {
+                    std::memcpy(runner->reg(v.fragment->reg + w), in.varyings[v.row + w], 4 * lanes);
+                    continue;
+                }
+                for (uint32_t l = 0; l < lanes; ++l)
+                    *slot_word(*runner, *v.fragment, l, w) = in.varyings[v.row + w][l];
+            }
         const spirv::LaneMask survived = runner->run(lanes);
         out.alive = in.coverage & survived;
         const spirv::Program& p = *context_.program;
@@ -200,11 +219,11 @@ public:
                 continue;
             for (uint32_t w = 0; w < o.words && o.component + w < 4; ++w)
                 for (uint32_t l = 0; l < lanes; ++l)
-                    std::memcpy(&out.color[o.location][o.component + w][l], runner->lane_memory(l) + o.offset + 4 * w, 4);
+                    out.color[o.location][o.component + w][l] = *slot_word(*runner, o, l, w);
         }
         if (frag_depth_)
             for (uint32_t l = 0; l < lanes; ++l)
-                std::memcpy(&out.depth[l], runner->lane_memory(l) + frag_depth_->offset, 4);
+                std::memcpy(&out.depth[l], slot_word(*runner, *frag_depth_, l, 0), 4);
     }
 
 private:

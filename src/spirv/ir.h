@@ -153,11 +153,13 @@ struct BindingSlot {
 
 // Vertex and fragment shaders: one input or output location (or built-in) of the stage's interface
 // in each lane's invocation memory. The caller writes inputs there before a batch runs and reads
-// outputs after (StageRunner).
+// outputs after (StageRunner): in registers where lowering keeps the variable in registers, else
+// in invocation memory.
 struct InterfaceSlot {
     uint32_t location = 0;   // the Location (of this piece of a variable); built-ins: the BuiltIn
     uint32_t component = 0;  // the first component it fills (Component decoration)
-    uint32_t offset = 0;     // bytes into a lane's invocation memory
+    uint32_t offset = 0;     // bytes into a lane's invocation memory (when `reg` is UINT32_MAX)
+    uint32_t reg = UINT32_MAX;  // or: its first register (words in registers reg, reg + 1, ...)
     uint32_t words = 0;      // 32-bit words (a location holds at most four)
     uint8_t kind = 0;        // kFloatSlot, kSintSlot, kUintSlot (the scalar type, for conversions)
     uint8_t width = 32;      // 16, 32 or 64
@@ -274,6 +276,7 @@ class StageRunner {
 public:
     explicit StageRunner(const DispatchContext& dispatch);
     std::byte* lane_memory(uint32_t lane) { return memory_.data() + size_t(lane) * stride_; }
+    uint32_t* reg(uint32_t r) { return batch_.reg(r); }  // kLanes words, lane by lane
     // Runs lanes 0..count-1; returns the lanes that ran to the end (not discarded by OpKill).
     LaneMask run(uint32_t count);
 

@@ -232,6 +232,7 @@ bool Lowerer::run(uint32_t model, const std::string& name) {
     } else {
         return fail("only vertex, fragment and compute shaders are supported");
     }
+    find_memory_variables();
     if (!variables())
         return false;
     Instance in;
@@ -240,7 +241,7 @@ bool Lowerer::run(uint32_t model, const std::string& name) {
         uint32_t value_reg;
         if (!use(in, value, &value_reg))
             return false;
-        if (!emit_memory(ops_.store, value_reg, globals_[variable], global_pointers_[variable], m_.constant(value)->type))
+        if (!store_value(value_reg, globals_[variable], global_pointers_[variable], m_.constant(value)->type))
             return false;
     }
     p_.blocks.back().term = TermKind::Branch;

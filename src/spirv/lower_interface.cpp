@@ -80,8 +80,24 @@ bool Lowerer::interface_slots(uint32_t type, uint32_t offset, int64_t* location,
     }
 }
 
-// Input or Output variable `id` (pointee type `pointee`) at `offset` in invocation memory.
-bool Lowerer::interface_variable(uint32_t id, bool output, uint32_t pointee, uint32_t offset) {
+// Input or Output variable `id` (pointee type `pointee`) at `offset` in invocation memory, or in
+// registers from `reg` (UINT32_MAX: in memory).
+bool Lowerer::interface_variable(uint32_t id, bool output, uint32_t pointee, uint32_t offset, uint32_t reg) {
+    StageInterface& stage = p_.stage;
+    std::vector<InterfaceSlot>* lists[2] = {output ? &stage.outputs : &stage.inputs,
+                                            output ? &stage.builtin_outputs : &stage.builtin_inputs};
+    const size_t before[2] = {lists[0]->size(), lists[1]->size()};
+    if (!interface_slots_of(id, output, pointee, offset))
+        return false;
+    // The slots just described live in the variable's registers: packed offsets are word indices.
+    if (reg != UINT32_MAX)
+        for (int k = 0; k < 2; ++k)
+            for (size_t i = before[k]; i < lists[k]->size(); ++i)
+                (*lists[k])[i].reg = reg + ((*lists[k])[i].offset - offset) / 4;
+    return true;
+}
+
+bool Lowerer::interface_slots_of(uint32_t id, bool output, uint32_t pointee, uint32_t offset) {
     StageInterface& stage = p_.stage;
     const Decorations& d = m_.decorations(id);
     auto builtin = [&](uint32_t which, uint32_t type, uint32_t at) {

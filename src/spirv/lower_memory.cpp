@@ -28,6 +28,98 @@ bool compute_builtin(uint32_t builtin) {
 
 }  // namespace
 
+void Lowerer::find_memory_variables() {
+    // Pointers derived from each variable (access chains), in module order: SPIR-V defines a value
+    // before any use in its blocks' order. A variable reached by a run-time index, passed to a call,
+    // copied with OpCopyMemory, used atomically or in any other way than a load, a store or a
+    // constant access chain stays in memory.
+    std::unordered_map<uint32_t, uint32_t> root;
+    bool in_function = false;
+    for (const Instruction& inst : b_.instructions()) {
+        const std::span<const uint32_t> w = b_.words(inst);
+        const Op op = Op(inst.opcode);
+        if (op == Op::OpFunction)
+            in_function = true;
+        else if (op == Op::OpFunctionEnd)
+            in_function = false;
+        if (op == Op::OpVariable && w.size() > 2) {
+            root[w[2]] = w[2];
+            if (w.size() > 4 && root.count(w[4]))
+                memory_variables_.insert(root[w[4]]);
+            continue;
+        }
+        if (!in_function)
+            continue;  // names, decorations and entry point interfaces name variables harmlessly
+        switch (op) {
+        case Op::OpAccessChain:
+        case Op::OpInBoundsAccessChain: {
+            if (w.size() < 4 || !root.count(w[3]))
+                break;
+            const uint32_t r = root[w[3]];
+            root[w[2]] = r;
+            for (size_t i = 4; i < w.size(); ++i)
+                if (!m_.constant(w[i]))
+                    memory_variables_.insert(r);
+            break;
+        }
+        case Op::OpLoad:
+            break;  // (result type, result, pointer, memory operands): reads the variable only
+        case Op::OpStore:
+            if (w.size() > 2 && root.count(w[2]))
+                memory_variables_.insert(root[w[2]]);  // a pointer stored: not without VariablePointers
+            break;
+        default:
+            // Any other use of a pointer: conservatively, memory.
+            for (size_t i = 1; i < w.size(); ++i)
+                if (auto it = root.find(w[i]); it != root.end())
+                    memory_variables_.insert(it->second);
+            break;
+        }
+    }
+}
+
+// Types whose packed layout (packed_size) is their register layout, word for word: 32- and 64-bit
+// numbers and bools (4 bytes packed, one register), and composites of them.
+bool Lowerer::register_layout(uint32_t type) const {
+    const Type* t = T(type);
+    switch (t->kind) {
+    case TypeKind::Bool: return true;
+    case TypeKind::Int:
+    case TypeKind::Float: return t->width == 32 || t->width == 64;
+    case TypeKind::Vector:
+    case TypeKind::Matrix:
+    case TypeKind::Array: return register_layout(t->element);
+    case TypeKind::Struct:
+        return std::all_of(t->members.begin(), t->members.end(), [&](uint32_t m) { return register_layout(m); });
+    default: return false;
+    }
+}
+
+bool Lowerer::in_registers(uint32_t variable, uint32_t storage_class, uint32_t pointee) const {
+    const auto sc = spv::StorageClass(storage_class);
+    const bool graphics_interface = model_ != uint32_t(spv::ExecutionModel::GLCompute) &&
+                                    (sc == spv::StorageClass::Input || sc == spv::StorageClass::Output);
+    if (sc != spv::StorageClass::Function && sc != spv::StorageClass::Private && !graphics_interface)
+        return false;
+    // Large arrays stay in memory: a register is kLanes words of every batch.
+    constexpr uint32_t kMaxRegisterWords = 64;
+    return !memory_variables_.count(variable) && register_layout(pointee) && words(pointee) <= kMaxRegisterWords;
+}
+
+// A store of `value` (of `type`) through `pointer`: to the registers of a variable kept in them (the
+// lanes of the mask only), else to memory.
+bool Lowerer::store_value(uint32_t value, uint32_t pointer, const PointerInfo& info, uint32_t type) {
+    if (info.value_reg == UINT32_MAX || info.builtin != UINT32_MAX)
+        return emit_memory(ops_.store, value, pointer, info, type);
+    Ins ins;
+    ins.run = ops_.store_register;
+    ins.dst = info.value_reg;
+    ins.a = value;
+    ins.n = words(type);
+    emit(ins);
+    return true;
+}
+
 bool Lowerer::variables() {
     for (uint32_t id = 1; id < b_.bound(); ++id) {
         const Variable* v = m_.variable(id);
@@ -46,8 +138,10 @@ bool Lowerer::variables() {
             info.slot_or_offset = (p_.invocation_bytes + 15) & ~15u;
             info.size = std::max(packed_size(pointee), 16u);
             p_.invocation_bytes = info.slot_or_offset + info.size;
+            if (in_registers(id, v->storage_class, pointee))
+                info.value_reg = allocate(words(pointee));
             if (sc != spv::StorageClass::Private && model_ != uint32_t(spv::ExecutionModel::GLCompute)) {
-                if (!interface_variable(id, sc == spv::StorageClass::Output, pointee, info.slot_or_offset))
+                if (!interface_variable(id, sc == spv::StorageClass::Output, pointee, info.slot_or_offset, info.value_reg))
                     return false;
             } else if (sc == spv::StorageClass::Output) {
                 return fail("compute shaders have no outputs");
@@ -159,6 +253,8 @@ bool Lowerer::memory(const Instruction& inst, Instance& in) {
             return fail("function variables need more than 1 MiB per invocation");
         const uint32_t r = define(in, w[2], w[1]);
         info.known_offset = info.slot_or_offset;
+        if (in_registers(w[2], uint32_t(spv::StorageClass::Function), pointee))
+            info.value_reg = allocate(words(pointee));
         in.pointers[w[2]] = info;
         p_.constants.push_back(r);
         p_.constants.push_back(info.slot_or_offset);
@@ -166,7 +262,7 @@ bool Lowerer::memory(const Instruction& inst, Instance& in) {
             uint32_t value;
             if (!reg(w[4], &value))
                 return false;
-            return emit_memory(ops_.store, value, r, info, pointee);
+            return store_value(value, r, info, pointee);
         }
         return true;
     }
@@ -187,8 +283,10 @@ bool Lowerer::memory(const Instruction& inst, Instance& in) {
             value = define(in, w[2], w[1]);
         else if (!reg(w[2], &value))
             return false;
-        if (is_load && info->value_reg != UINT32_MAX) {
-            // A built-in: its registers, computed at batch start.
+        if (!is_load)
+            return store_value(value, pointer, *info, value_type);
+        if (info->value_reg != UINT32_MAX) {
+            // A built-in (its registers, computed at batch start) or a variable kept in registers.
             Ins ins;
             ins.run = ops_.copy_words;
             ins.dst = value;
@@ -211,8 +309,7 @@ bool Lowerer::memory(const Instruction& inst, Instance& in) {
             p_.preloads.push_back(preload);
             return true;
         }
-        return emit_memory(is_load ? (info->uniform ? ops_.load_uniform : ops_.load) : ops_.store, value, pointer, *info,
-                           value_type);
+        return emit_memory(info->uniform ? ops_.load_uniform : ops_.load, value, pointer, *info, value_type);
     }
     case Op::OpCopyMemory: {
         const PointerInfo* to = pointer_info(in, w[1]);
@@ -341,6 +438,12 @@ bool Lowerer::memory(const Instruction& inst, Instance& in) {
                 info.value_reg = UINT32_MAX;
                 need_builtin_memory(info.builtin, info.slot_or_offset);
             }
+        } else if (info.value_reg != UINT32_MAX) {
+            // Into a variable kept in registers: find_memory_variables admitted constant indices
+            // only, and its packed layout is its register layout.
+            if (ins.aux_count != 0 || constant % 4 != 0)
+                return fail("a run-time index into a variable kept in registers");
+            info.value_reg += uint32_t(constant / 4);
         }
         if (ins.aux_count == 0 && info.known_offset != kUnknownOffset) {
             // Constant indices from a known pointer: a known pointer, in a constant register (as

@@ -11,6 +11,7 @@
 #include <spirv/unified1/spirv.hpp11>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "ir.h"
@@ -411,9 +412,17 @@ private:
     }
     bool variables();
     bool workgroup_size(const EntryPoint& entry);
+    // Variables kept in registers instead of invocation memory (lower_memory.cpp): those of
+    // Function, Private, and graphics Input/Output storage that every access reaches by whole
+    // loads and stores or constant indices.
+    void find_memory_variables();
+    bool in_registers(uint32_t variable, uint32_t storage_class, uint32_t pointee) const;
+    bool register_layout(uint32_t type) const;
+    bool store_value(uint32_t value, uint32_t pointer, const PointerInfo& info, uint32_t type);
     // Vertex and fragment shaders' Input and Output variables (lower_interface.cpp): invocation
     // memory, described in Program::stage.
-    bool interface_variable(uint32_t id, bool output, uint32_t pointee, uint32_t offset);
+    bool interface_variable(uint32_t id, bool output, uint32_t pointee, uint32_t offset, uint32_t reg);
+    bool interface_slots_of(uint32_t id, bool output, uint32_t pointee, uint32_t offset);
     bool interface_slots(uint32_t type, uint32_t offset, int64_t* location, uint32_t component,
                          const Decorations& d, std::vector<InterfaceSlot>* out);
     bool derivative(uint32_t opcode, std::span<const uint32_t> w, Instance& in);
@@ -434,6 +443,7 @@ private:
     std::unordered_map<uint32_t, uint32_t> globals_;            // constants and global variables
     std::unordered_map<uint32_t, PointerInfo> global_pointers_;  // global variables
     std::vector<std::pair<uint32_t, uint32_t>> private_initializers_;  // (variable, constant)
+    std::unordered_set<uint32_t> memory_variables_;  // variables some access needs in memory
     struct DescriptorArray {
         uint32_t first_slot = 0, count = 0, first_reg = 0;
     };

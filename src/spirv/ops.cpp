@@ -1026,6 +1026,17 @@ void copy_words(const Ins& ins, Batch& b, LaneMask mask) {
     }
 }
 
+// A store to a variable kept in registers (lowering's register-backed variables): the lanes of the
+// mask only, as a store to memory would.
+void store_register(const Ins& ins, Batch& b, LaneMask mask) {
+    for (uint32_t w = 0; w < ins.n; ++w) {
+        if (mask == kAllLanes)
+            copy_lanes(b.reg(ins.dst + w), b.reg(ins.a + w));
+        else
+            blend_lanes(b.reg(ins.dst + w), b.reg(ins.a + w), mask);
+    }
+}
+
 // OpSelect: a is the condition (one bool, or one per component when imm != 0: ins.aux words per
 // component); b and c the objects.
 void select_words(const Ins& ins, Batch& b, LaneMask mask) {
@@ -1469,6 +1480,7 @@ const Ops& table() {
         &load,
         &load_uniform,
         &store,
+        &store_register,
         &access_chain,
         &extract_dynamic,
         &insert_dynamic,

@@ -54,6 +54,7 @@ struct Ops {
     Handler load;
     Handler load_uniform;     // a load whose pointer is the same in every lane (lowering knows)
     Handler store;
+    Handler store_register;   // dst[0..n) = a[0..n) in the lanes of the mask (a variable kept in registers)
     Handler access_chain;
     Handler extract_dynamic;
     Handler insert_dynamic;

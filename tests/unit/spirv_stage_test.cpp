@@ -46,16 +46,24 @@ const InterfaceSlot* find(const std::vector<InterfaceSlot>& slots, uint32_t loca
     return nullptr;
 }
 
+// Word `w` of a slot in lane `lane`: in its registers, or in the lane's invocation memory.
+uint32_t* word_of(kiln::spirv::StageRunner& runner, const InterfaceSlot& slot, uint32_t lane, uint32_t w) {
+    if (slot.reg != UINT32_MAX)
+        return runner.reg(slot.reg + w) + lane;
+    return reinterpret_cast<uint32_t*>(runner.lane_memory(lane) + slot.offset + 4 * w);
+}
+
 template <typename T>
 void put(kiln::spirv::StageRunner& runner, const InterfaceSlot& slot, uint32_t lane, std::initializer_list<T> values) {
     ASSERT_LE(values.size(), slot.words);
-    std::memcpy(runner.lane_memory(lane) + slot.offset, values.begin(), values.size() * 4);
+    for (size_t w = 0; w < values.size(); ++w)
+        std::memcpy(word_of(runner, slot, lane, uint32_t(w)), values.begin() + w, 4);
 }
 
 template <typename T>
 T get(kiln::spirv::StageRunner& runner, const InterfaceSlot& slot, uint32_t lane, uint32_t word) {
     T v;
-    std::memcpy(&v, runner.lane_memory(lane) + slot.offset + 4 * word, 4);
+    std::memcpy(&v, word_of(runner, slot, lane, word), 4);
     return v;
 }
 
