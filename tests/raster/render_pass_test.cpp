@@ -378,6 +378,51 @@ TEST_F(KILN_SUITE(RenderPass), RenderPass2ClearsAndStores) {
   ExpectImage("subpass1", second, &expected1);
 }
 
+// A secondary command buffer continuing the render pass (inheritance names the render pass, the
+// subpass and the framebuffer) clears the subpass's attachment with vkCmdClearAttachments.
+TEST_F(KILN_SUITE(RenderPass), SecondaryCommandBufferClearsInheritedAttachments) {
+  ImageBytes expected;
+  const VkRect2D area{{0, 0}, {16, 16}};
+  const VkClearRect rect{{{3, 5}, {7, 4}}, 0, 1};
+  auto results = OnEachGpu<ImageBytes>([&](Gpu& gpu) {
+    TestImage target(gpu, VK_IMAGE_TYPE_2D, VK_FORMAT_R8G8B8A8_UNORM, {16, 16, 1}, 1, kColor);
+    expected = RandomContent(target.Shape(), 70);
+    target.Write(expected);
+    VkAttachmentReference ref{0, VK_IMAGE_LAYOUT_GENERAL};
+    VkRenderPass pass = MakeRenderPass(gpu, {Attachment(target.format(), VK_ATTACHMENT_LOAD_OP_LOAD)},
+                                       {ColorSubpass({ref})});
+    VkFramebuffer fb = MakeFramebuffer(gpu, pass, {target.View2D()}, 16, 16, 1);
+    CommandPool pool(*gpu.device);
+    VkCommandBuffer secondary = pool.Allocate(VK_COMMAND_BUFFER_LEVEL_SECONDARY);
+    auto inheritance = Struct<VkCommandBufferInheritanceInfo>(VK_STRUCTURE_TYPE_COMMAND_BUFFER_INHERITANCE_INFO);
+    inheritance.renderPass = pass;
+    inheritance.subpass = 0;
+    inheritance.framebuffer = fb;
+    auto begin = Struct<VkCommandBufferBeginInfo>(VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO);
+    begin.flags = VK_COMMAND_BUFFER_USAGE_RENDER_PASS_CONTINUE_BIT;
+    begin.pInheritanceInfo = &inheritance;
+    KT_CHECK(vkBeginCommandBuffer(secondary, &begin));
+    VkClearAttachment clear{VK_IMAGE_ASPECT_COLOR_BIT, 0, ColorValue(0.2f, 0.4f, 0.6f, 1.0f)};
+    vkCmdClearAttachments(secondary, 1, &clear, 1, &rect);
+    End(secondary);
+    RunOnce(*gpu.device, [&](VkCommandBuffer cmd) {
+      auto rpBegin = Struct<VkRenderPassBeginInfo>(VK_STRUCTURE_TYPE_RENDER_PASS_BEGIN_INFO);
+      rpBegin.renderPass = pass;
+      rpBegin.framebuffer = fb;
+      rpBegin.renderArea = area;
+      vkCmdBeginRenderPass(cmd, &rpBegin, VK_SUBPASS_CONTENTS_SECONDARY_COMMAND_BUFFERS);
+      vkCmdExecuteCommands(cmd, 1, &secondary);
+      vkCmdEndRenderPass(cmd);
+      FullBarrier(cmd);
+    });
+    vkDestroyFramebuffer(gpu.vk(), fb, nullptr);
+    vkDestroyRenderPass(gpu.vk(), pass, nullptr);
+    return target.Read();
+  });
+  HostFill(expected, kRgba8Clear, rect.rect, 0, 1);
+  ExpectImage("color", results, &expected);
+}
+
 TEST_F(KILN_SUITE(RenderPass), RenderAreaGranularityIsOneTexel) {
   Gpu& gpu = UnderTest();
   VkAttachmentReference ref{0, VK_IMAGE_LAYOUT_GENERAL};
