@@ -67,6 +67,8 @@ class TestImage {
   TestImage& operator=(const TestImage&) = delete;
 
   VkImage handle() const { return image_->handle(); }
+  // Read and Shape see texels as `size` raw bytes (for formats TexelLayoutOf does not describe).
+  void SetRawTexelSize(uint32_t size) { raw_texel_size_ = size; }
   const VkImageCreateInfo& info() const { return image_->info(); }
   VkFormat format() const { return info().format; }
 
@@ -114,7 +116,7 @@ class TestImage {
   ImageBytes Shape(VkImageAspectFlagBits aspect = VK_IMAGE_ASPECT_COLOR_BIT, uint32_t layers = 0,
                    uint32_t mip = 0) const {
     ImageBytes out;
-    out.layout = TexelLayoutOf(format(), aspect);
+    out.layout = raw_texel_size_ ? TexelLayout{ChannelType::Uint8, raw_texel_size_, 1} : TexelLayoutOf(format(), aspect);
     out.width = std::max(1u, info().extent.width >> mip);
     out.height = std::max(1u, info().extent.height >> mip);
     const bool volume = info().imageType == VK_IMAGE_TYPE_3D;
@@ -135,6 +137,7 @@ class TestImage {
   }
 
   const Gpu& gpu_;
+  uint32_t raw_texel_size_ = 0;
   std::unique_ptr<Image> image_;
   std::vector<VkImageView> views_;
 };
