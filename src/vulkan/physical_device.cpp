@@ -174,6 +174,11 @@ PhysicalDevice::PhysicalDevice(Instance& instance) : instance(instance), heap_si
     extensions.set(size_t(gen::DeviceExt::KHR_create_renderpass2));
     extensions.set(size_t(gen::DeviceExt::KHR_depth_stencil_resolve));
     extensions.set(size_t(gen::DeviceExt::KHR_dynamic_rendering));
+    // Imageless framebuffers take their views from VkRenderPassAttachmentBeginInfo (rendering.cpp).
+    // The extension requires image_format_list, whose VkImageFormatListCreateInfo is a hint Kiln
+    // may ignore: every view format is served by the same layout.
+    extensions.set(size_t(gen::DeviceExt::KHR_image_format_list));
+    extensions.set(size_t(gen::DeviceExt::KHR_imageless_framebuffer));
 }
 
 void PhysicalDevice::add_device(Device* device) {
@@ -357,6 +362,9 @@ void set_supported(VkPhysicalDevice8BitStorageFeatures& f) {
     f.uniformAndStorageBuffer8BitAccess = VK_TRUE;
     f.storagePushConstant8 = VK_TRUE;
 }
+void set_supported(VkPhysicalDeviceImagelessFramebufferFeatures& f) {
+    f.imagelessFramebuffer = VK_TRUE;  // tests/raster RenderPass.ImagelessFramebuffer*
+}
 void set_supported(VkPhysicalDeviceDynamicRenderingFeatures& f) {
     f.dynamicRendering = VK_TRUE;  // vkCmdBeginRendering / vkCmdEndRendering (rendering.cpp, tests/raster)
 }
@@ -386,6 +394,7 @@ constexpr ExtensionFeatures kExtensionFeatures[] = {
     features_of<VkPhysicalDevice8BitStorageFeatures>(),
     features_of<VkPhysicalDeviceShaderAtomicInt64Features>(),
     features_of<VkPhysicalDeviceDynamicRenderingFeatures>(),
+    features_of<VkPhysicalDeviceImagelessFramebufferFeatures>(),
 };
 
 }  // namespace

@@ -9,6 +9,8 @@ namespace {
 const char* const kExtensions[] = {VK_KHR_CREATE_RENDERPASS_2_EXTENSION_NAME,
                                    VK_KHR_DEPTH_STENCIL_RESOLVE_EXTENSION_NAME,
                                    VK_KHR_DYNAMIC_RENDERING_EXTENSION_NAME};
+const char* const kImagelessExtensions[] = {VK_KHR_IMAGE_FORMAT_LIST_EXTENSION_NAME,
+                                            VK_KHR_IMAGELESS_FRAMEBUFFER_EXTENSION_NAME};
 
 std::unique_ptr<Gpu> MakeGpu(const std::string& name, const std::string& driverFiles, bool validation) {
   auto gpu = std::make_unique<Gpu>();
@@ -22,13 +24,24 @@ std::unique_ptr<Gpu> MakeGpu(const std::string& name, const std::string& driverF
     if (DeviceExtensionSupported(gpu->instance->PhysicalDevice(), e)) deviceOptions.extensions.push_back(e);
   auto dynamic = Struct<VkPhysicalDeviceDynamicRenderingFeatures>(
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DYNAMIC_RENDERING_FEATURES);
+  const bool haveRenderPass2 = !deviceOptions.extensions.empty();  // the first of kExtensions
   const bool haveDynamic = deviceOptions.extensions.size() == 3;
   if (haveDynamic) {
     dynamic.dynamicRendering = VK_TRUE;
     deviceOptions.pNext = &dynamic;
   }
+  auto imageless = Struct<VkPhysicalDeviceImagelessFramebufferFeatures>(
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_IMAGELESS_FRAMEBUFFER_FEATURES);
+  if (DeviceExtensionSupported(gpu->instance->PhysicalDevice(), kImagelessExtensions[0]) &&
+      DeviceExtensionSupported(gpu->instance->PhysicalDevice(), kImagelessExtensions[1])) {
+    for (const char* e : kImagelessExtensions) deviceOptions.extensions.push_back(e);
+    imageless.imagelessFramebuffer = VK_TRUE;
+    imageless.pNext = const_cast<void*>(deviceOptions.pNext);
+    deviceOptions.pNext = &imageless;
+    gpu->imageless = true;
+  }
   gpu->device = Device::Create(*gpu->instance, deviceOptions);
-  if (deviceOptions.extensions.size() >= 1) {
+  if (haveRenderPass2) {
     gpu->createRenderPass2 = gpu->device->Proc<PFN_vkCreateRenderPass2KHR>("vkCreateRenderPass2KHR");
     gpu->beginRenderPass2 = gpu->device->Proc<PFN_vkCmdBeginRenderPass2KHR>("vkCmdBeginRenderPass2KHR");
     gpu->nextSubpass2 = gpu->device->Proc<PFN_vkCmdNextSubpass2KHR>("vkCmdNextSubpass2KHR");

@@ -28,6 +28,7 @@ struct Gpu {
   PFN_vkCmdEndRenderPass2KHR endRenderPass2 = nullptr;
   PFN_vkCmdBeginRenderingKHR beginRendering = nullptr;
   PFN_vkCmdEndRenderingKHR endRendering = nullptr;
+  bool imageless = false;  // VK_KHR_imageless_framebuffer enabled
 
   VkDevice vk() const { return device->handle; }
   bool Supports(VkFormat format, VkFormatFeatureFlags features) const {

@@ -423,6 +423,71 @@ TEST_F(KILN_SUITE(RenderPass), SecondaryCommandBufferClearsInheritedAttachments)
   ExpectImage("color", results, &expected);
 }
 
+// VK_KHR_imageless_framebuffer: the framebuffer describes its attachments; the views come with
+// vkCmdBeginRenderPass (VkRenderPassAttachmentBeginInfo), here a different layer of the same image
+// in each of two instances recorded against the one framebuffer.
+TEST_F(KILN_SUITE(RenderPass), ImagelessFramebufferTakesViewsAtBegin) {
+  if (!UnderTest().imageless) GTEST_SKIP() << "VK_KHR_imageless_framebuffer is not supported";
+  ImageBytes expected;
+  const VkRect2D area{{1, 2}, {9, 5}};
+  auto results = OnEachGpu<ImageBytes>([&](Gpu& gpu) {
+    if (!gpu.imageless) return ImageBytes{};
+    TestImage target(gpu, VK_IMAGE_TYPE_2D, VK_FORMAT_R8G8B8A8_UNORM, {12, 8, 1}, 2, kColor);
+    expected = RandomContent(target.Shape(), 80);
+    target.Write(expected);
+    VkAttachmentReference ref{0, VK_IMAGE_LAYOUT_GENERAL};
+    VkRenderPass pass = MakeRenderPass(gpu, {Attachment(target.format(), VK_ATTACHMENT_LOAD_OP_CLEAR)},
+                                       {ColorSubpass({ref})});
+    const VkFormat format = target.format();
+    auto attachmentInfo = Struct<VkFramebufferAttachmentImageInfo>(VK_STRUCTURE_TYPE_FRAMEBUFFER_ATTACHMENT_IMAGE_INFO);
+    attachmentInfo.usage = target.info().usage;
+    attachmentInfo.width = 12;
+    attachmentInfo.height = 8;
+    attachmentInfo.layerCount = 1;
+    attachmentInfo.viewFormatCount = 1;
+    attachmentInfo.pViewFormats = &format;
+    auto attachments = Struct<VkFramebufferAttachmentsCreateInfo>(VK_STRUCTURE_TYPE_FRAMEBUFFER_ATTACHMENTS_CREATE_INFO);
+    attachments.attachmentImageInfoCount = 1;
+    attachments.pAttachmentImageInfos = &attachmentInfo;
+    auto info = Struct<VkFramebufferCreateInfo>(VK_STRUCTURE_TYPE_FRAMEBUFFER_CREATE_INFO);
+    info.pNext = &attachments;
+    info.flags = VK_FRAMEBUFFER_CREATE_IMAGELESS_BIT;
+    info.renderPass = pass;
+    info.attachmentCount = 1;
+    info.width = 12;
+    info.height = 8;
+    info.layers = 1;
+    VkFramebuffer fb;
+    KT_CHECK(vkCreateFramebuffer(gpu.vk(), &info, nullptr, &fb));
+    VkImageView views[2] = {target.View2D(0), target.View2D(1)};
+    VkClearValue clears[2] = {ColorValue(0.2f, 0.4f, 0.6f, 1.0f), ColorValue(1, 0, 1, 0)};
+    RunOnce(*gpu.device, [&](VkCommandBuffer cmd) {
+      for (int i = 0; i < 2; ++i) {
+        auto viewsAtBegin = Struct<VkRenderPassAttachmentBeginInfo>(VK_STRUCTURE_TYPE_RENDER_PASS_ATTACHMENT_BEGIN_INFO);
+        viewsAtBegin.attachmentCount = 1;
+        viewsAtBegin.pAttachments = &views[i];
+        auto begin = Struct<VkRenderPassBeginInfo>(VK_STRUCTURE_TYPE_RENDER_PASS_BEGIN_INFO);
+        begin.pNext = &viewsAtBegin;
+        begin.renderPass = pass;
+        begin.framebuffer = fb;
+        begin.renderArea = area;
+        begin.clearValueCount = 1;
+        begin.pClearValues = &clears[i];
+        vkCmdBeginRenderPass(cmd, &begin, VK_SUBPASS_CONTENTS_INLINE);
+        vkCmdEndRenderPass(cmd);
+      }
+      FullBarrier(cmd);
+    });
+    vkDestroyFramebuffer(gpu.vk(), fb, nullptr);
+    vkDestroyRenderPass(gpu.vk(), pass, nullptr);
+    return target.Read();
+  });
+  if (results.size() > 1 && results[1].bytes.empty()) results.pop_back();
+  HostFill(expected, kRgba8Clear, area, 0, 1);
+  HostFill(expected, {255, 0, 255, 0}, area, 1, 1);
+  ExpectImage("layers", results, &expected);
+}
+
 TEST_F(KILN_SUITE(RenderPass), RenderAreaGranularityIsOneTexel) {
   Gpu& gpu = UnderTest();
   VkAttachmentReference ref{0, VK_IMAGE_LAYOUT_GENERAL};
