@@ -34,6 +34,9 @@ struct BlitCase {
   VkImageAspectFlagBits aspect = VK_IMAGE_ASPECT_COLOR_BIT;
 };
 
+// gtest names a failing case by its name, not its bytes.
+void PrintTo(const BlitCase& c, std::ostream* os) { *os << c.name; }
+
 VkImageBlit Region(VkOffset3D s0, VkOffset3D s1, VkOffset3D d0, VkOffset3D d1, uint32_t srcLayer = 0,
                    uint32_t dstLayer = 0, uint32_t layers = 1,
                    VkImageAspectFlags aspect = VK_IMAGE_ASPECT_COLOR_BIT) {
