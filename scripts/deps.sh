@@ -18,6 +18,8 @@ packages=(
   clang libclang-rt-14-dev
   # tests, benchmarks
   libgtest-dev libbenchmark-dev libglm-dev
+  # the raster tests' failure images (PNG)
+  libpng-dev
   # WSI (xcb, xlib) and a headless X server; xvfb-run needs xauth, only recommended by xvfb
   xvfb xauth libx11-dev libxcb1-dev libx11-xcb-dev libxcb-shm0-dev
 )

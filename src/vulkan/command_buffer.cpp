@@ -110,6 +110,10 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkBeginCommandBuffer(VkCommandBuffer handle,
     cb->reset();  // an implicit reset (pool created with RESET_COMMAND_BUFFER_BIT)
     cb->usage = pInfo->flags;
     cb->state = CommandBuffer::State::Recording;
+    // A secondary that continues a render pass instance records its clears and draws against it.
+    if (cb->level == VK_COMMAND_BUFFER_LEVEL_SECONDARY && (pInfo->flags & VK_COMMAND_BUFFER_USAGE_RENDER_PASS_CONTINUE_BIT) &&
+        pInfo->pInheritanceInfo)
+        begin_inherited_rendering(cb, *pInfo->pInheritanceInfo);
     return VK_SUCCESS;
 }
 

@@ -176,6 +176,11 @@ PhysicalDevice::PhysicalDevice(Instance& instance) : instance(instance), heap_si
     extensions.set(size_t(gen::DeviceExt::KHR_create_renderpass2));
     extensions.set(size_t(gen::DeviceExt::KHR_depth_stencil_resolve));
     extensions.set(size_t(gen::DeviceExt::KHR_dynamic_rendering));
+    // Imageless framebuffers take their views from VkRenderPassAttachmentBeginInfo (rendering.cpp).
+    // The extension requires image_format_list, whose VkImageFormatListCreateInfo is a hint Kiln
+    // may ignore: every view format is served by the same layout.
+    extensions.set(size_t(gen::DeviceExt::KHR_image_format_list));
+    extensions.set(size_t(gen::DeviceExt::KHR_imageless_framebuffer));
 }
 
 void PhysicalDevice::add_device(Device* device) {
@@ -359,6 +364,9 @@ void set_supported(VkPhysicalDevice8BitStorageFeatures& f) {
     f.uniformAndStorageBuffer8BitAccess = VK_TRUE;
     f.storagePushConstant8 = VK_TRUE;
 }
+void set_supported(VkPhysicalDeviceImagelessFramebufferFeatures& f) {
+    f.imagelessFramebuffer = VK_TRUE;  // tests/raster RenderPass.ImagelessFramebuffer*
+}
 void set_supported(VkPhysicalDeviceDynamicRenderingFeatures& f) {
     f.dynamicRendering = VK_TRUE;  // vkCmdBeginRendering / vkCmdEndRendering (rendering.cpp, tests/raster)
 }
@@ -388,6 +396,7 @@ constexpr ExtensionFeatures kExtensionFeatures[] = {
     features_of<VkPhysicalDevice8BitStorageFeatures>(),
     features_of<VkPhysicalDeviceShaderAtomicInt64Features>(),
     features_of<VkPhysicalDeviceDynamicRenderingFeatures>(),
+    features_of<VkPhysicalDeviceImagelessFramebufferFeatures>(),
 };
 
 }  // namespace
@@ -480,10 +489,17 @@ static VkResult image_format_properties(PhysicalDevice& pd, VkFormat format, VkI
     if ((usage & VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT) &&
         !(features & VK_FORMAT_FEATURE_DEPTH_STENCIL_ATTACHMENT_BIT))
         return VK_ERROR_FORMAT_NOT_SUPPORTED;
-    // Input attachments come with fragment shaders.
+    // Input and transient attachments are attachments too (VUID-VkImageCreateInfo-usage-00006 asks
+    // for either attachment feature); an image with these usages is an ordinary image to Kiln.
+    constexpr VkImageUsageFlags attachment_only =
+        VK_IMAGE_USAGE_INPUT_ATTACHMENT_BIT | VK_IMAGE_USAGE_TRANSIENT_ATTACHMENT_BIT;
+    if ((usage & attachment_only) &&
+        !(features & (VK_FORMAT_FEATURE_COLOR_ATTACHMENT_BIT | VK_FORMAT_FEATURE_DEPTH_STENCIL_ATTACHMENT_BIT)))
+        return VK_ERROR_FORMAT_NOT_SUPPORTED;
     if (usage & ~VkImageUsageFlags(VK_IMAGE_USAGE_TRANSFER_SRC_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT |
                                    VK_IMAGE_USAGE_SAMPLED_BIT | VK_IMAGE_USAGE_STORAGE_BIT |
-                                   VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT | VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT))
+                                   VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT | VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT |
+                                   attachment_only))
         return VK_ERROR_FORMAT_NOT_SUPPORTED;
     constexpr VkImageCreateFlags known_flags = VK_IMAGE_CREATE_MUTABLE_FORMAT_BIT | VK_IMAGE_CREATE_CUBE_COMPATIBLE_BIT |
                                                VK_IMAGE_CREATE_ALIAS_BIT | VK_IMAGE_CREATE_EXTENDED_USAGE_BIT |

@@ -155,6 +155,33 @@ void begin_render_pass(CommandBuffer* cb, const VkRenderPassBeginInfo& info) {
 }
 
 }  // namespace
+
+void begin_inherited_rendering(CommandBuffer* cb, const VkCommandBufferInheritanceInfo& inheritance) {
+    RenderingState& rs = cb->rendering;
+    rs = RenderingState{};
+    rs.active = true;
+    if (inheritance.renderPass == VK_NULL_HANDLE) {
+        if (const auto* dynamic = find<VkCommandBufferInheritanceRenderingInfo>(inheritance.pNext))
+            rs.color_count = std::min(dynamic->colorAttachmentCount, RenderingState::kMaxColorAttachments);
+        return;
+    }
+    rs.render_pass = RenderPass::from(inheritance.renderPass);
+    rs.framebuffer = Framebuffer::from(inheritance.framebuffer);
+    if (rs.framebuffer) {
+        rs.render_area = {{0, 0}, {rs.framebuffer->width, rs.framebuffer->height}};
+        rs.layer_count = rs.framebuffer->layers;
+        try {
+            rs.attachment_views = rs.framebuffer->attachments;
+        } catch (const std::bad_alloc&) {
+            cb->record_result = VK_ERROR_OUT_OF_HOST_MEMORY;
+            return;
+        }
+    }
+    // No clear values: the load ops belong to the primary's vkCmdBeginRenderPass; enter_subpass
+    // records none without them.
+    enter_subpass(cb, inheritance.subpass);
+}
+
 }  // namespace kiln
 
 using namespace kiln;

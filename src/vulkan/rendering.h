@@ -64,4 +64,13 @@ struct RenderingState {
     std::vector<VkClearValue> clear_values;
 };
 
+class CommandBuffer;
+
+// vkBeginCommandBuffer of a secondary command buffer with RENDER_PASS_CONTINUE_BIT: the inherited
+// render pass and subpass, and the framebuffer's attachments when the inheritance names one (else
+// the bindings stay unbound: the views are not known until vkCmdExecuteCommands). The render
+// area is the whole framebuffer. Dynamic rendering inheritance carries formats only: active, with
+// unbound attachments.
+void begin_inherited_rendering(CommandBuffer* cb, const VkCommandBufferInheritanceInfo& inheritance);
+
 }  // namespace kiln
