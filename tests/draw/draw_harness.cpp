@@ -1,0 +1,427 @@
+// Render(): one scene on one driver (draw_harness.h). Every image stays in the GENERAL layout and
+// full memory barriers separate the steps, so the scene code needs no layout bookkeeping.
+#include <gtest/gtest.h>
+
+#include "draw_harness.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <sstream>
+
+#include "vk_test_util.h"
+
+namespace kiln_test {
+
+namespace {
+
+constexpr VkFormat kColorFormat = VK_FORMAT_R8G8B8A8_UNORM;
+
+void FullBarrier(VkCommandBuffer cmd) {
+  auto barrier = Struct<VkMemoryBarrier>(VK_STRUCTURE_TYPE_MEMORY_BARRIER);
+  barrier.srcAccessMask = VK_ACCESS_MEMORY_WRITE_BIT;
+  barrier.dstAccessMask = VK_ACCESS_MEMORY_READ_BIT | VK_ACCESS_MEMORY_WRITE_BIT;
+  vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, 0, 1, &barrier, 0,
+                       nullptr, 0, nullptr);
+}
+
+void ToGeneral(VkCommandBuffer cmd, const Image& image, VkImageAspectFlags aspects) {
+  auto barrier = Struct<VkImageMemoryBarrier>(VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER);
+  barrier.dstAccessMask = VK_ACCESS_MEMORY_READ_BIT | VK_ACCESS_MEMORY_WRITE_BIT;
+  barrier.oldLayout = VK_IMAGE_LAYOUT_UNDEFINED;
+  barrier.newLayout = VK_IMAGE_LAYOUT_GENERAL;
+  barrier.srcQueueFamilyIndex = barrier.dstQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
+  barrier.image = image.handle();
+  barrier.subresourceRange = {aspects, 0, VK_REMAINING_MIP_LEVELS, 0, 1};
+  vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, 0, 0, nullptr, 0,
+                       nullptr, 1, &barrier);
+}
+
+std::vector<uint32_t> ShaderWords(const std::string& name) {
+  std::ifstream file(std::string(KILN_DRAW_SHADER_DIR) + "/" + name + ".spv", std::ios::binary);
+  std::vector<char> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  if (bytes.empty()) Fail("missing shader " + name);
+  std::vector<uint32_t> words(bytes.size() / 4);
+  std::memcpy(words.data(), bytes.data(), words.size() * 4);
+  return words;
+}
+
+// The Vulkan objects of one rendering, destroyed in reverse order of creation.
+class Objects {
+ public:
+  explicit Objects(VkDevice device) : device_(device) {}
+  ~Objects() {
+    for (auto it = destroy_.rbegin(); it != destroy_.rend(); ++it) (*it)();
+  }
+  void Add(std::function<void()> destroy) { destroy_.push_back(std::move(destroy)); }
+
+ private:
+  VkDevice device_;
+  std::vector<std::function<void()>> destroy_;
+};
+
+VkImageAspectFlags DepthAspects(VkFormat format) {
+  switch (format) {
+    case VK_FORMAT_D16_UNORM:
+    case VK_FORMAT_D32_SFLOAT:
+    case VK_FORMAT_X8_D24_UNORM_PACK32:
+      return VK_IMAGE_ASPECT_DEPTH_BIT;
+    case VK_FORMAT_S8_UINT:
+      return VK_IMAGE_ASPECT_STENCIL_BIT;
+    default:
+      return VK_IMAGE_ASPECT_DEPTH_BIT | VK_IMAGE_ASPECT_STENCIL_BIT;
+  }
+}
+
+}  // namespace
+
+std::vector<uint8_t> Bytes(const std::vector<float>& values) {
+  std::vector<uint8_t> bytes(values.size() * 4);
+  std::memcpy(bytes.data(), values.data(), bytes.size());
+  return bytes;
+}
+
+bool LavapipeInstalled() { return access(KILN_LAVAPIPE_MANIFEST, R_OK) == 0; }
+
+Pixels Render(const std::string& manifest, const Scene& scene) {
+  InstanceOptions instanceOptions;
+  instanceOptions.driverFiles = manifest;
+  auto instance = Instance::Create(instanceOptions);
+  auto device = Device::Create(*instance);
+  const VkDevice d = device->handle;
+  Objects objects(d);
+  const uint32_t W = scene.width, H = scene.height;
+
+  // Attachments.
+  VkImageCreateInfo colorInfo = ImageInfo(VK_IMAGE_TYPE_2D, kColorFormat, {W, H, 1});
+  colorInfo.usage |= VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT;
+  Image color(*device, colorInfo);
+  std::unique_ptr<Image> depth;
+  const bool hasDepth = scene.depth_format != VK_FORMAT_UNDEFINED;
+  if (hasDepth) {
+    VkImageCreateInfo depthInfo = ImageInfo(VK_IMAGE_TYPE_2D, scene.depth_format, {W, H, 1});
+    depthInfo.usage |= VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT;
+    depth = std::make_unique<Image>(*device, depthInfo);
+  }
+  auto makeView = [&](VkImage image, VkFormat format, VkImageAspectFlags aspects, uint32_t mips) {
+    auto info = Struct<VkImageViewCreateInfo>(VK_STRUCTURE_TYPE_IMAGE_VIEW_CREATE_INFO);
+    info.image = image;
+    info.viewType = VK_IMAGE_VIEW_TYPE_2D;
+    info.format = format;
+    info.subresourceRange = {aspects, 0, mips, 0, 1};
+    VkImageView view;
+    KT_CHECK(vkCreateImageView(d, &info, nullptr, &view));
+    objects.Add([=] { vkDestroyImageView(d, view, nullptr); });
+    return view;
+  };
+  std::vector<VkImageView> views = {makeView(color.handle(), kColorFormat, VK_IMAGE_ASPECT_COLOR_BIT, 1)};
+  if (hasDepth) views.push_back(makeView(depth->handle(), scene.depth_format, DepthAspects(scene.depth_format), 1));
+
+  // Render pass: clear, store, everything in GENERAL.
+  VkAttachmentDescription attachments[2] = {};
+  for (uint32_t i = 0; i < 2; ++i) {
+    attachments[i].format = i == 0 ? kColorFormat : scene.depth_format;
+    attachments[i].samples = VK_SAMPLE_COUNT_1_BIT;
+    attachments[i].loadOp = attachments[i].stencilLoadOp = VK_ATTACHMENT_LOAD_OP_CLEAR;
+    attachments[i].storeOp = attachments[i].stencilStoreOp = VK_ATTACHMENT_STORE_OP_STORE;
+    attachments[i].initialLayout = attachments[i].finalLayout = VK_IMAGE_LAYOUT_GENERAL;
+  }
+  VkAttachmentReference colorRef{0, VK_IMAGE_LAYOUT_GENERAL}, depthRef{1, VK_IMAGE_LAYOUT_GENERAL};
+  VkSubpassDescription subpass{};
+  subpass.pipelineBindPoint = VK_PIPELINE_BIND_POINT_GRAPHICS;
+  subpass.colorAttachmentCount = 1;
+  subpass.pColorAttachments = &colorRef;
+  subpass.pDepthStencilAttachment = hasDepth ? &depthRef : nullptr;
+  auto passInfo = Struct<VkRenderPassCreateInfo>(VK_STRUCTURE_TYPE_RENDER_PASS_CREATE_INFO);
+  passInfo.attachmentCount = hasDepth ? 2 : 1;
+  passInfo.pAttachments = attachments;
+  passInfo.subpassCount = 1;
+  passInfo.pSubpasses = &subpass;
+  VkRenderPass pass;
+  KT_CHECK(vkCreateRenderPass(d, &passInfo, nullptr, &pass));
+  objects.Add([=] { vkDestroyRenderPass(d, pass, nullptr); });
+  auto framebufferInfo = Struct<VkFramebufferCreateInfo>(VK_STRUCTURE_TYPE_FRAMEBUFFER_CREATE_INFO);
+  framebufferInfo.renderPass = pass;
+  framebufferInfo.attachmentCount = uint32_t(views.size());
+  framebufferInfo.pAttachments = views.data();
+  framebufferInfo.width = W;
+  framebufferInfo.height = H;
+  framebufferInfo.layers = 1;
+  VkFramebuffer framebuffer;
+  KT_CHECK(vkCreateFramebuffer(d, &framebufferInfo, nullptr, &framebuffer));
+  objects.Add([=] { vkDestroyFramebuffer(d, framebuffer, nullptr); });
+
+  // The texture, its sampler and descriptor set.
+  std::unique_ptr<Image> texture;
+  std::unique_ptr<Buffer> upload;
+  VkDescriptorSetLayout setLayout = VK_NULL_HANDLE;
+  VkDescriptorSet set = VK_NULL_HANDLE;
+  if (scene.texture) {
+    const Texture& t = *scene.texture;
+    VkImageCreateInfo info = ImageInfo(VK_IMAGE_TYPE_2D, kColorFormat, {t.width, t.height, 1}, t.mips);
+    info.usage |= VK_IMAGE_USAGE_SAMPLED_BIT;
+    texture = std::make_unique<Image>(*device, info);
+    upload = std::make_unique<Buffer>(*device, t.rgba.size(), MemoryKind::Host);
+    std::memcpy(upload->data(), t.rgba.data(), t.rgba.size());
+    const VkImageView view = makeView(texture->handle(), kColorFormat, VK_IMAGE_ASPECT_COLOR_BIT, t.mips);
+    auto samplerInfo = Struct<VkSamplerCreateInfo>(VK_STRUCTURE_TYPE_SAMPLER_CREATE_INFO);
+    samplerInfo.magFilter = t.mag;
+    samplerInfo.minFilter = t.min;
+    samplerInfo.mipmapMode = t.mipmap;
+    samplerInfo.addressModeU = samplerInfo.addressModeV = samplerInfo.addressModeW = t.address;
+    samplerInfo.borderColor = t.border;
+    samplerInfo.maxLod = float(t.mips);
+    VkSampler sampler;
+    KT_CHECK(vkCreateSampler(d, &samplerInfo, nullptr, &sampler));
+    objects.Add([=] { vkDestroySampler(d, sampler, nullptr); });
+    VkDescriptorSetLayoutBinding binding{0, VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, 1, VK_SHADER_STAGE_FRAGMENT_BIT,
+                                         nullptr};
+    auto layoutInfo = Struct<VkDescriptorSetLayoutCreateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO);
+    layoutInfo.bindingCount = 1;
+    layoutInfo.pBindings = &binding;
+    KT_CHECK(vkCreateDescriptorSetLayout(d, &layoutInfo, nullptr, &setLayout));
+    objects.Add([=] { vkDestroyDescriptorSetLayout(d, setLayout, nullptr); });
+    VkDescriptorPoolSize poolSize{VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, 1};
+    auto poolInfo = Struct<VkDescriptorPoolCreateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO);
+    poolInfo.maxSets = 1;
+    poolInfo.poolSizeCount = 1;
+    poolInfo.pPoolSizes = &poolSize;
+    VkDescriptorPool pool;
+    KT_CHECK(vkCreateDescriptorPool(d, &poolInfo, nullptr, &pool));
+    objects.Add([=] { vkDestroyDescriptorPool(d, pool, nullptr); });
+    auto allocInfo = Struct<VkDescriptorSetAllocateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO);
+    allocInfo.descriptorPool = pool;
+    allocInfo.descriptorSetCount = 1;
+    allocInfo.pSetLayouts = &setLayout;
+    KT_CHECK(vkAllocateDescriptorSets(d, &allocInfo, &set));
+    VkDescriptorImageInfo imageInfo{sampler, view, VK_IMAGE_LAYOUT_GENERAL};
+    auto write = Struct<VkWriteDescriptorSet>(VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET);
+    write.dstSet = set;
+    write.descriptorCount = 1;
+    write.descriptorType = VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER;
+    write.pImageInfo = &imageInfo;
+    vkUpdateDescriptorSets(d, 1, &write, 0, nullptr);
+  }
+
+  // The pipeline.
+  auto layoutInfo = Struct<VkPipelineLayoutCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO);
+  layoutInfo.setLayoutCount = setLayout ? 1 : 0;
+  layoutInfo.pSetLayouts = &setLayout;
+  VkPipelineLayout pipelineLayout;
+  KT_CHECK(vkCreatePipelineLayout(d, &layoutInfo, nullptr, &pipelineLayout));
+  objects.Add([=] { vkDestroyPipelineLayout(d, pipelineLayout, nullptr); });
+  VkPipelineShaderStageCreateInfo stages[2];
+  const std::string names[2] = {scene.vert, scene.frag};
+  for (int i = 0; i < 2; ++i) {
+    const std::vector<uint32_t> words = ShaderWords(names[i]);
+    auto moduleInfo = Struct<VkShaderModuleCreateInfo>(VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO);
+    moduleInfo.codeSize = words.size() * 4;
+    moduleInfo.pCode = words.data();
+    VkShaderModule module;
+    KT_CHECK(vkCreateShaderModule(d, &moduleInfo, nullptr, &module));
+    objects.Add([=] { vkDestroyShaderModule(d, module, nullptr); });
+    stages[i] = Struct<VkPipelineShaderStageCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO);
+    stages[i].stage = i == 0 ? VK_SHADER_STAGE_VERTEX_BIT : VK_SHADER_STAGE_FRAGMENT_BIT;
+    stages[i].module = module;
+    stages[i].pName = "main";
+  }
+  std::vector<VkVertexInputBindingDescription> bindings;
+  for (uint32_t i = 0; i < scene.buffers.size(); ++i)
+    bindings.push_back({i, scene.buffers[i].stride, scene.buffers[i].rate});
+  std::vector<VkVertexInputAttributeDescription> attributes;
+  for (const Attribute& a : scene.attributes) attributes.push_back({a.location, a.binding, a.format, a.offset});
+  auto vertexInput = Struct<VkPipelineVertexInputStateCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_VERTEX_INPUT_STATE_CREATE_INFO);
+  vertexInput.vertexBindingDescriptionCount = uint32_t(bindings.size());
+  vertexInput.pVertexBindingDescriptions = bindings.data();
+  vertexInput.vertexAttributeDescriptionCount = uint32_t(attributes.size());
+  vertexInput.pVertexAttributeDescriptions = attributes.data();
+  auto assembly = Struct<VkPipelineInputAssemblyStateCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_INPUT_ASSEMBLY_STATE_CREATE_INFO);
+  assembly.topology = scene.topology;
+  assembly.primitiveRestartEnable = scene.primitive_restart;
+  const VkViewport viewport = scene.viewport.value_or(VkViewport{0, 0, float(W), float(H), 0, 1});
+  const VkRect2D scissor = scene.scissor.value_or(VkRect2D{{0, 0}, {W, H}});
+  auto viewportState = Struct<VkPipelineViewportStateCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_VIEWPORT_STATE_CREATE_INFO);
+  viewportState.viewportCount = viewportState.scissorCount = 1;
+  viewportState.pViewports = &viewport;
+  viewportState.pScissors = &scissor;
+  auto raster = Struct<VkPipelineRasterizationStateCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_RASTERIZATION_STATE_CREATE_INFO);
+  raster.polygonMode = VK_POLYGON_MODE_FILL;
+  raster.cullMode = scene.cull;
+  raster.frontFace = scene.front_face;
+  raster.depthBiasEnable = scene.depth_bias;
+  raster.depthBiasConstantFactor = scene.bias_constant;
+  raster.depthBiasSlopeFactor = scene.bias_slope;
+  raster.depthBiasClamp = scene.bias_clamp;
+  raster.lineWidth = 1;
+  auto multisample = Struct<VkPipelineMultisampleStateCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_MULTISAMPLE_STATE_CREATE_INFO);
+  multisample.rasterizationSamples = VK_SAMPLE_COUNT_1_BIT;
+  VkPipelineDepthStencilStateCreateInfo depthStencil = scene.depth_stencil;
+  depthStencil.sType = VK_STRUCTURE_TYPE_PIPELINE_DEPTH_STENCIL_STATE_CREATE_INFO;
+  depthStencil.maxDepthBounds = 1;
+  auto blend = Struct<VkPipelineColorBlendStateCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_COLOR_BLEND_STATE_CREATE_INFO);
+  blend.attachmentCount = 1;
+  blend.pAttachments = &scene.blend;
+  std::copy(scene.blend_constants, scene.blend_constants + 4, blend.blendConstants);
+  auto pipelineInfo = Struct<VkGraphicsPipelineCreateInfo>(VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_CREATE_INFO);
+  pipelineInfo.stageCount = 2;
+  pipelineInfo.pStages = stages;
+  pipelineInfo.pVertexInputState = &vertexInput;
+  pipelineInfo.pInputAssemblyState = &assembly;
+  pipelineInfo.pViewportState = &viewportState;
+  pipelineInfo.pRasterizationState = &raster;
+  pipelineInfo.pMultisampleState = &multisample;
+  pipelineInfo.pDepthStencilState = hasDepth ? &depthStencil : nullptr;
+  pipelineInfo.pColorBlendState = &blend;
+  pipelineInfo.layout = pipelineLayout;
+  pipelineInfo.renderPass = pass;
+  VkPipeline pipeline;
+  KT_CHECK(vkCreateGraphicsPipelines(d, VK_NULL_HANDLE, 1, &pipelineInfo, nullptr, &pipeline));
+  objects.Add([=] { vkDestroyPipeline(d, pipeline, nullptr); });
+
+  // Vertex and index buffers; readback buffers.
+  std::vector<std::unique_ptr<Buffer>> vertexBuffers;
+  std::vector<VkBuffer> vertexHandles;
+  std::vector<VkDeviceSize> offsets;
+  for (const VertexBuffer& vb : scene.buffers) {
+    vertexBuffers.push_back(std::make_unique<Buffer>(*device, std::max<size_t>(vb.bytes.size(), 4), MemoryKind::Host,
+                                                     VK_BUFFER_USAGE_VERTEX_BUFFER_BIT));
+    std::memcpy(vertexBuffers.back()->data(), vb.bytes.data(), vb.bytes.size());
+    vertexHandles.push_back(vertexBuffers.back()->handle());
+    offsets.push_back(0);
+  }
+  std::unique_ptr<Buffer> indexBuffer;
+  if (!scene.indices.empty()) {
+    const size_t size = scene.indices.size() * (scene.index16 ? 2 : 4);
+    indexBuffer = std::make_unique<Buffer>(*device, size, MemoryKind::Host, VK_BUFFER_USAGE_INDEX_BUFFER_BIT);
+    for (size_t i = 0; i < scene.indices.size(); ++i) {
+      if (scene.index16) {
+        const uint16_t v = uint16_t(scene.indices[i]);
+        std::memcpy(indexBuffer->data() + 2 * i, &v, 2);
+      } else {
+        std::memcpy(indexBuffer->data() + 4 * i, &scene.indices[i], 4);
+      }
+    }
+  }
+  Buffer colorOut(*device, size_t(W) * H * 4, MemoryKind::Host);
+  std::unique_ptr<Buffer> depthOut, stencilOut;
+  const bool readDepth = scene.depth_format == VK_FORMAT_D32_SFLOAT || scene.depth_format == VK_FORMAT_D32_SFLOAT_S8_UINT;
+  const bool readStencil = scene.depth_format == VK_FORMAT_D32_SFLOAT_S8_UINT || scene.depth_format == VK_FORMAT_D24_UNORM_S8_UINT;
+  if (readDepth) depthOut = std::make_unique<Buffer>(*device, size_t(W) * H * 4, MemoryKind::Host);
+  if (readStencil) stencilOut = std::make_unique<Buffer>(*device, size_t(W) * H, MemoryKind::Host);
+
+  RunOnce(*device, [&](VkCommandBuffer cmd) {
+    ToGeneral(cmd, color, VK_IMAGE_ASPECT_COLOR_BIT);
+    if (hasDepth) ToGeneral(cmd, *depth, DepthAspects(scene.depth_format));
+    if (texture) {
+      ToGeneral(cmd, *texture, VK_IMAGE_ASPECT_COLOR_BIT);
+      std::vector<VkBufferImageCopy> regions;
+      VkDeviceSize offset = 0;
+      for (uint32_t m = 0; m < scene.texture->mips; ++m) {
+        const uint32_t w = std::max(1u, scene.texture->width >> m), h = std::max(1u, scene.texture->height >> m);
+        VkBufferImageCopy r{};
+        r.bufferOffset = offset;
+        r.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, m, 0, 1};
+        r.imageExtent = {w, h, 1};
+        regions.push_back(r);
+        offset += VkDeviceSize(w) * h * 4;
+      }
+      vkCmdCopyBufferToImage(cmd, upload->handle(), texture->handle(), VK_IMAGE_LAYOUT_GENERAL, uint32_t(regions.size()),
+                             regions.data());
+    }
+    FullBarrier(cmd);
+    VkClearValue clears[2];
+    clears[0].color = scene.clear_color;
+    clears[1].depthStencil = {scene.clear_depth, scene.clear_stencil};
+    auto begin = Struct<VkRenderPassBeginInfo>(VK_STRUCTURE_TYPE_RENDER_PASS_BEGIN_INFO);
+    begin.renderPass = pass;
+    begin.framebuffer = framebuffer;
+    begin.renderArea = {{0, 0}, {W, H}};
+    begin.clearValueCount = hasDepth ? 2 : 1;
+    begin.pClearValues = clears;
+    vkCmdBeginRenderPass(cmd, &begin, VK_SUBPASS_CONTENTS_INLINE);
+    vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, pipeline);
+    if (set) vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, pipelineLayout, 0, 1, &set, 0, nullptr);
+    if (!vertexHandles.empty())
+      vkCmdBindVertexBuffers(cmd, 0, uint32_t(vertexHandles.size()), vertexHandles.data(), offsets.data());
+    if (indexBuffer)
+      vkCmdBindIndexBuffer(cmd, indexBuffer->handle(), 0, scene.index16 ? VK_INDEX_TYPE_UINT16 : VK_INDEX_TYPE_UINT32);
+    for (const DrawCall& draw : scene.draws) {
+      if (draw.indexed)
+        vkCmdDrawIndexed(cmd, draw.count, draw.instances, draw.first, draw.vertex_offset, draw.first_instance);
+      else
+        vkCmdDraw(cmd, draw.count, draw.instances, draw.first, draw.first_instance);
+    }
+    vkCmdEndRenderPass(cmd);
+    FullBarrier(cmd);
+    VkBufferImageCopy region{};
+    region.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
+    region.imageExtent = {W, H, 1};
+    vkCmdCopyImageToBuffer(cmd, color.handle(), VK_IMAGE_LAYOUT_GENERAL, colorOut.handle(), 1, &region);
+    if (depthOut) {
+      region.imageSubresource.aspectMask = VK_IMAGE_ASPECT_DEPTH_BIT;
+      vkCmdCopyImageToBuffer(cmd, depth->handle(), VK_IMAGE_LAYOUT_GENERAL, depthOut->handle(), 1, &region);
+    }
+    if (stencilOut) {
+      region.imageSubresource.aspectMask = VK_IMAGE_ASPECT_STENCIL_BIT;
+      vkCmdCopyImageToBuffer(cmd, depth->handle(), VK_IMAGE_LAYOUT_GENERAL, stencilOut->handle(), 1, &region);
+    }
+  });
+  Pixels out;
+  out.width = W;
+  out.height = H;
+  out.color.assign(colorOut.data(), colorOut.data() + size_t(W) * H * 4);
+  if (depthOut) {
+    out.depth.resize(size_t(W) * H);
+    std::memcpy(out.depth.data(), depthOut->data(), out.depth.size() * 4);
+  }
+  if (stencilOut) out.stencil.assign(stencilOut->data(), stencilOut->data() + size_t(W) * H);
+  return out;
+}
+
+namespace {
+
+void WritePpm(const std::string& path, const Pixels& p) {
+  std::ofstream f(path, std::ios::binary);
+  f << "P6\n" << p.width << ' ' << p.height << "\n255\n";
+  for (size_t i = 0; i < p.color.size(); i += 4) f.write(reinterpret_cast<const char*>(&p.color[i]), 3);
+}
+
+}  // namespace
+
+::testing::AssertionResult SamePixels(const std::string& name, const Pixels& actual, const Pixels& expected,
+                                      int tolerance, float depth_tolerance) {
+  if (actual.width != expected.width || actual.height != expected.height || actual.color.size() != expected.color.size())
+    return ::testing::AssertionFailure() << name << ": sizes differ";
+  std::ostringstream report;
+  uint32_t bad = 0;
+  for (uint32_t y = 0; y < actual.height; ++y)
+    for (uint32_t x = 0; x < actual.width; ++x) {
+      const uint8_t *a = actual.at(x, y), *e = expected.at(x, y);
+      bool differs = (a[3] == 0) != (e[3] == 0);  // coverage: exactly
+      for (int c = 0; c < 4; ++c) differs |= std::abs(int(a[c]) - int(e[c])) > tolerance;
+      const size_t i = size_t(y) * actual.width + x;
+      if (!actual.depth.empty() && i < expected.depth.size())
+        differs |= !(std::fabs(actual.depth[i] - expected.depth[i]) <= depth_tolerance);
+      if (!actual.stencil.empty() && i < expected.stencil.size()) differs |= actual.stencil[i] != expected.stencil[i];
+      if (differs && bad++ < 8) {
+        report << "\n  (" << x << ", " << y << "): " << int(a[0]) << ' ' << int(a[1]) << ' ' << int(a[2]) << ' '
+               << int(a[3]) << " vs " << int(e[0]) << ' ' << int(e[1]) << ' ' << int(e[2]) << ' ' << int(e[3]);
+        if (!actual.depth.empty()) report << " depth " << actual.depth[i] << " vs " << expected.depth[i];
+        if (!actual.stencil.empty()) report << " stencil " << int(actual.stencil[i]) << " vs " << int(expected.stencil[i]);
+      }
+    }
+  if (bad == 0) return ::testing::AssertionSuccess();
+  const std::string folder = KILN_DRAW_OUTPUT_DIR;
+  if (std::system(("mkdir -p '" + folder + "'").c_str()) == 0) {
+    WritePpm(folder + "/" + name + "_actual.ppm", actual);
+    WritePpm(folder + "/" + name + "_expected.ppm", expected);
+  }
+  return ::testing::AssertionFailure() << name << ": " << bad << " pixels differ (tolerance " << tolerance
+                                       << "); images in " << folder << report.str();
+}
+
+}  // namespace kiln_test
