@@ -78,6 +78,28 @@ uint32_t* slot_word(spirv::StageRunner& runner, const spirv::InterfaceSlot& slot
     return reinterpret_cast<uint32_t*>(runner.lane_memory(lane) + slot.offset + 4 * w);
 }
 
+// Word `w` of a slot, all lanes from 0 to `lanes`, from / into a row of 32-bit values.
+template <typename T>
+void put_row(spirv::StageRunner& runner, const spirv::InterfaceSlot& slot, uint32_t w, const T* row, uint32_t lanes) {
+    static_assert(sizeof(T) == 4);
+    if (slot.reg != UINT32_MAX) {
+        std::memcpy(runner.reg(slot.reg + w), row, 4 * size_t(lanes));
+        return;
+    }
+    for (uint32_t l = 0; l < lanes; ++l)
+        std::memcpy(slot_word(runner, slot, l, w), &row[l], 4);
+}
+template <typename T>
+void get_row(spirv::StageRunner& runner, const spirv::InterfaceSlot& slot, uint32_t w, T* row, uint32_t lanes) {
+    static_assert(sizeof(T) == 4);
+    if (slot.reg != UINT32_MAX) {
+        std::memcpy(row, runner.reg(slot.reg + w), 4 * size_t(lanes));
+        return;
+    }
+    for (uint32_t l = 0; l < lanes; ++l)
+        std::memcpy(&row[l], slot_word(runner, slot, l, w), 4);
+}
+
 void put_word(spirv::StageRunner& runner, const spirv::InterfaceSlot* slot, uint32_t lane, uint32_t value) {
     if (slot)
         std::memcpy(slot_word(runner, *slot, lane, 0), &value, 4);
@@ -192,25 +214,33 @@ public:
         if (!runner)
             runner = std::make_unique<spirv::StageRunner>(context_);
         const uint32_t lanes = 4 * in.quad_count;
-        for (uint32_t l = 0; l < lanes; ++l) {
-            if (frag_coord_) {
-                const float coord[4] = {float(in.x[l]) + 0.5f, float(in.y[l]) + 0.5f, in.z[l], in.inv_w[l]};
-                for (uint32_t c = 0; c < 4; ++c)
-                    std::memcpy(slot_word(*runner, *frag_coord_, l, c), &coord[c], 4);
+        // Built-ins and varyings go in as rows of lanes where the shader keeps them in registers
+        // (the usual case), lane by lane into invocation memory otherwise.
+        if (frag_coord_) {
+            float coord[4][spirv::kLanes];
+            for (uint32_t l = 0; l < lanes; ++l) {
+                coord[0][l] = float(in.x[l]) + 0.5f;
+                coord[1][l] = float(in.y[l]) + 0.5f;
             }
-            put_word(*runner, front_facing_, l, in.front_facing >> l & 1);
-            put_word(*runner, helper_, l, ~in.coverage >> l & 1);
+            std::memcpy(coord[2], in.z, 4 * lanes);
+            std::memcpy(coord[3], in.inv_w, 4 * lanes);
+            for (uint32_t c = 0; c < 4; ++c)
+                put_row(*runner, *frag_coord_, c, coord[c], lanes);
         }
-        // Varyings: rows of lanes, straight into the registers where the shader keeps them.
-        for (const Varying& v : interface_.varyings)
-            for (uint32_t w = 0; w < v.words; ++w) {
-                if (v.fragment->reg != UINT32_MAX) {
-                    std::memcpy(runner->reg(v.fragment->reg + w), in.varyings[v.row + w], 4 * lanes);
-                    continue;
-                }
-                for (uint32_t l = 0; l < lanes; ++l)
-                    *slot_word(*runner, *v.fragment, l, w) = in.varyings[v.row + w][l];
+        if (front_facing_ || helper_) {
+            uint32_t front[spirv::kLanes], helper[spirv::kLanes];
+            for (uint32_t l = 0; l < lanes; ++l) {
+                front[l] = in.front_facing >> l & 1;
+                helper[l] = ~in.coverage >> l & 1;
             }
+            if (front_facing_)
+                put_row(*runner, *front_facing_, 0, front, lanes);
+            if (helper_)
+                put_row(*runner, *helper_, 0, helper, lanes);
+        }
+        for (const Varying& v : interface_.varyings)
+            for (uint32_t w = 0; w < v.words; ++w)
+                put_row(*runner, *v.fragment, w, in.varyings[v.row + w], lanes);
         const spirv::LaneMask survived = runner->run(lanes);
         out.alive = in.coverage & survived;
         const spirv::Program& p = *context_.program;
@@ -218,12 +248,10 @@ public:
             if (o.location >= raster::kMaxColorAttachments || o.index != 0)
                 continue;
             for (uint32_t w = 0; w < o.words && o.component + w < 4; ++w)
-                for (uint32_t l = 0; l < lanes; ++l)
-                    out.color[o.location][o.component + w][l] = *slot_word(*runner, o, l, w);
+                get_row(*runner, o, w, out.color[o.location][o.component + w], lanes);
         }
         if (frag_depth_)
-            for (uint32_t l = 0; l < lanes; ++l)
-                std::memcpy(&out.depth[l], slot_word(*runner, *frag_depth_, l, 0), 4);
+            get_row(*runner, *frag_depth_, 0, out.depth, lanes);
     }
 
 private:
