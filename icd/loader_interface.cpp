@@ -7,6 +7,8 @@
 
 // Interface 5 is the oldest that lets an ICD report a version above 1.0; 7 is the newest the
 // Debian 12 loader offers.
+// Interface 3 and up also means the loader lets Kiln create surfaces: every VkSurfaceKHR Kiln
+// receives is its own object (src/vulkan/surface.h), never the loader's VkIcdSurface* structs.
 static constexpr uint32_t kMinInterface = 5;
 static constexpr uint32_t kMaxInterface = 7;
 

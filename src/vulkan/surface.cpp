@@ -2,8 +2,6 @@
 // physical-device surface queries. (Xlib surfaces: surface_xlib.cpp, to keep Xlib's macros out.)
 #include "surface.h"
 
-#include <algorithm>
-
 #include "enumerate.h"
 #include "instance.h"
 #include "physical_device.h"

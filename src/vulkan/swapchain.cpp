@@ -10,10 +10,12 @@
 //  * IMMEDIATE: may tear; showing at once without tearing is allowed.
 #include "swapchain.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "device.h"
 #include "device_memory.h"
+#include "enumerate.h"
 #include "image.h"
 #include "physical_device.h"
 #include "sync.h"
@@ -256,17 +258,9 @@ VKAPI_ATTR void VKAPI_CALL kiln_vkDestroySwapchainKHR(VkDevice handle, VkSwapcha
 
 VKAPI_ATTR VkResult VKAPI_CALL kiln_vkGetSwapchainImagesKHR(VkDevice, VkSwapchainKHR handle, uint32_t* pCount,
                                                             VkImage* pImages) {
-    Swapchain* swapchain = Swapchain::from(handle);
-    const uint32_t available = uint32_t(swapchain->slots.size());
-    if (!pImages) {
-        *pCount = available;
-        return VK_SUCCESS;
-    }
-    const uint32_t n = std::min(*pCount, available);
-    for (uint32_t i = 0; i < n; ++i)
-        pImages[i] = swapchain->slots[i].image;
-    *pCount = n;
-    return n < available ? VK_INCOMPLETE : VK_SUCCESS;
+    const Swapchain* swapchain = Swapchain::from(handle);
+    return enumerate(uint32_t(swapchain->slots.size()), pCount, pImages,
+                     [&](uint32_t i, VkImage& image) { image = swapchain->slots[i].image; });
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL kiln_vkAcquireNextImageKHR(VkDevice, VkSwapchainKHR swapchain, uint64_t timeout,

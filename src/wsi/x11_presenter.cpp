@@ -17,6 +17,13 @@ static bool request_ok(xcb_connection_t* connection, xcb_void_cookie_t cookie) {
     return error == nullptr;
 }
 
+// Kiln's surfaces offer only VK_COMPOSITE_ALPHA_OPAQUE_BIT_KHR: in a depth-32 (ARGB) window the
+// alpha byte would reach a compositor, so it is set to 0xff ("treated as 1.0").
+static void make_opaque(std::byte* texels, size_t count) {
+    for (size_t i = 0; i < count; ++i)
+        texels[i * 4 + 3] = std::byte{0xff};
+}
+
 static bool shm_disabled_by_environment() {
     const char* value = std::getenv("KILN_WSI_NO_SHM");
     return value && *value && std::strcmp(value, "0") != 0;
@@ -104,6 +111,8 @@ Outcome X11Presenter::present_shm(const std::byte* pixels, uint64_t row_pitch, u
     else
         for (uint32_t y = 0; y < height_; ++y)
             std::memcpy(dst + y * row_bytes, pixels + y * row_pitch, row_bytes);
+    if (depth == 32)
+        make_opaque(dst, size_t(width_) * height_);
     // Checked: the reply means the server has read the segment, so the next frame may overwrite it.
     const xcb_void_cookie_t cookie = xcb_shm_put_image_checked(
         connection_, window_, gc_, uint16_t(width_), uint16_t(height_), 0, 0, uint16_t(width_), uint16_t(height_), 0,
@@ -122,7 +131,7 @@ Outcome X11Presenter::present_plain(const std::byte* pixels, uint64_t row_pitch,
     std::vector<std::byte> packed;
     std::vector<xcb_void_cookie_t> cookies;
     try {
-        if (row_pitch != row_bytes)
+        if (row_pitch != row_bytes || depth == 32)
             packed.resize(row_bytes * height_);
         cookies.reserve(height_ / rows_per_request + 1);
     } catch (const std::bad_alloc&) {
@@ -132,6 +141,8 @@ Outcome X11Presenter::present_plain(const std::byte* pixels, uint64_t row_pitch,
     if (!packed.empty()) {
         for (uint32_t y = 0; y < height_; ++y)
             std::memcpy(packed.data() + y * row_bytes, pixels + y * row_pitch, row_bytes);
+        if (depth == 32)
+            make_opaque(packed.data(), size_t(width_) * height_);
         source = packed.data();
     }
     for (uint32_t y = 0; y < height_; y += uint32_t(rows_per_request)) {

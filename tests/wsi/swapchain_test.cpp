@@ -111,6 +111,36 @@ TEST(XcbPresent, WindowMatchesLavapipe) {
   EXPECT_EQ(differing, 0u);
 }
 
+// Kiln offers only VK_COMPOSITE_ALPHA_OPAQUE_BIT_KHR: in a depth-32 (ARGB) window the image's
+// alpha must not reach the window, on either copy path.
+TEST(XcbPresent, ArgbWindowsGetOpaquePixels) {
+  if (!OnKiln()) GTEST_SKIP() << "how a driver makes ARGB windows opaque is its own";
+  Xvfb x;
+  const xcb_window_t window = x.CreateArgbWindow(40, 30);
+  if (!window) GTEST_SKIP() << "the server has no depth-32 visual";
+  for (bool noShm : {false, true}) {
+    SCOPED_TRACE(noShm ? "xcb_put_image" : "MIT-SHM");
+    NoShm env(noShm);
+    WsiContext c = WsiContext::Create();
+    VkSurfaceKHR surface = CreateXcbSurface(c, x.connection(), window);
+    VkBool32 supported = VK_FALSE;
+    KT_CHECK(vkGetPhysicalDeviceSurfaceSupportKHR(c.physical(), c.device->family, surface, &supported));
+    EXPECT_EQ(supported, VK_TRUE);
+    VkSwapchainKHR swapchain = CreateSwapchain(c, surface);
+    {
+      FrameLoop loop(c);
+      EXPECT_EQ(loop.Frame(swapchain, {40, 80, 120}, nullptr, /*alpha=*/0.0f), VK_SUCCESS);
+    }
+    const std::vector<uint8_t> pixels = x.Read(window, 40, 30);
+    EXPECT_EQ(CountWrong(pixels, {40, 80, 120}), 0u);
+    size_t transparent = 0;
+    for (size_t i = 3; i < pixels.size(); i += 4) transparent += pixels[i] != 0xff;
+    EXPECT_EQ(transparent, 0u);
+    vkDestroySwapchainKHR(c.dev(), swapchain, nullptr);
+    vkDestroySurfaceKHR(c.vk(), surface, nullptr);
+  }
+}
+
 class XcbSwapchain : public ::testing::Test {
  protected:
   void SetUp() override {

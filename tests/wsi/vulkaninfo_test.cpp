@@ -14,7 +14,11 @@ TEST(Vulkaninfo, ListsKilnSurfaceFormatsAndPresentModes) {
   Xvfb x;  // sets DISPLAY and XDG_RUNTIME_DIR for the child
   UseDriverUnderTestByDefault();
   // Plain text mode writes nothing to the working folder (--json would).
+#ifdef KILN_TEST_TOOL_ENVIRONMENT  // sanitizer builds: what an uninstrumented tool needs to load Kiln
+  FILE* pipe = popen("env " KILN_TEST_TOOL_ENVIRONMENT " vulkaninfo 2>&1", "r");
+#else
   FILE* pipe = popen("vulkaninfo 2>&1", "r");
+#endif
   ASSERT_NE(pipe, nullptr);
   std::string output;
   char buffer[4096];

@@ -120,7 +120,7 @@ class FrameLoop {
     cmd_ = c.pool->Allocate();
   }
 
-  VkResult Frame(VkSwapchainKHR swapchain, Rgb colour, uint32_t* index = nullptr) {
+  VkResult Frame(VkSwapchainKHR swapchain, Rgb colour, uint32_t* index = nullptr, float alpha = 1.0f) {
     uint32_t i = 0;
     VkResult r = vkAcquireNextImageKHR(c_.dev(), swapchain, kGenerousTimeoutNs, acquired_.handle(),
                                        VK_NULL_HANDLE, &i);
@@ -135,7 +135,7 @@ class FrameLoop {
     value.float32[0] = colour.r / 255.0f;
     value.float32[1] = colour.g / 255.0f;
     value.float32[2] = colour.b / 255.0f;
-    value.float32[3] = 1.0f;
+    value.float32[3] = alpha;
     const VkImageSubresourceRange range{VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, 1};
     vkCmdClearColorImage(cmd_, image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, &value, 1, &range);
     ImageBarrier(cmd_, image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, VK_IMAGE_LAYOUT_PRESENT_SRC_KHR,

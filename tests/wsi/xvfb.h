@@ -70,6 +70,25 @@ class Xvfb {
     return window;
   }
 
+  // A mapped window of a depth-32 (ARGB) TrueColor visual, or 0 when the server has none.
+  xcb_window_t CreateArgbWindow(uint16_t width, uint16_t height) {
+    xcb_visualid_t visual = 0;
+    for (auto d = xcb_screen_allowed_depths_iterator(screen()); d.rem && !visual; xcb_depth_next(&d))
+      if (d.data->depth == 32)
+        for (auto v = xcb_depth_visuals_iterator(d.data); v.rem && !visual; xcb_visualtype_next(&v))
+          if (v.data->_class == XCB_VISUAL_CLASS_TRUE_COLOR) visual = v.data->visual_id;
+    if (!visual) return 0;
+    const xcb_colormap_t colormap = xcb_generate_id(connection_);
+    xcb_create_colormap(connection_, XCB_COLORMAP_ALLOC_NONE, colormap, screen()->root, visual);
+    const xcb_window_t window = xcb_generate_id(connection_);
+    const uint32_t values[] = {0, 0, colormap};  // back pixel, border pixel, colormap (in mask order)
+    xcb_create_window(connection_, 32, window, screen()->root, 0, 0, width, height, 0, XCB_WINDOW_CLASS_INPUT_OUTPUT,
+                      visual, XCB_CW_BACK_PIXEL | XCB_CW_BORDER_PIXEL | XCB_CW_COLORMAP, values);
+    xcb_map_window(connection_, window);
+    Sync();
+    return window;
+  }
+
   void Resize(xcb_window_t window, uint32_t width, uint32_t height) {
     const uint32_t size[] = {width, height};
     xcb_configure_window(connection_, window, XCB_CONFIG_WINDOW_WIDTH | XCB_CONFIG_WINDOW_HEIGHT, size);
