@@ -243,29 +243,49 @@ bool OutputMerger::test_depth_stencil(int32_t x, int32_t y, float z, bool front_
     return true;
 }
 
-void OutputMerger::write_color(int32_t x, int32_t y, const FragmentOutput& out, uint32_t lane) const {
-    for (uint32_t a = 0; a < color_count_; ++a)
-        if (color_[a].codec)
-            write_one(color_[a], x, y, out, a, lane);
+void OutputMerger::merge_batch(const FragmentBatch& in, const FragmentOutput& out, uint32_t lanes, bool late_tests,
+                               bool shader_depth) const {
+    if (late_tests) {
+        for (uint32_t live = lanes; live;) {
+            const uint32_t l = uint32_t(std::countr_zero(live));
+            live &= live - 1;
+            const float z = shader_depth ? out.depth[l] : in.z[l];
+            if (!test_depth_stencil(in.x[l], in.y[l], z, (in.front_facing >> l) & 1))
+                lanes &= ~(1u << l);
+        }
+    }
+    for (uint32_t a = 0; a < color_count_; ++a) {
+        const Color& c = color_[a];
+        if (!c.codec)
+            continue;
+        if (c.bgra8_fast) {
+            const int r = c.swap_rb ? 2 : 0, b = c.swap_rb ? 0 : 2;
+            for (uint32_t live = lanes; live;) {
+                const uint32_t l = uint32_t(std::countr_zero(live));
+                live &= live - 1;
+                // "Conversion from Floating-Point to Normalized Fixed-Point": round(clamp(f) * 255).
+                auto unorm8 = [&](int component) {
+                    const float f = std::bit_cast<float>(out.color[a][component][l]);
+                    const float v = f > 0.0f ? (f < 1.0f ? f : 1.0f) : 0.0f;  // NaN -> 0
+                    return uint32_t(int(v * 255.0f + 0.5f));
+                };
+                const uint32_t texel = unorm8(r) | unorm8(1) << 8 | unorm8(b) << 16 | unorm8(3) << 24;
+                std::memcpy(c.plane.at(in.x[l], in.y[l]), &texel, 4);
+            }
+            continue;
+        }
+        for (uint32_t live = lanes; live;) {
+            const uint32_t l = uint32_t(std::countr_zero(live));
+            live &= live - 1;
+            write_one(c, in.x[l], in.y[l], out, a, l);
+        }
+    }
 }
 
 void OutputMerger::write_one(const Color& c, int32_t x, int32_t y, const FragmentOutput& out, uint32_t a,
                              uint32_t lane) const {
     std::byte* texel = c.plane.at(x, y);
     uint32_t src[4] = {out.color[a][0][lane], out.color[a][1][lane], out.color[a][2][lane], out.color[a][3][lane]};
-    if (c.bgra8_fast) {
-        // "Conversion from Floating-Point to Normalized Fixed-Point": round(clamp(f, 0, 1) * 255).
-        uint8_t bytes[4];
-        for (int i = 0; i < 4; ++i) {
-            const float f = std::bit_cast<float>(src[i]);
-            const float v = f > 0.0f ? (f < 1.0f ? f : 1.0f) : 0.0f;  // NaN -> 0
-            bytes[i] = uint8_t(int(v * 255.0f + 0.5f));
-        }
-        if (c.swap_rb)
-            std::swap(bytes[0], bytes[2]);
-        std::memcpy(texel, bytes, 4);
-        return;
-    }
     if (c.full_mask && !c.blend_enabled) {
         c.codec->write(*c.codec, src, texel);
         return;

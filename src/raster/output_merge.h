@@ -32,8 +32,12 @@ public:
     // writes (stencil ops, depth write). Returns whether the fragment survives both.
     bool test_depth_stencil(int32_t x, int32_t y, float z, bool front_facing) const;
 
-    // "Blending" and "Color Write Mask" of every color attachment for lane `lane` of `out`.
-    void write_color(int32_t x, int32_t y, const FragmentOutput& out, uint32_t lane) const;
+    // "Blending" and "Color Write Mask" too: the whole merge of a shaded batch for the lanes in `lanes`: late depth/stencil tests (when
+    // `late_tests`; depth from `out.depth` when `shader_depth`), then the colors of the survivors.
+    // Per attachment in lane order, which is API order: a pixel covered by several quads of the batch
+    // gets them in order, as the depth tests did.
+    void merge_batch(const FragmentBatch& in, const FragmentOutput& out, uint32_t lanes, bool late_tests,
+                     bool shader_depth) const;
 
 private:
     enum class DepthKind : uint8_t { D16, D24, D32F };

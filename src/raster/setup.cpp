@@ -6,10 +6,6 @@
 
 namespace kiln::raster {
 
-Rect intersect(const Rect& a, const Rect& b) {
-    return {std::max(a.x0, b.x0), std::max(a.y0, b.y0), std::min(a.x1, b.x1), std::min(a.y1, b.y1)};
-}
-
 namespace {
 
 Rect rect_of(const VkRect2D& r) {

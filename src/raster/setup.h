@@ -31,7 +31,9 @@ struct Rect {
     bool empty() const { return x0 >= x1 || y0 >= y1; }
 };
 
-Rect intersect(const Rect& a, const Rect& b);
+inline Rect intersect(const Rect& a, const Rect& b) {
+    return {a.x0 > b.x0 ? a.x0 : b.x0, a.y0 > b.y0 ? a.y0 : b.y0, a.x1 < b.x1 ? a.x1 : b.x1, a.y1 < b.y1 ? a.y1 : b.y1};
+}
 
 // The state setup needs, derived once per draw.
 struct SetupContext {

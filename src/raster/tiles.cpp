@@ -102,7 +102,8 @@ void flush(const DrawContext& d, TileScratch& s) {
             // "Barycentric Interpolation": 1/w is linear in screen space; dividing by it makes the
             // weights perspective-correct.
             const float iw = l0 * t.iw[0] + l1 * t.iw[1] + l2 * t.iw[2];
-            const float p1 = l1 * t.iw[1] / iw, p2 = l2 * t.iw[2] / iw, p0 = 1.0f - p1 - p2;
+            const float rcp = 1.0f / iw;
+            const float p1 = l1 * t.iw[1] * rcp, p2 = l2 * t.iw[2] * rcp, p0 = 1.0f - p1 - p2;
             const float z = t.z0 + l1 * t.dz1 + l2 * t.dz2;
             fb.z[l] = std::clamp(z, d.z_min, d.z_max);
             fb.inv_w[l] = iw;
@@ -143,17 +144,7 @@ void flush(const DrawContext& d, TileScratch& s) {
     FragmentOutput& out = s.output;
     out.alive = fb.coverage;
     d.shader->shade(fb, out, s.worker);
-    uint32_t live = fb.coverage & out.alive;
-    while (live) {
-        const uint32_t l = uint32_t(std::countr_zero(live));
-        live &= live - 1;
-        if (d.late_tests) {
-            const float z = d.shader_writes_depth ? out.depth[l] : fb.z[l];
-            if (!d.merger->test_depth_stencil(fb.x[l], fb.y[l], z, (fb.front_facing >> l) & 1))
-                continue;
-        }
-        d.merger->write_color(fb.x[l], fb.y[l], out, l);
-    }
+    d.merger->merge_batch(fb, out, fb.coverage & out.alive, d.late_tests, d.shader_writes_depth);
     ++s.batches;
     s.quads += quads;
     fb.quad_count = 0;
