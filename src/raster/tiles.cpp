@@ -16,6 +16,19 @@ inline int64_t edge_at(const TriangleSetup& t, int i, int32_t x, int32_t y) {
     return t.a[i] * sample(x) + t.b[i] * sample(y) + t.c[i];
 }
 
+// Linear barycentrics of vertices 1 and 2 at pixel (x, y)'s center, from the exact edge functions,
+// and the window depth there. The early tests and the batch's inputs both use these, so the depth
+// tested early is the FragCoord.z the shader sees and the depth late tests would write.
+inline void linear_barycentrics(const TriangleSetup& t, int32_t x, int32_t y, float& l1, float& l2) {
+    const int64_t X = sample(x), Y = sample(y);
+    l1 = float(double(t.a[1] * X + t.b[1] * Y + t.c[1]) * t.inv_area);
+    l2 = float(double(t.a[2] * X + t.b[2] * Y + t.c[2]) * t.inv_area);
+}
+
+inline float window_depth(const DrawContext& d, const TriangleSetup& t, float l1, float l2) {
+    return std::clamp(t.z0 + l1 * t.dz1 + l2 * t.dz2, d.z_min, d.z_max);
+}
+
 }  // namespace
 
 void TileGrid::reset(const Rect& r) {
@@ -94,18 +107,15 @@ void flush(const DrawContext& d, TileScratch& s) {
         if (t.front_facing)
             fb.front_facing |= uint32_t((uint64_t{1} << lane1) - (uint64_t{1} << lane0));
         for (uint32_t l = lane0; l < lane1; ++l) {
-            // Linear barycentrics of the (sub-)triangle from its exact edge functions.
-            const int64_t X = sample(fb.x[l]), Y = sample(fb.y[l]);
-            const float l1 = float(double(t.a[1] * X + t.b[1] * Y + t.c[1]) * t.inv_area);
-            const float l2 = float(double(t.a[2] * X + t.b[2] * Y + t.c[2]) * t.inv_area);
+            float l1, l2;
+            linear_barycentrics(t, fb.x[l], fb.y[l], l1, l2);
             const float l0 = 1.0f - l1 - l2;
             // "Barycentric Interpolation": 1/w is linear in screen space; dividing by it makes the
             // weights perspective-correct.
             const float iw = l0 * t.iw[0] + l1 * t.iw[1] + l2 * t.iw[2];
             const float rcp = 1.0f / iw;
             const float p1 = l1 * t.iw[1] * rcp, p2 = l2 * t.iw[2] * rcp, p0 = 1.0f - p1 - p2;
-            const float z = t.z0 + l1 * t.dz1 + l2 * t.dz2;
-            fb.z[l] = std::clamp(z, d.z_min, d.z_max);
+            fb.z[l] = window_depth(d, t, l1, l2);
             fb.inv_w[l] = iw;
             fb.primitive_id[l] = t.primitive_id;
             if (!t.clipped) {
@@ -202,11 +212,9 @@ void rasterize_tile(const DrawContext& d, const std::vector<uint32_t>& bin, cons
                         if (!(mask & (1u << i)))
                             continue;
                         const int32_t px = qx + int32_t(i & 1), py = qy + int32_t(i >> 1);
-                        const int64_t X = sample(px), Y = sample(py);
-                        const float l1 = float(double(t.a[1] * X + t.b[1] * Y + t.c[1]) * t.inv_area);
-                        const float l2 = float(double(t.a[2] * X + t.b[2] * Y + t.c[2]) * t.inv_area);
-                        const float z = std::clamp(t.z0 + l1 * t.dz1 + l2 * t.dz2, d.z_min, d.z_max);
-                        if (!d.merger->test_depth_stencil(px, py, z, t.front_facing))
+                        float l1, l2;
+                        linear_barycentrics(t, px, py, l1, l2);
+                        if (!d.merger->test_depth_stencil(px, py, window_depth(d, t, l1, l2), t.front_facing))
                             mask &= ~(1u << i);
                     }
                     if (!mask)
