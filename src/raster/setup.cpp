@@ -116,6 +116,10 @@ bool setup_triangle(const SetupContext& ctx, const ClipVertex vertex[3], bool cl
         out.c[i] = -(a * X[j] + b * Y[j]) - (inclusive ? 0 : 1);
     }
     out.inv_area = 1.0 / double(area2 * sign);
+    for (int i = 0; i < 2; ++i) {
+        out.dl_dx[i] = float(double(out.a[i + 1]) * kSubpixelOne * out.inv_area);
+        out.dl_dy[i] = float(double(out.b[i + 1]) * kSubpixelOne * out.inv_area);
+    }
 
     out.z0 = zw[0];
     out.dz1 = zw[1] - zw[0];
@@ -123,10 +127,8 @@ bool setup_triangle(const SetupContext& ctx, const ClipVertex vertex[3], bool cl
     if (ctx.depth_bias) {
         // "Depth Bias": o = m * depthBiasSlopeFactor + r * depthBiasConstantFactor, with m the
         // largest of |dz/dx| and |dz/dy| (window units) and r the depth format's resolution.
-        const double dl_dx[2] = {double(out.a[1]) * out.inv_area * kSubpixelOne, double(out.a[2]) * out.inv_area * kSubpixelOne};
-        const double dl_dy[2] = {double(out.b[1]) * out.inv_area * kSubpixelOne, double(out.b[2]) * out.inv_area * kSubpixelOne};
-        const double dzdx = dl_dx[0] * out.dz1 + dl_dx[1] * out.dz2;
-        const double dzdy = dl_dy[0] * out.dz1 + dl_dy[1] * out.dz2;
+        const double dzdx = double(out.dl_dx[0]) * out.dz1 + double(out.dl_dx[1]) * out.dz2;
+        const double dzdy = double(out.dl_dy[0]) * out.dz1 + double(out.dl_dy[1]) * out.dz2;
         const double m = std::max(std::fabs(dzdx), std::fabs(dzdy));
         double r;
         if (ctx.bias_unorm_bits) {

@@ -16,13 +16,16 @@ inline int64_t edge_at(const TriangleSetup& t, int i, int32_t x, int32_t y) {
     return t.a[i] * sample(x) + t.b[i] * sample(y) + t.c[i];
 }
 
-// Linear barycentrics of vertices 1 and 2 at pixel (x, y)'s center, from the exact edge functions,
-// and the window depth there. The early tests and the batch's inputs both use these, so the depth
-// tested early is the FragCoord.z the shader sees and the depth late tests would write.
-inline void linear_barycentrics(const TriangleSetup& t, int32_t x, int32_t y, float& l1, float& l2) {
-    const int64_t X = sample(x), Y = sample(y);
-    l1 = float(double(t.a[1] * X + t.b[1] * Y + t.c[1]) * t.inv_area);
-    l2 = float(double(t.a[2] * X + t.b[2] * Y + t.c[2]) * t.inv_area);
+// Linear barycentrics of vertices 1 and 2 at the centers of the four pixels of quad (qx, qy): exact
+// (from the integer edge functions) at the first pixel, one float step of the plane for the others.
+// The early tests and the batch's inputs both use this, so the depth tested early is the FragCoord.z
+// the shader sees and the depth late tests would write.
+inline void quad_barycentrics(const TriangleSetup& t, int32_t qx, int32_t qy, float* l1, float* l2) {
+    const int64_t X = sample(qx), Y = sample(qy);
+    const float b1 = float(double(t.a[1] * X + t.b[1] * Y + t.c[1]) * t.inv_area);
+    const float b2 = float(double(t.a[2] * X + t.b[2] * Y + t.c[2]) * t.inv_area);
+    l1[0] = b1, l1[1] = b1 + t.dl_dx[0], l1[2] = b1 + t.dl_dy[0], l1[3] = b1 + t.dl_dx[0] + t.dl_dy[0];
+    l2[0] = b2, l2[1] = b2 + t.dl_dx[1], l2[2] = b2 + t.dl_dy[1], l2[3] = b2 + t.dl_dx[1] + t.dl_dy[1];
 }
 
 inline float window_depth(const DrawContext& d, const TriangleSetup& t, float l1, float l2) {
@@ -106,27 +109,34 @@ void flush(const DrawContext& d, TileScratch& s) {
         const uint32_t lane0 = q * 4, lane1 = end * 4;
         if (t.front_facing)
             fb.front_facing |= uint32_t((uint64_t{1} << lane1) - (uint64_t{1} << lane0));
-        for (uint32_t l = lane0; l < lane1; ++l) {
-            float l1, l2;
-            linear_barycentrics(t, fb.x[l], fb.y[l], l1, l2);
-            const float l0 = 1.0f - l1 - l2;
+        float* l1 = fb.bary_linear[0];
+        float* l2 = fb.bary_linear[1];
+        for (uint32_t l = lane0; l < lane1; l += 4)
+            quad_barycentrics(t, fb.x[l], fb.y[l], l1 + l, l2 + l);
+        float* p1 = fb.bary_perspective[0];
+        float* p2 = fb.bary_perspective[1];
+        const float iw0 = t.iw[0], iw1 = t.iw[1], iw2 = t.iw[2];
+        for (uint32_t l = lane0; l < lane1; ++l) {  // plain float arithmetic: vectorized
             // "Barycentric Interpolation": 1/w is linear in screen space; dividing by it makes the
             // weights perspective-correct.
-            const float iw = l0 * t.iw[0] + l1 * t.iw[1] + l2 * t.iw[2];
+            const float iw = iw0 + l1[l] * (iw1 - iw0) + l2[l] * (iw2 - iw0);
             const float rcp = 1.0f / iw;
-            const float p1 = l1 * t.iw[1] * rcp, p2 = l2 * t.iw[2] * rcp, p0 = 1.0f - p1 - p2;
-            fb.z[l] = window_depth(d, t, l1, l2);
+            p1[l] = l1[l] * iw1 * rcp;
+            p2[l] = l2[l] * iw2 * rcp;
             fb.inv_w[l] = iw;
+            fb.z[l] = window_depth(d, t, l1[l], l2[l]);
             fb.primitive_id[l] = t.primitive_id;
-            if (!t.clipped) {
-                fb.bary_perspective[0][l] = p1, fb.bary_perspective[1][l] = p2;
-                fb.bary_linear[0][l] = l1, fb.bary_linear[1][l] = l2;
-            } else {
-                // Back to the original triangle: the fan vertices are weighted sums of its vertices.
-                for (int j = 0; j < 2; ++j) {
-                    fb.bary_perspective[j][l] = p0 * t.weight[0][j + 1] + p1 * t.weight[1][j + 1] + p2 * t.weight[2][j + 1];
-                    fb.bary_linear[j][l] = l0 * t.weight[0][j + 1] + l1 * t.weight[1][j + 1] + l2 * t.weight[2][j + 1];
-                }
+        }
+        if (t.clipped) {
+            // Back to the original triangle: the fan vertices are weighted sums of its vertices.
+            const auto& m = t.weight;
+            for (uint32_t l = lane0; l < lane1; ++l) {
+                const float s1 = l1[l], s2 = l2[l], s0 = 1.0f - s1 - s2;
+                const float q1 = p1[l], q2 = p2[l], q0 = 1.0f - q1 - q2;
+                l1[l] = s0 * m[0][1] + s1 * m[1][1] + s2 * m[2][1];
+                l2[l] = s0 * m[0][2] + s1 * m[1][2] + s2 * m[2][2];
+                p1[l] = q0 * m[0][1] + q1 * m[1][1] + q2 * m[2][1];
+                p2[l] = q0 * m[0][2] + q1 * m[1][2] + q2 * m[2][2];
             }
         }
         const uint32_t* v0 = vs.varyings + size_t(t.v[0]) * vs.varying_stride;
@@ -208,13 +218,13 @@ void rasterize_tile(const DrawContext& d, const std::vector<uint32_t>& bin, cons
                     // order, so a later quad of the same batch on the same pixel sees this one's depth
                     // and stencil, exactly as late tests in lane order would (the shader cannot
                     // discard or change depth when the caller enables this).
+                    float l1[4], l2[4];
+                    quad_barycentrics(t, qx, qy, l1, l2);
                     for (uint32_t i = 0; i < 4; ++i) {
                         if (!(mask & (1u << i)))
                             continue;
                         const int32_t px = qx + int32_t(i & 1), py = qy + int32_t(i >> 1);
-                        float l1, l2;
-                        linear_barycentrics(t, px, py, l1, l2);
-                        if (!d.merger->test_depth_stencil(px, py, window_depth(d, t, l1, l2), t.front_facing))
+                        if (!d.merger->test_depth_stencil(px, py, window_depth(d, t, l1[i], l2[i]), t.front_facing))
                             mask &= ~(1u << i);
                     }
                     if (!mask)
