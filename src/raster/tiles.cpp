@@ -177,7 +177,15 @@ void rasterize_tile(const DrawContext& d, const std::vector<uint32_t>& bin, cons
     FragmentBatch& fb = s.batch;
     fb.quad_count = 0;
     fb.coverage = 0;
-    for (const uint32_t entry : bin) {
+    const size_t entries = bin.size();
+    for (size_t e = 0; e < entries; ++e) {
+        const uint32_t entry = bin[e];
+        // Bins of many small triangles jump through the triangle array: fetch ahead.
+        if (e + 2 < entries) {
+            const char* ahead = reinterpret_cast<const char*>(&d.triangles[bin[e + 2] & ~kFullTileBit]);
+            for (size_t line = 0; line < sizeof(TriangleSetup); line += 64)
+                __builtin_prefetch(ahead + line);
+        }
         const uint32_t ti = entry & ~kFullTileBit;
         const bool full = entry & kFullTileBit;
         const TriangleSetup& t = d.triangles[ti];
