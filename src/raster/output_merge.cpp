@@ -77,11 +77,17 @@ Status OutputMerger::prepare(const OutputState& state, Rect* framebuffer) {
         narrow(m);
         return Plane{a.base + a.layout->texel_offset(p, a.mip, a.layer, 0, 0, 0), m.row_pitch, p.texel_size};
     };
+    auto in_image = [](const Attachment& a) {
+        return a.mip < a.layout->shape().mip_levels && a.layout->shape().mip_levels <= format::kMaxMipLevels &&
+               a.layer < a.layout->shape().array_layers;
+    };
     color_count_ = 0;
     for (uint32_t i = 0; i < state.color_count; ++i) {
         const Attachment& a = state.color[i];
         Color c;
         if (a.base && a.layout) {
+            if (!in_image(a))
+                return Status::InvalidAttachment;
             const VkFormat fmt = a.format != VK_FORMAT_UNDEFINED ? a.format : a.layout->shape().format;
             c.codec = format::texel_codec(fmt);
             const format::PlaneLayout* p = a.layout->plane_for(VK_IMAGE_ASPECT_COLOR_BIT);
@@ -117,6 +123,10 @@ Status OutputMerger::prepare(const OutputState& state, Rect* framebuffer) {
     depth_ = stencil_ = Plane{};
     const Attachment& ds = state.depth_stencil;
     if (ds.base && ds.layout) {
+        if (!in_image(ds))
+            return Status::InvalidAttachment;
+        if (!ds.layout->plane_for(VK_IMAGE_ASPECT_DEPTH_BIT) && !ds.layout->plane_for(VK_IMAGE_ASPECT_STENCIL_BIT))
+            return Status::UnsupportedDepthFormat;
         const VkFormat fmt = ds.format != VK_FORMAT_UNDEFINED ? ds.format : ds.layout->shape().format;
         if (const format::PlaneLayout* p = ds.layout->plane_for(VK_IMAGE_ASPECT_DEPTH_BIT)) {
             switch (fmt) {

@@ -40,6 +40,7 @@ enum class Status : uint8_t {
     UnsupportedDepthFormat,    // a depth/stencil attachment format output_merge cannot write
     TooManyColorAttachments,
     UnsupportedBlend,          // dual-source (SRC1) factors and advanced blend ops are not implemented
+    InvalidAttachment,         // mip level or layer outside the attachment's image
 };
 
 // How a varying word is interpolated (SPIR-V decorations: none = Smooth, NoPerspective, Flat).

@@ -369,6 +369,62 @@ TEST(RasterOutput, UnsupportedBlendIsRefused) {
     EXPECT_EQ(r.draw(t.finish(), s, jobs), Status::UnsupportedBlend);
 }
 
+TEST(RasterOutput, InvalidStateIsRefusedWithItsStatus) {
+    Image color(VK_FORMAT_R8G8B8A8_UNORM, kSize, kSize);
+    Image depth(VK_FORMAT_D32_SFLOAT, kSize, kSize);
+    auto status = [&](const std::function<void(TestDraw&)>& edit) {
+        TestDraw t(kSize, kSize);
+        t.add_window_vertex(0, 0);
+        t.add_window_vertex(0, 8);
+        t.add_window_vertex(8, 0);
+        edit(t);
+        RecordingShader s(kSize, kSize);
+        Rasterizer r;
+        InlineJobRunner jobs;
+        return r.draw(t.finish(), s, jobs);
+    };
+    EXPECT_EQ(status([](TestDraw&) {}), Status::Ok);
+    EXPECT_EQ(status([](TestDraw& t) { t.words = kMaxVaryingWords + 1; t.varyings.resize(3 * t.words); }),
+              Status::TooManyVaryings);
+    EXPECT_EQ(status([](TestDraw& t) { t.draw.output.color_count = kMaxColorAttachments + 1; }),
+              Status::TooManyColorAttachments);
+    EXPECT_EQ(status([&](TestDraw& t) {
+                  t.draw.output.color_count = 1;
+                  t.draw.output.color[0] = depth.attachment();  // a depth image as a color attachment
+              }),
+              Status::UnsupportedColorFormat);
+    EXPECT_EQ(status([&](TestDraw& t) { t.draw.output.depth_stencil = color.attachment(); }), Status::UnsupportedDepthFormat);
+    EXPECT_EQ(status([&](TestDraw& t) {
+                  t.draw.output.color_count = 1;
+                  t.draw.output.color[0] = color.attachment();
+                  t.draw.output.color[0].mip = 1;
+              }),
+              Status::InvalidAttachment);
+    EXPECT_EQ(status([&](TestDraw& t) {
+                  t.draw.output.depth_stencil = depth.attachment();
+                  t.draw.output.depth_stencil.layer = 1;
+              }),
+              Status::InvalidAttachment);
+}
+
+TEST(RasterOutput, WritesStayInsideAttachmentsSmallerThanTheRenderArea) {
+    // The render area, scissor and viewport say 16 x 16; the attachments have 8 x 8 and 16 x 4.
+    Image color(VK_FORMAT_R32_UINT, 8, 8);
+    Image depth(VK_FORMAT_D32_SFLOAT, 16, 4);
+    fill({5, 0, 0, 0}, 0.5f, [&](Draw& d) {
+        d.output.color_count = 1;
+        d.output.color[0] = color.attachment();
+        d.output.depth_stencil = depth.attachment();
+        d.output.depth_test = d.output.depth_write = true;
+    });
+    for (uint32_t y = 0; y < 4; ++y)
+        for (uint32_t x = 0; x < 8; ++x)
+            EXPECT_EQ(color.word(x, y), 5u);
+    EXPECT_EQ(color.word(3, 5), 0u);  // outside the depth attachment: not in the framebuffer
+    EXPECT_EQ(depth.depth_f32(7, 3), 0.5f);
+    EXPECT_EQ(depth.depth_f32(12, 3), 0.0f);
+}
+
 // Many small overlapping triangles (several per batch on the same pixels), depth-tested, blended:
 // the order-dependent result of a scene.
 std::vector<std::byte> render_scene(JobRunner& jobs, bool early, uint32_t size, uint64_t* batches = nullptr) {
