@@ -191,6 +191,35 @@ TEST(RasterCoverage, TrianglesCrossingTileEdgesMatchReference) {
     }
 }
 
+TEST(RasterBatches, QuadsOfSeveralTrianglesShareABatchInApiOrder) {
+    // 64 one-quad triangles in one tile: batches of 8 quads, each from 8 triangles in order.
+    TestDraw t(kSize, kSize);
+    for (int i = 0; i < 64; ++i) {
+        const double x = 2 * (i % 8), y = 2 * (i / 8);
+        t.add_window_vertex(x, y);
+        t.add_window_vertex(x, y + 2);
+        t.add_window_vertex(x + 2, y);
+    }
+    RecordingShader s(kSize, kSize);
+    std::vector<uint32_t> ids;
+    uint32_t batches = 0;
+    s.on_batch = [&](const FragmentBatch& in, FragmentOutput&) {
+        EXPECT_EQ(in.quad_count, kQuadsPerBatch);
+        for (uint32_t q = 0; q < in.quad_count; ++q) {
+            EXPECT_EQ((in.coverage >> (4 * q)) & 0xf, 1u);  // centers on the diagonal (a right/bottom edge) are out
+            ids.push_back(in.primitive_id[4 * q]);
+        }
+        ++batches;
+    };
+    Rasterizer r;
+    InlineJobRunner jobs;
+    ASSERT_EQ(r.draw(t.finish(), s, jobs), Status::Ok);
+    EXPECT_EQ(batches, 8u);
+    ASSERT_EQ(ids.size(), 64u);
+    for (uint32_t i = 0; i < 64; ++i)
+        EXPECT_EQ(ids[i], i);
+}
+
 TEST(RasterCoverage, ScissorAndViewportLimitCoverage) {
     TestDraw t(kSize, kSize);
     t.add_window_vertex(-1000, -1000);
