@@ -218,6 +218,12 @@ void rasterize_tile(const DrawContext& d, const std::vector<uint32_t>& bin, cons
                     const int64_t c2 = (e0 + oy[0]) | (e1 + oy[1]) | (e2 + oy[2]);
                     const int64_t c3 = (e0 + ox[0] + oy[0]) | (e1 + ox[1] + oy[1]) | (e2 + ox[2] + oy[2]);
                     mask &= uint32_t(c0 >= 0) | uint32_t(c1 >= 0) << 1 | uint32_t(c2 >= 0) << 2 | uint32_t(c3 >= 0) << 3;
+                    // Past the triangle's right side: an edge that only falls toward +x is already
+                    // negative at this quad's left column in both rows, so no quad further right
+                    // can be covered.
+                    if (!mask && ((t.a[0] <= 0 && (e0 & (e0 + oy[0])) < 0) || (t.a[1] <= 0 && (e1 & (e1 + oy[1])) < 0) ||
+                                  (t.a[2] <= 0 && (e2 & (e2 + oy[2])) < 0)))
+                        break;
                 }
                 if (!mask)
                     continue;
