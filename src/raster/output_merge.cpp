@@ -10,6 +10,9 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace kiln::raster {
 
@@ -55,6 +58,35 @@ float apply(VkBlendOp op, float s, float sf, float d, float df) {
     case VK_BLEND_OP_MAX: return std::max(s, d);
     default: return s * sf + d * df;
     }
+}
+
+// Four float components of n lanes to 8-bit UNORM texels (first argument in the low byte):
+// round(clamp(f, 0, 1) * 255), NaN -> 0 ("Conversion from Floating-Point to Normalized Fixed-Point").
+void pack_unorm8(const uint32_t* c0, const uint32_t* c1, const uint32_t* c2, const uint32_t* c3, uint32_t n,
+                 uint32_t* out) {
+    uint32_t l = 0;
+#if defined(__SSE2__)
+    // maxps(f, 0) gives 0 for NaN (the second operand), minps(v, 1) then keeps it.
+    const __m128 zero = _mm_setzero_ps(), one = _mm_set1_ps(1.0f), scale = _mm_set1_ps(255.0f), half = _mm_set1_ps(0.5f);
+    auto convert = [&](const uint32_t* c) {
+        const __m128 f = _mm_loadu_ps(reinterpret_cast<const float*>(c + l));
+        const __m128 v = _mm_min_ps(_mm_max_ps(f, zero), one);
+        return _mm_cvttps_epi32(_mm_add_ps(_mm_mul_ps(v, scale), half));
+    };
+    for (; l + 4 <= n; l += 4) {
+        const __m128i texel = _mm_or_si128(_mm_or_si128(convert(c0), _mm_slli_epi32(convert(c1), 8)),
+                                           _mm_or_si128(_mm_slli_epi32(convert(c2), 16), _mm_slli_epi32(convert(c3), 24)));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(out + l), texel);
+    }
+#endif
+    auto unorm8 = [](uint32_t bits) {
+        const float f = std::bit_cast<float>(bits);
+        float v = f > 0.0f ? f : 0.0f;
+        v = v < 1.0f ? v : 1.0f;
+        return uint32_t(int32_t(v * 255.0f + 0.5f));
+    };
+    for (; l < n; ++l)
+        out[l] = unorm8(c0[l]) | unorm8(c1[l]) << 8 | unorm8(c2[l]) << 16 | unorm8(c3[l]) << 24;
 }
 
 }  // namespace
@@ -172,18 +204,16 @@ void OutputMerger::merge_batch(const FragmentBatch& in, const FragmentOutput& ou
         if (!c.codec)
             continue;
         if (c.bgra8_fast) {
+            // "Conversion from Floating-Point to Normalized Fixed-Point": round(clamp(f, 0, 1) * 255),
+            // NaN -> 0. All lanes in one loop the compiler vectorizes, then the live ones stored.
+            const uint32_t n = 4 * in.quad_count;
             const int r = c.swap_rb ? 2 : 0, b = c.swap_rb ? 0 : 2;
+            alignas(64) uint32_t packed[kLanes];
+            pack_unorm8(out.color[a][r], out.color[a][1], out.color[a][b], out.color[a][3], n, packed);
             for (uint32_t live = lanes; live;) {
                 const uint32_t l = uint32_t(std::countr_zero(live));
                 live &= live - 1;
-                // "Conversion from Floating-Point to Normalized Fixed-Point": round(clamp(f) * 255).
-                auto unorm8 = [&](int component) {
-                    const float f = std::bit_cast<float>(out.color[a][component][l]);
-                    const float v = f > 0.0f ? (f < 1.0f ? f : 1.0f) : 0.0f;  // NaN -> 0
-                    return uint32_t(int(v * 255.0f + 0.5f));
-                };
-                const uint32_t texel = unorm8(r) | unorm8(1) << 8 | unorm8(b) << 16 | unorm8(3) << 24;
-                std::memcpy(c.plane.at(in.x[l], in.y[l]), &texel, 4);
+                std::memcpy(c.plane.at(in.x[l], in.y[l]), &packed[l], 4);
             }
             continue;
         }

@@ -344,6 +344,23 @@ TEST(RasterWriteMask, MaskedComponentsKeepTheirBytes) {
         }
 }
 
+TEST(RasterFormats, Unorm8StoresClampRoundAndZeroNaN) {
+    for (VkFormat fmt : {VK_FORMAT_R8G8B8A8_UNORM, VK_FORMAT_B8G8R8A8_UNORM}) {
+        Image color(fmt, kSize, kSize);
+        fill(fcolor(std::numeric_limits<float>::quiet_NaN(), -1.0f, 2.0f, 0.5f), 0.5f, [&](Draw& d) {
+            d.output.color_count = 1;
+            d.output.color[0] = color.attachment();
+        });
+        uint8_t got[4];
+        std::memcpy(got, color.texel(VK_IMAGE_ASPECT_COLOR_BIT, 9, 2), 4);
+        const bool bgra = fmt == VK_FORMAT_B8G8R8A8_UNORM;
+        EXPECT_EQ(got[bgra ? 2 : 0], 0);    // NaN
+        EXPECT_EQ(got[1], 0);               // -1
+        EXPECT_EQ(got[bgra ? 0 : 2], 255);  // 2
+        EXPECT_EQ(got[3], 128);             // round(0.5 * 255)
+    }
+}
+
 TEST(RasterFormats, HalfAndFloatAttachments) {
     Image r16(VK_FORMAT_R16_SFLOAT, kSize, kSize), r32(VK_FORMAT_R32_SFLOAT, kSize, kSize);
     fill(fcolor(0.3f, 0, 0, 1), 0.5f, [&](Draw& d) {
