@@ -81,6 +81,43 @@ TEST(RasterAssembly, OutOfRangeVerticesDropTheirTriangle) {
     EXPECT_EQ(assemble(VK_PRIMITIVE_TOPOLOGY_TRIANGLE_LIST, {0, 1, 2, 3, 4, 50}, false, 10), (Tris{{0, 1, 2, 0}}));
 }
 
+TEST(RasterAssembly, IndexedStripsAndFansWithRestartRenderEachPixelOnce) {
+    // Two quads as strips (0 1 2 3 | 4 5 6 7) and the same two as fans, with the restart index
+    // between them; each covers its rectangle exactly once and nothing between them.
+    for (VkPrimitiveTopology topology : {VK_PRIMITIVE_TOPOLOGY_TRIANGLE_STRIP, VK_PRIMITIVE_TOPOLOGY_TRIANGLE_FAN}) {
+        TestDraw t(kSize, kSize);
+        for (double x0 : {8.0, 64.0}) {
+            const double x1 = x0 + 40;
+            if (topology == VK_PRIMITIVE_TOPOLOGY_TRIANGLE_STRIP) {
+                const double xs[4] = {x0, x0, x1, x1}, ys[4] = {8, 100, 8, 100};
+                for (int i = 0; i < 4; ++i)
+                    t.add_window_vertex(xs[i], ys[i]);
+            } else {
+                const double xs[4] = {x0, x0, x1, x1}, ys[4] = {8, 100, 100, 8};
+                for (int i = 0; i < 4; ++i)
+                    t.add_window_vertex(xs[i], ys[i]);
+            }
+        }
+        t.indices = {0, 1, 2, 3, 0xffffffffu, 4, 5, 6, 7};
+        t.draw.primitives.topology = topology;
+        t.draw.primitives.primitive_restart = true;
+        RecordingShader s = [&] {
+            RecordingShader rs(kSize, kSize);
+            Rasterizer r;
+            InlineJobRunner jobs;
+            EXPECT_EQ(r.draw(t.finish(), rs, jobs), Status::Ok);
+            EXPECT_EQ(r.last_stats().triangles_in, 4u);
+            return rs;
+        }();
+        for (int y = 0; y < int(kSize); ++y)
+            for (int x = 0; x < int(kSize); ++x) {
+                const bool in_y = y >= 8 && y < 100;
+                const bool in = in_y && ((x >= 8 && x < 48) || (x >= 64 && x < 104));
+                ASSERT_EQ(s.count(x, y), in ? 1 : 0) << topology << " " << x << "," << y;
+            }
+    }
+}
+
 TEST(RasterAssembly, PointAndLineTopologiesAreRefused) {
     TestDraw t(kSize, kSize);
     t.add_window_vertex(1, 1);
