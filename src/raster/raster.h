@@ -115,7 +115,9 @@ struct OutputState {
     // Depth/stencil tests before shading ("Early Fragment Tests"). Only when the shader neither
     // discards nor writes FragDepth (or declares EarlyFragmentTests): results equal late testing.
     bool early_fragment_tests = false;
-    bool shader_writes_depth = false;  // FragmentOutput::depth replaces the interpolated depth
+    // FragmentOutput::depth replaces the interpolated depth in the (late) depth test. Ignored with
+    // early_fragment_tests, as FragDepth is under the EarlyFragmentTests execution mode.
+    bool shader_writes_depth = false;
 };
 
 // What the fragment shader sees of one batch: structure of arrays, one entry per lane. Lanes past

@@ -18,8 +18,8 @@ inline int64_t edge_at(const TriangleSetup& t, int i, int32_t x, int32_t y) {
 
 // Linear barycentrics of vertices 1 and 2 at the centers of the four pixels of quad (qx, qy): exact
 // (from the integer edge functions) at the first pixel, one float step of the plane for the others.
-// The early tests and the batch's inputs both use this, so the depth tested early is the FragCoord.z
-// the shader sees and the depth late tests would write.
+// Computed once, as the quad enters the batch: the early tests and the batch's inputs use the same
+// values, so the depth tested early is the FragCoord.z the shader sees and what late tests would write.
 inline void quad_barycentrics(const TriangleSetup& t, int32_t qx, int32_t qy, float* l1, float* l2) {
     const int64_t X = sample(qx), Y = sample(qy);
     const float b1 = float(double(t.a[1] * X + t.b[1] * Y + t.c[1]) * t.inv_area);
@@ -109,10 +109,9 @@ void flush(const DrawContext& d, TileScratch& s) {
         const uint32_t lane0 = q * 4, lane1 = end * 4;
         if (t.front_facing)
             fb.front_facing |= uint32_t((uint64_t{1} << lane1) - (uint64_t{1} << lane0));
+        // The linear barycentrics were written when the quads entered the batch.
         float* l1 = fb.bary_linear[0];
         float* l2 = fb.bary_linear[1];
-        for (uint32_t l = lane0; l < lane1; l += 4)
-            quad_barycentrics(t, fb.x[l], fb.y[l], l1 + l, l2 + l);
         float* p1 = fb.bary_perspective[0];
         float* p2 = fb.bary_perspective[1];
         const float iw0 = t.iw[0], iw1 = t.iw[1], iw2 = t.iw[2];
@@ -227,13 +226,16 @@ void rasterize_tile(const DrawContext& d, const std::vector<uint32_t>& bin, cons
                 }
                 if (!mask)
                     continue;
+                const uint32_t q = fb.quad_count;
+                const uint32_t l = q * 4;
+                float* l1 = fb.bary_linear[0] + l;
+                float* l2 = fb.bary_linear[1] + l;
+                quad_barycentrics(t, qx, qy, l1, l2);
                 if (d.early_tests) {
                     // "Early Fragment Tests": tested and written as the quad enters the batch, in API
                     // order, so a later quad of the same batch on the same pixel sees this one's depth
                     // and stencil, exactly as late tests in lane order would (the shader cannot
                     // discard or change depth when the caller enables this).
-                    float l1[4], l2[4];
-                    quad_barycentrics(t, qx, qy, l1, l2);
                     for (uint32_t i = 0; i < 4; ++i) {
                         if (!(mask & (1u << i)))
                             continue;
@@ -244,8 +246,7 @@ void rasterize_tile(const DrawContext& d, const std::vector<uint32_t>& bin, cons
                     if (!mask)
                         continue;
                 }
-                const uint32_t q = fb.quad_count++;
-                const uint32_t l = q * 4;
+                fb.quad_count = q + 1;
                 s.quad_triangle[q] = ti;
                 fb.x[l] = qx, fb.x[l + 1] = qx + 1, fb.x[l + 2] = qx, fb.x[l + 3] = qx + 1;
                 fb.y[l] = qy, fb.y[l + 1] = qy, fb.y[l + 2] = qy + 1, fb.y[l + 3] = qy + 1;
