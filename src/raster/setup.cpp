@@ -76,8 +76,11 @@ bool setup_triangle(const SetupContext& ctx, const ClipVertex vertex[3], bool cl
         const double inv_w = 1.0 / double(p[3]);
         const double xf = ctx.half_width * (p[0] * inv_w) + ctx.ox;
         const double yf = ctx.half_height * (p[1] * inv_w) + ctx.oy;
-        if (!(std::fabs(xf - ctx.ox) <= 2.0 * kGuardBand && std::fabs(yf - ctx.oy) <= 2.0 * kGuardBand))
-            return false;  // NaN or infinity from the vertex shader
+        // NaN or infinity from the vertex shader, or a viewport beyond Vulkan's viewportBoundsRange
+        // (2^20 pixels keeps the int64 edge products exact).
+        if (!(std::fabs(xf - ctx.ox) <= 2.0 * kGuardBand && std::fabs(yf - ctx.oy) <= 2.0 * kGuardBand &&
+              std::fabs(xf) < 1048576.0 && std::fabs(yf) < 1048576.0))
+            return false;
         X[i] = std::llround(xf * double(kSubpixelOne));
         Y[i] = std::llround(yf * double(kSubpixelOne));
         zw[i] = float(ctx.pz * (p[2] * inv_w) + ctx.oz);
