@@ -1,5 +1,6 @@
 // Rasterizer output merge: depth and stencil tests and ops, blending, sRGB, write masks, formats,
 // early fragment tests, and threads giving the single-threaded result bit for bit (src/raster).
+#include "exec/worker_pool.h"
 #include "format/texel.h"
 #include "raster/output_merge.h"
 #include "raster/raster.h"
@@ -496,6 +497,22 @@ TEST(RasterThreads, ManyThreadsGiveTheSingleThreadedResultBitForBit) {
         const auto b = render_scene(four, early, 300);
         EXPECT_TRUE(a == b) << "early " << early;
     }
+}
+
+// The adapter jobs.h describes: exec::WorkerPool as the rasterizer's JobRunner.
+struct PoolJobs final : JobRunner {
+    explicit PoolJobs(exec::WorkerPool& pool) : pool(pool) {}
+    uint32_t thread_count() const override { return pool.thread_count(); }
+    void run(uint32_t count, const Job& job) override { pool.parallel_for(count, job); }
+    exec::WorkerPool& pool;
+};
+
+TEST(RasterThreads, TheQueuesWorkerPoolGivesTheSingleThreadedResult) {
+    exec::WorkerPool pool;
+    PoolJobs jobs(pool);
+    InlineJobRunner one;
+    for (bool early : {false, true})
+        EXPECT_TRUE(render_scene(one, early, 300) == render_scene(jobs, early, 300)) << "early " << early;
 }
 
 }  // namespace
