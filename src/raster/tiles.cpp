@@ -185,6 +185,16 @@ void rasterize_tile(const DrawContext& d, const std::vector<uint32_t>& bin, cons
             for (size_t line = 0; line < sizeof(TriangleSetup); line += 64)
                 __builtin_prefetch(ahead + line);
         }
+        if (e + 1 < entries && d.vertices->varying_words) {
+            // And the next triangle's varyings (its record was fetched ahead an entry ago).
+            const TriangleSetup& next = d.triangles[bin[e + 1] & ~kFullTileBit];
+            const VertexStream& vs = *d.vertices;
+            for (int i = 0; i < 3; ++i) {
+                const char* words = reinterpret_cast<const char*>(vs.varyings + size_t(next.v[i]) * vs.varying_stride);
+                for (size_t line = 0; line < vs.varying_words * sizeof(uint32_t); line += 64)
+                    __builtin_prefetch(words + line);
+            }
+        }
         const uint32_t ti = entry & ~kFullTileBit;
         const bool full = entry & kFullTileBit;
         const TriangleSetup& t = d.triangles[ti];
