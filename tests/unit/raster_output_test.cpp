@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <set>
 
 namespace kiln::raster {
 namespace {
@@ -373,6 +374,55 @@ TEST(RasterFormats, HalfAndFloatAttachments) {
     EXPECT_EQ(r16.word(5, 5) & 0xffff, format::float_to_half(0.3f));
 }
 
+TEST(RasterOutput, SeveralAttachmentsEachWithItsFormatBlendAndMask) {
+    // Attachment 0 RGBA8 blended, 1 R32_UINT, 2 R16_SFLOAT with its write mask off, 3 unused.
+    Image a0(VK_FORMAT_R8G8B8A8_UNORM, kSize, kSize), a1(VK_FORMAT_R32_UINT, kSize, kSize),
+        a2(VK_FORMAT_R16_SFLOAT, kSize, kSize);
+    for (uint32_t y = 0; y < kSize; ++y)
+        for (uint32_t x = 0; x < kSize; ++x) {
+            const uint8_t old[4] = {101, 101, 101, 255};
+            std::memcpy(a0.texel(VK_IMAGE_ASPECT_COLOR_BIT, x, y), old, 4);
+            const uint16_t h = 0x3c00;  // 1.0
+            std::memcpy(a2.texel(VK_IMAGE_ASPECT_COLOR_BIT, x, y), &h, 2);
+        }
+    struct Shader final : FragmentShader {
+        void shade(const FragmentBatch& in, FragmentOutput& out, uint32_t) override {
+            for (uint32_t l = 0; l < 4 * in.quad_count; ++l) {
+                for (uint32_t c = 0; c < 4; ++c) {
+                    out.color[0][c][l] = std::bit_cast<uint32_t>(c == 3 ? 0.5f : 1.0f);
+                    out.color[1][c][l] = uint32_t(in.x[l] + 100 * in.y[l]);
+                    out.color[2][c][l] = std::bit_cast<uint32_t>(2.0f);
+                }
+            }
+        }
+    } shader;
+    TestDraw t(kSize, kSize);
+    for (int i : {0, 1, 2, 0, 2, 3}) {
+        const double xs[4] = {0, 0, kSize, kSize}, ys[4] = {0, kSize, kSize, 0};
+        t.add_window_vertex(xs[i], ys[i]);
+    }
+    t.draw.output.color_count = 4;
+    t.draw.output.color[0] = a0.attachment();
+    t.draw.output.color[1] = a1.attachment();
+    t.draw.output.color[2] = a2.attachment();
+    t.draw.output.blend[0] = {true, VK_BLEND_FACTOR_SRC_ALPHA, VK_BLEND_FACTOR_ONE_MINUS_SRC_ALPHA, VK_BLEND_OP_ADD,
+                              VK_BLEND_FACTOR_ZERO, VK_BLEND_FACTOR_ONE, VK_BLEND_OP_ADD, 0xf};
+    t.draw.output.blend[1].enable = true;  // ignored: integer format
+    t.draw.output.blend[2].write_mask = 0xe;  // R is masked out: R16 keeps its value
+    Rasterizer r;
+    InlineJobRunner jobs;
+    ASSERT_EQ(r.draw(t.finish(), shader, jobs), Status::Ok);
+    for (uint32_t y = 0; y < kSize; ++y)
+        for (uint32_t x = 0; x < kSize; ++x) {
+            uint8_t c0[4];
+            std::memcpy(c0, a0.texel(VK_IMAGE_ASPECT_COLOR_BIT, x, y), 4);
+            ASSERT_EQ(c0[0], 178);  // (0.5 * 1 + 0.5 * 101 / 255) * 255
+            ASSERT_EQ(c0[3], 255);  // alpha: 0 * src + 1 * dst
+            ASSERT_EQ(a1.word(x, y), x + 100 * y);
+            ASSERT_EQ(a2.word(x, y) & 0xffff, 0x3c00u);
+        }
+}
+
 TEST(RasterOutput, UnsupportedBlendIsRefused) {
     Image color(VK_FORMAT_R8G8B8A8_UNORM, kSize, kSize);
     TestDraw t(kSize, kSize);
@@ -460,7 +510,16 @@ std::vector<std::byte> render_scene(JobRunner& jobs, bool early, uint32_t size, 
                                 {c[0], c[1], c[2], c[3]});
     }
     Image color(VK_FORMAT_R8G8B8A8_UNORM, size, size);
-    Image depth(VK_FORMAT_D32_SFLOAT, size, size);
+    // Depth and stencil: the stencil ops make the stencil plane order-dependent too (INVERT on depth
+    // fail, INCREMENT_AND_WRAP on pass), with back faces (half the triangles) keeping theirs.
+    Image depth(VK_FORMAT_D32_SFLOAT_S8_UINT, size, size);
+    t.draw.output.stencil_test = true;
+    t.draw.output.front.depth_fail = VK_STENCIL_OP_INVERT;
+    t.draw.output.front.pass = VK_STENCIL_OP_INCREMENT_AND_WRAP;
+    t.draw.output.back.compare = VK_COMPARE_OP_NOT_EQUAL;
+    t.draw.output.back.reference = 7;
+    t.draw.output.back.fail = VK_STENCIL_OP_ZERO;
+    t.draw.output.back.pass = VK_STENCIL_OP_REPLACE;
     t.draw.output.color_count = 1;
     t.draw.output.color[0] = color.attachment();
     t.draw.output.blend[0] = {true, VK_BLEND_FACTOR_SRC_ALPHA, VK_BLEND_FACTOR_ONE_MINUS_SRC_ALPHA, VK_BLEND_OP_ADD,
@@ -475,6 +534,11 @@ std::vector<std::byte> render_scene(JobRunner& jobs, bool early, uint32_t size, 
     EXPECT_EQ(r.draw(t.finish(), s, jobs), Status::Ok);
     if (batches)
         *batches = r.last_stats().batches;
+    std::set<uint8_t> stencil_values;
+    for (uint32_t y = 0; y < size; ++y)
+        for (uint32_t x = 0; x < size; ++x)
+            stencil_values.insert(depth.stencil(x, y));
+    EXPECT_GT(stencil_values.size(), 4u);  // the scene exercises the stencil ops
     std::vector<std::byte> out = color.memory;
     out.insert(out.end(), depth.memory.begin(), depth.memory.end());
     return out;
