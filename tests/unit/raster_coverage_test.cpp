@@ -220,6 +220,35 @@ TEST(RasterBatches, QuadsOfSeveralTrianglesShareABatchInApiOrder) {
         EXPECT_EQ(ids[i], i);
 }
 
+TEST(RasterCoverage, OddFramebufferAndScissorMatchReference) {
+    // A framebuffer that is no multiple of the tile or quad size and a scissor at odd offsets: partial
+    // tiles and quads half outside the rectangle.
+    const uint32_t w = 203, h = 157;
+    const int sx0 = 13, sy0 = 7, sx1 = 13 + 171, sy1 = 7 + 139;
+    std::mt19937 rng(9);
+    for (int iter = 0; iter < 100; ++iter) {
+        TestDraw t(w, h);
+        t.draw.raster.scissor = {{sx0, sy0}, {uint32_t(sx1 - sx0), uint32_t(sy1 - sy0)}};
+        double x[3], y[3];
+        for (int i = 0; i < 3; ++i) {
+            t.add_window_vertex(std::uniform_real_distribution<double>(-30, w + 30)(rng),
+                                std::uniform_real_distribution<double>(-30, h + 30)(rng));
+            // The window position the rasterizer computes from the float clip coordinates.
+            const float* p = &t.positions[t.positions.size() - 4];
+            x[i] = w / 2.0 * double(p[0]) + w / 2.0, y[i] = h / 2.0 * double(p[1]) + h / 2.0;
+        }
+        RecordingShader s(w, h);
+        Rasterizer r;
+        InlineJobRunner jobs;
+        ASSERT_EQ(r.draw(t.finish(), s, jobs), Status::Ok);
+        for (int py = 0; py < int(h); ++py)
+            for (int px = 0; px < int(w); ++px) {
+                const bool inside = px >= sx0 && px < sx1 && py >= sy0 && py < sy1;
+                ASSERT_EQ(s.count(px, py), inside && test::reference_covers(x, y, px, py) ? 1 : 0) << iter << " " << px << "," << py;
+            }
+    }
+}
+
 TEST(RasterCoverage, ScissorAndViewportLimitCoverage) {
     TestDraw t(kSize, kSize);
     t.add_window_vertex(-1000, -1000);
