@@ -3,7 +3,8 @@
 //
 // Guard band: x and y are not clipped at the viewport's edges but at a square of +-kGuardBand
 // pixels around the viewport's center. Inside that square every window coordinate fits the
-// fixed-point edge equations of setup.h (16 bits of pixels + 8 subpixel bits, products in int64),
+// fixed-point edge equations of setup.h (with the viewport's center inside Vulkan's viewport bounds,
+// coordinates stay below 2^17 pixels: 25 bits with the 8 subpixel bits, so products fit int64 easily),
 // and the pixels outside the viewport are dropped by the rasterizer's pixel rectangle instead, which
 // gives the same coverage. So only triangles reaching ~32k pixels away from the viewport, or crossing
 // the near/far planes or w = 0, are clipped.

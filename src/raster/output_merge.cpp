@@ -10,48 +10,11 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace kiln::raster {
-
-bool compare(VkCompareOp op, uint32_t reference, uint32_t stored) {
-    switch (op) {
-    case VK_COMPARE_OP_NEVER: return false;
-    case VK_COMPARE_OP_LESS: return reference < stored;
-    case VK_COMPARE_OP_EQUAL: return reference == stored;
-    case VK_COMPARE_OP_LESS_OR_EQUAL: return reference <= stored;
-    case VK_COMPARE_OP_GREATER: return reference > stored;
-    case VK_COMPARE_OP_NOT_EQUAL: return reference != stored;
-    case VK_COMPARE_OP_GREATER_OR_EQUAL: return reference >= stored;
-    default: return true;  // ALWAYS
-    }
-}
-
-bool compare(VkCompareOp op, float reference, float stored) {
-    switch (op) {
-    case VK_COMPARE_OP_NEVER: return false;
-    case VK_COMPARE_OP_LESS: return reference < stored;
-    case VK_COMPARE_OP_EQUAL: return reference == stored;
-    case VK_COMPARE_OP_LESS_OR_EQUAL: return reference <= stored;
-    case VK_COMPARE_OP_GREATER: return reference > stored;
-    case VK_COMPARE_OP_NOT_EQUAL: return reference != stored;
-    case VK_COMPARE_OP_GREATER_OR_EQUAL: return reference >= stored;
-    default: return true;
-    }
-}
-
-uint8_t stencil_op(VkStencilOp op, uint8_t value, uint8_t reference) {
-    // "Stencil Test", table "Stencil Operations" (8-bit stencil: saturate at 0 and 255, wrap mod 256).
-    switch (op) {
-    case VK_STENCIL_OP_ZERO: return 0;
-    case VK_STENCIL_OP_REPLACE: return reference;
-    case VK_STENCIL_OP_INCREMENT_AND_CLAMP: return value == 255 ? 255 : uint8_t(value + 1);
-    case VK_STENCIL_OP_DECREMENT_AND_CLAMP: return value == 0 ? 0 : uint8_t(value - 1);
-    case VK_STENCIL_OP_INVERT: return uint8_t(~value);
-    case VK_STENCIL_OP_INCREMENT_AND_WRAP: return uint8_t(value + 1);
-    case VK_STENCIL_OP_DECREMENT_AND_WRAP: return uint8_t(value - 1);
-    default: return value;  // KEEP
-    }
-}
 
 namespace {
 
@@ -97,6 +60,35 @@ float apply(VkBlendOp op, float s, float sf, float d, float df) {
     }
 }
 
+// Four float components of n lanes to 8-bit UNORM texels (first argument in the low byte):
+// round(clamp(f, 0, 1) * 255), NaN -> 0 ("Conversion from Floating-Point to Normalized Fixed-Point").
+void pack_unorm8(const uint32_t* c0, const uint32_t* c1, const uint32_t* c2, const uint32_t* c3, uint32_t n,
+                 uint32_t* out) {
+    uint32_t l = 0;
+#if defined(__SSE2__)
+    // maxps(f, 0) gives 0 for NaN (the second operand), minps(v, 1) then keeps it.
+    const __m128 zero = _mm_setzero_ps(), one = _mm_set1_ps(1.0f), scale = _mm_set1_ps(255.0f), half = _mm_set1_ps(0.5f);
+    auto convert = [&](const uint32_t* c) {
+        const __m128 f = _mm_loadu_ps(reinterpret_cast<const float*>(c + l));
+        const __m128 v = _mm_min_ps(_mm_max_ps(f, zero), one);
+        return _mm_cvttps_epi32(_mm_add_ps(_mm_mul_ps(v, scale), half));
+    };
+    for (; l + 4 <= n; l += 4) {
+        const __m128i texel = _mm_or_si128(_mm_or_si128(convert(c0), _mm_slli_epi32(convert(c1), 8)),
+                                           _mm_or_si128(_mm_slli_epi32(convert(c2), 16), _mm_slli_epi32(convert(c3), 24)));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(out + l), texel);
+    }
+#endif
+    auto unorm8 = [](uint32_t bits) {
+        const float f = std::bit_cast<float>(bits);
+        float v = f > 0.0f ? f : 0.0f;
+        v = v < 1.0f ? v : 1.0f;
+        return uint32_t(int32_t(v * 255.0f + 0.5f));
+    };
+    for (; l < n; ++l)
+        out[l] = unorm8(c0[l]) | unorm8(c1[l]) << 8 | unorm8(c2[l]) << 16 | unorm8(c3[l]) << 24;
+}
+
 }  // namespace
 
 void blend(const BlendState& b, const float s[4], const float d[4], const float k[4], float out[4]) {
@@ -117,11 +109,17 @@ Status OutputMerger::prepare(const OutputState& state, Rect* framebuffer) {
         narrow(m);
         return Plane{a.base + a.layout->texel_offset(p, a.mip, a.layer, 0, 0, 0), m.row_pitch, p.texel_size};
     };
+    auto in_image = [](const Attachment& a) {
+        return a.mip < a.layout->shape().mip_levels && a.layout->shape().mip_levels <= format::kMaxMipLevels &&
+               a.layer < a.layout->shape().array_layers;
+    };
     color_count_ = 0;
     for (uint32_t i = 0; i < state.color_count; ++i) {
         const Attachment& a = state.color[i];
         Color c;
         if (a.base && a.layout) {
+            if (!in_image(a))
+                return Status::InvalidAttachment;
             const VkFormat fmt = a.format != VK_FORMAT_UNDEFINED ? a.format : a.layout->shape().format;
             c.codec = format::texel_codec(fmt);
             const format::PlaneLayout* p = a.layout->plane_for(VK_IMAGE_ASPECT_COLOR_BIT);
@@ -157,6 +155,10 @@ Status OutputMerger::prepare(const OutputState& state, Rect* framebuffer) {
     depth_ = stencil_ = Plane{};
     const Attachment& ds = state.depth_stencil;
     if (ds.base && ds.layout) {
+        if (!in_image(ds))
+            return Status::InvalidAttachment;
+        if (!ds.layout->plane_for(VK_IMAGE_ASPECT_DEPTH_BIT) && !ds.layout->plane_for(VK_IMAGE_ASPECT_STENCIL_BIT))
+            return Status::UnsupportedDepthFormat;
         const VkFormat fmt = ds.format != VK_FORMAT_UNDEFINED ? ds.format : ds.layout->shape().format;
         if (const format::PlaneLayout* p = ds.layout->plane_for(VK_IMAGE_ASPECT_DEPTH_BIT)) {
             switch (fmt) {
@@ -186,86 +188,47 @@ Status OutputMerger::prepare(const OutputState& state, Rect* framebuffer) {
     return Status::Ok;
 }
 
-bool OutputMerger::test_depth_stencil(int32_t x, int32_t y, float z, bool front_facing) const {
-    bool depth_pass = true;
-    uint32_t dz = 0;  // fixed-point depth as stored
-    std::byte* dp = nullptr;
-    if (depth_test_) {
-        dp = depth_.at(x, y);
-        // "Depth Test": a fixed-point attachment's z_f is clamped to [0, 1] and converted to the
-        // format first, so the comparison is between stored representations.
-        if (depth_kind_ == DepthKind::D32F) {
-            float stored;
-            std::memcpy(&stored, dp, 4);
-            depth_pass = compare(depth_compare_, z, stored);
-        } else {
-            const float zc = std::isnan(z) ? 0.0f : std::clamp(z, 0.0f, 1.0f);
-            uint32_t stored = 0;
-            if (depth_kind_ == DepthKind::D16) {
-                dz = uint32_t(std::lrint(zc * 65535.0f));
-                uint16_t s16;
-                std::memcpy(&s16, dp, 2);
-                stored = s16;
-            } else {
-                dz = uint32_t(std::llrint(double(zc) * 16777215.0));
-                std::memcpy(&stored, dp, 4);
-                stored &= 0xffffff;
+void OutputMerger::merge_batch(const FragmentBatch& in, const FragmentOutput& out, uint32_t lanes, bool late_tests,
+                               bool shader_depth) const {
+    if (late_tests) {
+        for (uint32_t live = lanes; live;) {
+            const uint32_t l = uint32_t(std::countr_zero(live));
+            live &= live - 1;
+            const float z = shader_depth ? out.depth[l] : in.z[l];
+            if (!test_depth_stencil(in.x[l], in.y[l], z, (in.front_facing >> l) & 1))
+                lanes &= ~(1u << l);
+        }
+    }
+    for (uint32_t a = 0; a < color_count_; ++a) {
+        const Color& c = color_[a];
+        if (!c.codec)
+            continue;
+        if (c.bgra8_fast) {
+            // "Conversion from Floating-Point to Normalized Fixed-Point": round(clamp(f, 0, 1) * 255),
+            // NaN -> 0. All lanes in one loop the compiler vectorizes, then the live ones stored.
+            const uint32_t n = 4 * in.quad_count;
+            const int r = c.swap_rb ? 2 : 0, b = c.swap_rb ? 0 : 2;
+            alignas(64) uint32_t packed[kLanes];
+            pack_unorm8(out.color[a][r], out.color[a][1], out.color[a][b], out.color[a][3], n, packed);
+            for (uint32_t live = lanes; live;) {
+                const uint32_t l = uint32_t(std::countr_zero(live));
+                live &= live - 1;
+                std::memcpy(c.plane.at(in.x[l], in.y[l]), &packed[l], 4);
             }
-            depth_pass = compare(depth_compare_, dz, stored);
+            continue;
+        }
+        for (uint32_t live = lanes; live;) {
+            const uint32_t l = uint32_t(std::countr_zero(live));
+            live &= live - 1;
+            write_one(c, in.x[l], in.y[l], out, a, l);
         }
     }
-    if (stencil_test_) {
-        const StencilFace& f = front_facing ? front_ : back_;
-        std::byte* sp = stencil_.at(x, y);
-        const uint8_t stored = uint8_t(*sp);
-        const uint8_t ref = uint8_t(f.reference);
-        // "Stencil Test": (reference & compareMask) op (stored & compareMask).
-        const bool stencil_pass = compare(f.compare, uint32_t(ref & f.compare_mask), uint32_t(stored & f.compare_mask));
-        const VkStencilOp op = !stencil_pass ? f.fail : !depth_pass ? f.depth_fail : f.pass;
-        const uint8_t updated = stencil_op(op, stored, ref);
-        // Only the bits of writeMask change.
-        *sp = std::byte((stored & ~f.write_mask) | (updated & f.write_mask));
-        if (!stencil_pass)
-            return false;
-    }
-    if (!depth_pass)
-        return false;
-    if (depth_write_) {
-        if (depth_kind_ == DepthKind::D32F) {
-            std::memcpy(dp, &z, 4);
-        } else if (depth_kind_ == DepthKind::D16) {
-            const uint16_t v = uint16_t(dz);
-            std::memcpy(dp, &v, 2);
-        } else {
-            std::memcpy(dp, &dz, 4);  // X8_D24: the top 8 bits are unused, written as 0
-        }
-    }
-    return true;
-}
-
-void OutputMerger::write_color(int32_t x, int32_t y, const FragmentOutput& out, uint32_t lane) const {
-    for (uint32_t a = 0; a < color_count_; ++a)
-        if (color_[a].codec)
-            write_one(color_[a], x, y, out, a, lane);
 }
 
 void OutputMerger::write_one(const Color& c, int32_t x, int32_t y, const FragmentOutput& out, uint32_t a,
                              uint32_t lane) const {
     std::byte* texel = c.plane.at(x, y);
     uint32_t src[4] = {out.color[a][0][lane], out.color[a][1][lane], out.color[a][2][lane], out.color[a][3][lane]};
-    if (c.bgra8_fast) {
-        // "Conversion from Floating-Point to Normalized Fixed-Point": round(clamp(f, 0, 1) * 255).
-        uint8_t bytes[4];
-        for (int i = 0; i < 4; ++i) {
-            const float f = std::bit_cast<float>(src[i]);
-            const float v = f > 0.0f ? (f < 1.0f ? f : 1.0f) : 0.0f;  // NaN -> 0
-            bytes[i] = uint8_t(int(v * 255.0f + 0.5f));
-        }
-        if (c.swap_rb)
-            std::swap(bytes[0], bytes[2]);
-        std::memcpy(texel, bytes, 4);
-        return;
-    }
     if (c.full_mask && !c.blend_enabled) {
         c.codec->write(*c.codec, src, texel);
         return;

@@ -11,8 +11,11 @@
 #include "raster/raster.h"
 #include "raster/setup.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace kiln::format {
 struct TexelCodec;
@@ -32,8 +35,12 @@ public:
     // writes (stencil ops, depth write). Returns whether the fragment survives both.
     bool test_depth_stencil(int32_t x, int32_t y, float z, bool front_facing) const;
 
-    // "Blending" and "Color Write Mask" of every color attachment for lane `lane` of `out`.
-    void write_color(int32_t x, int32_t y, const FragmentOutput& out, uint32_t lane) const;
+    // "Blending" and "Color Write Mask" too: the whole merge of a shaded batch for the lanes in `lanes`: late depth/stencil tests (when
+    // `late_tests`; depth from `out.depth` when `shader_depth`), then the colors of the survivors.
+    // Per attachment in lane order, which is API order: a pixel covered by several quads of the batch
+    // gets them in order, as the depth tests did.
+    void merge_batch(const FragmentBatch& in, const FragmentOutput& out, uint32_t lanes, bool late_tests,
+                     bool shader_depth) const;
 
 private:
     enum class DepthKind : uint8_t { D16, D24, D32F };
@@ -66,10 +73,106 @@ private:
     StencilFace front_, back_;
 };
 
-// Helpers, exposed for tests.
-bool compare(VkCompareOp op, uint32_t reference, uint32_t stored);  // "reference op stored"
-bool compare(VkCompareOp op, float reference, float stored);
-uint8_t stencil_op(VkStencilOp op, uint8_t value, uint8_t reference);
+// Inline: the depth and stencil tests run per pixel.
+
+// "reference op stored", the table of "Depth Comparison" / "Stencil Test".
+inline bool compare(VkCompareOp op, uint32_t reference, uint32_t stored) {
+    switch (op) {
+    case VK_COMPARE_OP_NEVER: return false;
+    case VK_COMPARE_OP_LESS: return reference < stored;
+    case VK_COMPARE_OP_EQUAL: return reference == stored;
+    case VK_COMPARE_OP_LESS_OR_EQUAL: return reference <= stored;
+    case VK_COMPARE_OP_GREATER: return reference > stored;
+    case VK_COMPARE_OP_NOT_EQUAL: return reference != stored;
+    case VK_COMPARE_OP_GREATER_OR_EQUAL: return reference >= stored;
+    default: return true;  // ALWAYS
+    }
+}
+
+inline bool compare(VkCompareOp op, float reference, float stored) {
+    switch (op) {
+    case VK_COMPARE_OP_NEVER: return false;
+    case VK_COMPARE_OP_LESS: return reference < stored;
+    case VK_COMPARE_OP_EQUAL: return reference == stored;
+    case VK_COMPARE_OP_LESS_OR_EQUAL: return reference <= stored;
+    case VK_COMPARE_OP_GREATER: return reference > stored;
+    case VK_COMPARE_OP_NOT_EQUAL: return reference != stored;
+    case VK_COMPARE_OP_GREATER_OR_EQUAL: return reference >= stored;
+    default: return true;
+    }
+}
+
+inline uint8_t stencil_op(VkStencilOp op, uint8_t value, uint8_t reference) {
+    // "Stencil Test", table "Stencil Operations" (8-bit stencil: saturate at 0 and 255, wrap mod 256).
+    switch (op) {
+    case VK_STENCIL_OP_ZERO: return 0;
+    case VK_STENCIL_OP_REPLACE: return reference;
+    case VK_STENCIL_OP_INCREMENT_AND_CLAMP: return value == 255 ? 255 : uint8_t(value + 1);
+    case VK_STENCIL_OP_DECREMENT_AND_CLAMP: return value == 0 ? 0 : uint8_t(value - 1);
+    case VK_STENCIL_OP_INVERT: return uint8_t(~value);
+    case VK_STENCIL_OP_INCREMENT_AND_WRAP: return uint8_t(value + 1);
+    case VK_STENCIL_OP_DECREMENT_AND_WRAP: return uint8_t(value - 1);
+    default: return value;  // KEEP
+    }
+}
+
+inline bool OutputMerger::test_depth_stencil(int32_t x, int32_t y, float z, bool front_facing) const {
+    bool depth_pass = true;
+    uint32_t dz = 0;  // fixed-point depth as stored
+    std::byte* dp = nullptr;
+    if (depth_test_) {
+        dp = depth_.at(x, y);
+        // "Depth Test": a fixed-point attachment's z_f is clamped to [0, 1] and converted to the
+        // format first, so the comparison is between stored representations.
+        if (depth_kind_ == DepthKind::D32F) {
+            float stored;
+            std::memcpy(&stored, dp, 4);
+            depth_pass = compare(depth_compare_, z, stored);
+        } else {
+            const float zc = std::isnan(z) ? 0.0f : std::clamp(z, 0.0f, 1.0f);
+            uint32_t stored = 0;
+            if (depth_kind_ == DepthKind::D16) {
+                dz = uint32_t(std::lrint(zc * 65535.0f));
+                uint16_t s16;
+                std::memcpy(&s16, dp, 2);
+                stored = s16;
+            } else {
+                dz = uint32_t(std::llrint(double(zc) * 16777215.0));
+                std::memcpy(&stored, dp, 4);
+                stored &= 0xffffff;
+            }
+            depth_pass = compare(depth_compare_, dz, stored);
+        }
+    }
+    if (stencil_test_) {
+        const StencilFace& f = front_facing ? front_ : back_;
+        std::byte* sp = stencil_.at(x, y);
+        const uint8_t stored = uint8_t(*sp);
+        const uint8_t ref = uint8_t(f.reference);
+        // "Stencil Test": (reference & compareMask) op (stored & compareMask).
+        const bool stencil_pass = compare(f.compare, uint32_t(ref & f.compare_mask), uint32_t(stored & f.compare_mask));
+        const VkStencilOp op = !stencil_pass ? f.fail : !depth_pass ? f.depth_fail : f.pass;
+        const uint8_t updated = stencil_op(op, stored, ref);
+        // Only the bits of writeMask change.
+        *sp = std::byte((stored & ~f.write_mask) | (updated & f.write_mask));
+        if (!stencil_pass)
+            return false;
+    }
+    if (!depth_pass)
+        return false;
+    if (depth_write_) {
+        if (depth_kind_ == DepthKind::D32F) {
+            std::memcpy(dp, &z, 4);
+        } else if (depth_kind_ == DepthKind::D16) {
+            const uint16_t v = uint16_t(dz);
+            std::memcpy(dp, &v, 2);
+        } else {
+            std::memcpy(dp, &dz, 4);  // X8_D24: the top 8 bits are unused, written as 0
+        }
+    }
+    return true;
+}
+
 // The four components through "Blend Factors" and "Blend Operations" (inputs already clamped).
 void blend(const BlendState& state, const float src[4], const float dst[4], const float constants[4], float out[4]);
 

@@ -40,6 +40,7 @@ enum class Status : uint8_t {
     UnsupportedDepthFormat,    // a depth/stencil attachment format output_merge cannot write
     TooManyColorAttachments,
     UnsupportedBlend,          // dual-source (SRC1) factors and advanced blend ops are not implemented
+    InvalidAttachment,         // mip level or layer outside the attachment's image
 };
 
 // How a varying word is interpolated (SPIR-V decorations: none = Smooth, NoPerspective, Flat).
@@ -111,10 +112,14 @@ struct OutputState {
     VkCompareOp depth_compare = VK_COMPARE_OP_ALWAYS;
     bool stencil_test = false;
     StencilFace front, back;
-    // Depth/stencil tests before shading ("Early Fragment Tests"). Only when the shader neither
-    // discards nor writes FragDepth (or declares EarlyFragmentTests): results equal late testing.
+    // Depth/stencil tests (and their writes) before shading ("Early Fragment Tests"), as quads enter
+    // a batch. For shaders that neither discard nor write FragDepth the results equal late testing;
+    // for shaders that declare EarlyFragmentTests it is what the spec asks (a later discard does not
+    // undo the depth/stencil writes).
     bool early_fragment_tests = false;
-    bool shader_writes_depth = false;  // FragmentOutput::depth replaces the interpolated depth
+    // FragmentOutput::depth replaces the interpolated depth in the (late) depth test. Ignored with
+    // early_fragment_tests, as FragDepth is under the EarlyFragmentTests execution mode.
+    bool shader_writes_depth = false;
 };
 
 // What the fragment shader sees of one batch: structure of arrays, one entry per lane. Lanes past

@@ -8,8 +8,8 @@
 #include "raster/setup.h"
 #include "raster/tiles.h"
 
-#include <climits>
-#include <limits>
+#include <cstdint>
+#include <memory>
 
 namespace kiln::raster {
 

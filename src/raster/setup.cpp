@@ -6,10 +6,6 @@
 
 namespace kiln::raster {
 
-Rect intersect(const Rect& a, const Rect& b) {
-    return {std::max(a.x0, b.x0), std::max(a.y0, b.y0), std::min(a.x1, b.x1), std::min(a.y1, b.y1)};
-}
-
 namespace {
 
 Rect rect_of(const VkRect2D& r) {
@@ -80,8 +76,11 @@ bool setup_triangle(const SetupContext& ctx, const ClipVertex vertex[3], bool cl
         const double inv_w = 1.0 / double(p[3]);
         const double xf = ctx.half_width * (p[0] * inv_w) + ctx.ox;
         const double yf = ctx.half_height * (p[1] * inv_w) + ctx.oy;
-        if (!(std::fabs(xf - ctx.ox) <= 2.0 * kGuardBand && std::fabs(yf - ctx.oy) <= 2.0 * kGuardBand))
-            return false;  // NaN or infinity from the vertex shader
+        // NaN or infinity from the vertex shader, or a viewport beyond Vulkan's viewportBoundsRange
+        // (2^20 pixels keeps the int64 edge products exact).
+        if (!(std::fabs(xf - ctx.ox) <= 2.0 * kGuardBand && std::fabs(yf - ctx.oy) <= 2.0 * kGuardBand &&
+              std::fabs(xf) < 1048576.0 && std::fabs(yf) < 1048576.0))
+            return false;
         X[i] = std::llround(xf * double(kSubpixelOne));
         Y[i] = std::llround(yf * double(kSubpixelOne));
         zw[i] = float(ctx.pz * (p[2] * inv_w) + ctx.oz);
@@ -120,6 +119,10 @@ bool setup_triangle(const SetupContext& ctx, const ClipVertex vertex[3], bool cl
         out.c[i] = -(a * X[j] + b * Y[j]) - (inclusive ? 0 : 1);
     }
     out.inv_area = 1.0 / double(area2 * sign);
+    for (int i = 0; i < 2; ++i) {
+        out.dl_dx[i] = float(double(out.a[i + 1]) * kSubpixelOne * out.inv_area);
+        out.dl_dy[i] = float(double(out.b[i + 1]) * kSubpixelOne * out.inv_area);
+    }
 
     out.z0 = zw[0];
     out.dz1 = zw[1] - zw[0];
@@ -127,10 +130,8 @@ bool setup_triangle(const SetupContext& ctx, const ClipVertex vertex[3], bool cl
     if (ctx.depth_bias) {
         // "Depth Bias": o = m * depthBiasSlopeFactor + r * depthBiasConstantFactor, with m the
         // largest of |dz/dx| and |dz/dy| (window units) and r the depth format's resolution.
-        const double dl_dx[2] = {double(out.a[1]) * out.inv_area * kSubpixelOne, double(out.a[2]) * out.inv_area * kSubpixelOne};
-        const double dl_dy[2] = {double(out.b[1]) * out.inv_area * kSubpixelOne, double(out.b[2]) * out.inv_area * kSubpixelOne};
-        const double dzdx = dl_dx[0] * out.dz1 + dl_dx[1] * out.dz2;
-        const double dzdy = dl_dy[0] * out.dz1 + dl_dy[1] * out.dz2;
+        const double dzdx = double(out.dl_dx[0]) * out.dz1 + double(out.dl_dx[1]) * out.dz2;
+        const double dzdy = double(out.dl_dy[0]) * out.dz1 + double(out.dl_dy[1]) * out.dz2;
         const double m = std::max(std::fabs(dzdx), std::fabs(dzdy));
         double r;
         if (ctx.bias_unorm_bits) {

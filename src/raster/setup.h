@@ -31,7 +31,9 @@ struct Rect {
     bool empty() const { return x0 >= x1 || y0 >= y1; }
 };
 
-Rect intersect(const Rect& a, const Rect& b);
+inline Rect intersect(const Rect& a, const Rect& b) {
+    return {a.x0 > b.x0 ? a.x0 : b.x0, a.y0 > b.y0 ? a.y0 : b.y0, a.x1 < b.x1 ? a.x1 : b.x1, a.y1 < b.y1 ? a.y1 : b.y1};
+}
 
 // The state setup needs, derived once per draw.
 struct SetupContext {
@@ -53,6 +55,7 @@ struct TriangleSetup {
     int64_t a[3], b[3], c[3];  // edge i is opposite vertex i; covered when every a X + b Y + c >= 0
     Rect bbox;                 // the pixels that may be covered, inside SetupContext::rect
     double inv_area;           // 1 / E_i(vertex i): E_i * inv_area is vertex i's linear barycentric
+    float dl_dx[2], dl_dy[2];  // steps of the linear barycentrics of vertices 1 and 2 per pixel
     float z0, dz1, dz2;        // window depth, bias included: z0 + l1 dz1 + l2 dz2
     float iw[3];               // 1 / clip w of the three vertices
     float weight[3][3];        // vertex k's weights of the original triangle (clip.h)

@@ -16,6 +16,22 @@ inline int64_t edge_at(const TriangleSetup& t, int i, int32_t x, int32_t y) {
     return t.a[i] * sample(x) + t.b[i] * sample(y) + t.c[i];
 }
 
+// Linear barycentrics of vertices 1 and 2 at the centers of the four pixels of quad (qx, qy): exact
+// (from the integer edge functions) at the first pixel, one float step of the plane for the others.
+// Computed once, as the quad enters the batch: the early tests and the batch's inputs use the same
+// values, so the depth tested early is the FragCoord.z the shader sees and what late tests would write.
+inline void quad_barycentrics(const TriangleSetup& t, int32_t qx, int32_t qy, float* l1, float* l2) {
+    const int64_t X = sample(qx), Y = sample(qy);
+    const float b1 = float(double(t.a[1] * X + t.b[1] * Y + t.c[1]) * t.inv_area);
+    const float b2 = float(double(t.a[2] * X + t.b[2] * Y + t.c[2]) * t.inv_area);
+    l1[0] = b1, l1[1] = b1 + t.dl_dx[0], l1[2] = b1 + t.dl_dy[0], l1[3] = b1 + t.dl_dx[0] + t.dl_dy[0];
+    l2[0] = b2, l2[1] = b2 + t.dl_dx[1], l2[2] = b2 + t.dl_dy[1], l2[3] = b2 + t.dl_dx[1] + t.dl_dy[1];
+}
+
+inline float window_depth(const DrawContext& d, const TriangleSetup& t, float l1, float l2) {
+    return std::clamp(t.z0 + l1 * t.dz1 + l2 * t.dz2, d.z_min, d.z_max);
+}
+
 }  // namespace
 
 void TileGrid::reset(const Rect& r) {
@@ -93,29 +109,33 @@ void flush(const DrawContext& d, TileScratch& s) {
         const uint32_t lane0 = q * 4, lane1 = end * 4;
         if (t.front_facing)
             fb.front_facing |= uint32_t((uint64_t{1} << lane1) - (uint64_t{1} << lane0));
-        for (uint32_t l = lane0; l < lane1; ++l) {
-            // Linear barycentrics of the (sub-)triangle from its exact edge functions.
-            const int64_t X = sample(fb.x[l]), Y = sample(fb.y[l]);
-            const float l1 = float(double(t.a[1] * X + t.b[1] * Y + t.c[1]) * t.inv_area);
-            const float l2 = float(double(t.a[2] * X + t.b[2] * Y + t.c[2]) * t.inv_area);
-            const float l0 = 1.0f - l1 - l2;
+        // The linear barycentrics were written when the quads entered the batch.
+        float* l1 = fb.bary_linear[0];
+        float* l2 = fb.bary_linear[1];
+        float* p1 = fb.bary_perspective[0];
+        float* p2 = fb.bary_perspective[1];
+        const float iw0 = t.iw[0], iw1 = t.iw[1], iw2 = t.iw[2];
+        for (uint32_t l = lane0; l < lane1; ++l) {  // plain float arithmetic: vectorized
             // "Barycentric Interpolation": 1/w is linear in screen space; dividing by it makes the
             // weights perspective-correct.
-            const float iw = l0 * t.iw[0] + l1 * t.iw[1] + l2 * t.iw[2];
-            const float p1 = l1 * t.iw[1] / iw, p2 = l2 * t.iw[2] / iw, p0 = 1.0f - p1 - p2;
-            const float z = t.z0 + l1 * t.dz1 + l2 * t.dz2;
-            fb.z[l] = std::clamp(z, d.z_min, d.z_max);
+            const float iw = iw0 + l1[l] * (iw1 - iw0) + l2[l] * (iw2 - iw0);
+            const float rcp = 1.0f / iw;
+            p1[l] = l1[l] * iw1 * rcp;
+            p2[l] = l2[l] * iw2 * rcp;
             fb.inv_w[l] = iw;
+            fb.z[l] = window_depth(d, t, l1[l], l2[l]);
             fb.primitive_id[l] = t.primitive_id;
-            if (!t.clipped) {
-                fb.bary_perspective[0][l] = p1, fb.bary_perspective[1][l] = p2;
-                fb.bary_linear[0][l] = l1, fb.bary_linear[1][l] = l2;
-            } else {
-                // Back to the original triangle: the fan vertices are weighted sums of its vertices.
-                for (int j = 0; j < 2; ++j) {
-                    fb.bary_perspective[j][l] = p0 * t.weight[0][j + 1] + p1 * t.weight[1][j + 1] + p2 * t.weight[2][j + 1];
-                    fb.bary_linear[j][l] = l0 * t.weight[0][j + 1] + l1 * t.weight[1][j + 1] + l2 * t.weight[2][j + 1];
-                }
+        }
+        if (t.clipped) {
+            // Back to the original triangle: the fan vertices are weighted sums of its vertices.
+            const auto& m = t.weight;
+            for (uint32_t l = lane0; l < lane1; ++l) {
+                const float s1 = l1[l], s2 = l2[l], s0 = 1.0f - s1 - s2;
+                const float q1 = p1[l], q2 = p2[l], q0 = 1.0f - q1 - q2;
+                l1[l] = s0 * m[0][1] + s1 * m[1][1] + s2 * m[2][1];
+                l2[l] = s0 * m[0][2] + s1 * m[1][2] + s2 * m[2][2];
+                p1[l] = q0 * m[0][1] + q1 * m[1][1] + q2 * m[2][1];
+                p2[l] = q0 * m[0][2] + q1 * m[1][2] + q2 * m[2][2];
             }
         }
         const uint32_t* v0 = vs.varyings + size_t(t.v[0]) * vs.varying_stride;
@@ -143,17 +163,7 @@ void flush(const DrawContext& d, TileScratch& s) {
     FragmentOutput& out = s.output;
     out.alive = fb.coverage;
     d.shader->shade(fb, out, s.worker);
-    uint32_t live = fb.coverage & out.alive;
-    while (live) {
-        const uint32_t l = uint32_t(std::countr_zero(live));
-        live &= live - 1;
-        if (d.late_tests) {
-            const float z = d.shader_writes_depth ? out.depth[l] : fb.z[l];
-            if (!d.merger->test_depth_stencil(fb.x[l], fb.y[l], z, (fb.front_facing >> l) & 1))
-                continue;
-        }
-        d.merger->write_color(fb.x[l], fb.y[l], out, l);
-    }
+    d.merger->merge_batch(fb, out, fb.coverage & out.alive, d.late_tests, d.shader_writes_depth);
     ++s.batches;
     s.quads += quads;
     fb.quad_count = 0;
@@ -166,7 +176,25 @@ void rasterize_tile(const DrawContext& d, const std::vector<uint32_t>& bin, cons
     FragmentBatch& fb = s.batch;
     fb.quad_count = 0;
     fb.coverage = 0;
-    for (const uint32_t entry : bin) {
+    const size_t entries = bin.size();
+    for (size_t e = 0; e < entries; ++e) {
+        const uint32_t entry = bin[e];
+        // Bins of many small triangles jump through the triangle array: fetch ahead.
+        if (e + 2 < entries) {
+            const char* ahead = reinterpret_cast<const char*>(&d.triangles[bin[e + 2] & ~kFullTileBit]);
+            for (size_t line = 0; line < sizeof(TriangleSetup); line += 64)
+                __builtin_prefetch(ahead + line);
+        }
+        if (e + 1 < entries && d.vertices->varying_words) {
+            // And the next triangle's varyings (its record was fetched ahead an entry ago).
+            const TriangleSetup& next = d.triangles[bin[e + 1] & ~kFullTileBit];
+            const VertexStream& vs = *d.vertices;
+            for (int i = 0; i < 3; ++i) {
+                const char* words = reinterpret_cast<const char*>(vs.varyings + size_t(next.v[i]) * vs.varying_stride);
+                for (size_t line = 0; line < vs.varying_words * sizeof(uint32_t); line += 64)
+                    __builtin_prefetch(words + line);
+            }
+        }
         const uint32_t ti = entry & ~kFullTileBit;
         const bool full = entry & kFullTileBit;
         const TriangleSetup& t = d.triangles[ti];
@@ -199,9 +227,20 @@ void rasterize_tile(const DrawContext& d, const std::vector<uint32_t>& bin, cons
                     const int64_t c2 = (e0 + oy[0]) | (e1 + oy[1]) | (e2 + oy[2]);
                     const int64_t c3 = (e0 + ox[0] + oy[0]) | (e1 + ox[1] + oy[1]) | (e2 + ox[2] + oy[2]);
                     mask &= uint32_t(c0 >= 0) | uint32_t(c1 >= 0) << 1 | uint32_t(c2 >= 0) << 2 | uint32_t(c3 >= 0) << 3;
+                    // Past the triangle's right side: an edge that only falls toward +x is already
+                    // negative at this quad's left column in both rows, so no quad further right
+                    // can be covered.
+                    if (!mask && ((t.a[0] <= 0 && (e0 & (e0 + oy[0])) < 0) || (t.a[1] <= 0 && (e1 & (e1 + oy[1])) < 0) ||
+                                  (t.a[2] <= 0 && (e2 & (e2 + oy[2])) < 0)))
+                        break;
                 }
                 if (!mask)
                     continue;
+                const uint32_t q = fb.quad_count;
+                const uint32_t l = q * 4;
+                float* l1 = fb.bary_linear[0] + l;
+                float* l2 = fb.bary_linear[1] + l;
+                quad_barycentrics(t, qx, qy, l1, l2);
                 if (d.early_tests) {
                     // "Early Fragment Tests": tested and written as the quad enters the batch, in API
                     // order, so a later quad of the same batch on the same pixel sees this one's depth
@@ -211,18 +250,13 @@ void rasterize_tile(const DrawContext& d, const std::vector<uint32_t>& bin, cons
                         if (!(mask & (1u << i)))
                             continue;
                         const int32_t px = qx + int32_t(i & 1), py = qy + int32_t(i >> 1);
-                        const int64_t X = sample(px), Y = sample(py);
-                        const float l1 = float(double(t.a[1] * X + t.b[1] * Y + t.c[1]) * t.inv_area);
-                        const float l2 = float(double(t.a[2] * X + t.b[2] * Y + t.c[2]) * t.inv_area);
-                        const float z = std::clamp(t.z0 + l1 * t.dz1 + l2 * t.dz2, d.z_min, d.z_max);
-                        if (!d.merger->test_depth_stencil(px, py, z, t.front_facing))
+                        if (!d.merger->test_depth_stencil(px, py, window_depth(d, t, l1[i], l2[i]), t.front_facing))
                             mask &= ~(1u << i);
                     }
                     if (!mask)
                         continue;
                 }
-                const uint32_t q = fb.quad_count++;
-                const uint32_t l = q * 4;
+                fb.quad_count = q + 1;
                 s.quad_triangle[q] = ti;
                 fb.x[l] = qx, fb.x[l + 1] = qx + 1, fb.x[l + 2] = qx, fb.x[l + 3] = qx + 1;
                 fb.y[l] = qy, fb.y[l + 1] = qy, fb.y[l + 2] = qy + 1, fb.y[l + 3] = qy + 1;
