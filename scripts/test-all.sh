@@ -3,7 +3,7 @@
 #
 #   release  cmake --preset ci (Release, -Werror) into build/, then every label
 #   asan     cmake --preset asan (ASan + UBSan) into build-asan/, then every label
-#   tsan     cmake --preset tsan (TSan) into build-tsan/, then the labels `unit`, `win32`, `conformance` and `compute` (the threaded parts)
+#   tsan     cmake --preset tsan (TSan) into build-tsan/, then the labels `unit`, `win32`, `conformance`, `compute` and `raster` (the threaded parts)
 #   fuzz     clang + libFuzzer build of the SPIR-V front end into build-fuzz/, run for 60 s (label `fuzz`)
 #
 #   scripts/test-all.sh              all four stages
@@ -93,7 +93,7 @@ for stage in "${stages[@]}"; do
         tsan_wrap=(setarch "$(uname -m)" -R)
       fi
       # Suppressions (the preset's TSAN_OPTIONS): tests/tsan.supp, other vendors' code only.
-      run_ctest tsan "${tsan_wrap[@]}" ctest --preset tsan --label-regex '^(unit|win32|conformance|compute)$' --no-tests=error
+      run_ctest tsan "${tsan_wrap[@]}" ctest --preset tsan --label-regex '^(unit|win32|conformance|compute|raster)$' --no-tests=error
       ;;
     fuzz)
       # libFuzzer is clang's: a separate build of the SPIR-V front end alone, run for 60 s.
