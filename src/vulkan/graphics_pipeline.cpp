@@ -95,6 +95,11 @@ VkResult fixed_function(Device& device, uint32_t index, const VkGraphicsPipeline
         g.topology = info.pInputAssemblyState->topology;
         g.primitive_restart = info.pInputAssemblyState->primitiveRestartEnable;
     }
+    // The rasterizer draws triangles (src/raster): points and lines are refused here rather than
+    // drawn as nothing.
+    if (g.topology != VK_PRIMITIVE_TOPOLOGY_TRIANGLE_LIST && g.topology != VK_PRIMITIVE_TOPOLOGY_TRIANGLE_STRIP &&
+        g.topology != VK_PRIMITIVE_TOPOLOGY_TRIANGLE_FAN)
+        return refuse(device, index, "point, line and patch topologies are not implemented yet");
     if (!info.pRasterizationState)
         return refuse(device, index, "no rasterization state");
     g.rasterization = *info.pRasterizationState;

@@ -358,5 +358,23 @@ TEST(Draw, DepthBiasMovesDepthByTheSlopeAndConstant) {
   DrawOnBoth("depth_bias", s, 1, 1e-3f);
 }
 
+// Kiln draws triangles only: a pipeline of points or lines is refused at creation (with a debug
+// message), never made and then drawn as nothing.
+TEST(Draw, PointAndLinePipelinesAreRefused) {
+  KT_REQUIRE_KILN();
+  for (VkPrimitiveTopology topology : {VK_PRIMITIVE_TOPOLOGY_POINT_LIST, VK_PRIMITIVE_TOPOLOGY_LINE_LIST,
+                                       VK_PRIMITIVE_TOPOLOGY_LINE_STRIP}) {
+    Scene s = ColorScene({{-1, -1, 0.5f, 1, 1, 1, 1, 1}});
+    s.topology = topology;
+    try {
+      Render(KILN_TEST_MANIFEST, s);
+      ADD_FAILURE() << "topology " << topology << " was accepted";
+    } catch (const VkError& e) {
+      EXPECT_NE(std::string(e.what()).find("vkCreateGraphicsPipelines"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("-1000012000"), std::string::npos) << e.what();  // VK_ERROR_INVALID_SHADER_NV
+    }
+  }
+}
+
 }  // namespace
 }  // namespace kiln_test
