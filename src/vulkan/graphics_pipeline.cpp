@@ -7,7 +7,7 @@
 #include "debug_report.h"
 #include "device.h"
 #include "draw_state.h"
-#include "format/texel_codec.h"
+#include "physical_device.h"
 #include "pipeline.h"
 #include "vk_entrypoints.h"
 
@@ -28,11 +28,10 @@ VkResult refuse(Device& device, uint32_t index, const std::string& why) {
     return VK_ERROR_INVALID_SHADER_NV;
 }
 
-// Vertex attributes are read through the color formats' texel codecs: formats of up to four
-// 32-bit components (64-bit attributes take two locations and are not offered).
+// Vertex attributes are read through the texel codecs (exec/draw.cpp): the formats whose buffer
+// features Kiln reports with VERTEX_BUFFER_BIT (physical_device.cpp says which).
 bool vertex_format_supported(VkFormat format) {
-    const format::TexelCodec* codec = format::texel_codec(format);
-    return codec && codec->texel_size <= 16;
+    return format_properties(format).bufferFeatures & VK_FORMAT_FEATURE_VERTEX_BUFFER_BIT;
 }
 
 VkResult stages(Device& device, uint32_t index, const VkGraphicsPipelineCreateInfo& info, GraphicsState& g) {

@@ -218,13 +218,18 @@ VkFormatProperties format_properties(VkFormat format) {
         // formats a SPIR-V Image Format names (src/format/texel_codec.cpp, src/spirv/ops_image.cpp).
         if (const format::TexelCodec* codec = format::texel_codec(format)) {
             // Attachments: cleared by load ops and vkCmdClearAttachments in the view's format
-            // (rendering.cpp); blended output is not reported (COLOR_ATTACHMENT_BLEND_BIT).
+            // (rendering.cpp), written by draws through the codec (src/raster/output_merge.cpp).
             VkFormatFeatureFlags image = VK_FORMAT_FEATURE_SAMPLED_IMAGE_BIT | blit | VK_FORMAT_FEATURE_COLOR_ATTACHMENT_BIT;
             p.bufferFeatures = VK_FORMAT_FEATURE_UNIFORM_TEXEL_BUFFER_BIT;
+            // Vertex attributes are read through the codec too (exec/draw.cpp), up to four 32-bit
+            // components (64-bit components take two locations: not offered).
+            if (codec->texel_size <= 16)
+                p.bufferFeatures |= VK_FORMAT_FEATURE_VERTEX_BUFFER_BIT;
             // Linear filtering (and linear mipmapping) of float and normalized formats, by samplers
-            // and by blits alike; integer formats are never filtered.
+            // and by blits alike, and blending into them (the output merger blends every float-class
+            // format; integer formats are neither filtered nor blended, as the spec says).
             if (codec->cls == format::TexelClass::Float)
-                image |= VK_FORMAT_FEATURE_SAMPLED_IMAGE_FILTER_LINEAR_BIT;
+                image |= VK_FORMAT_FEATURE_SAMPLED_IMAGE_FILTER_LINEAR_BIT | VK_FORMAT_FEATURE_COLOR_ATTACHMENT_BLEND_BIT;
             if (format::has_spirv_image_format(format)) {
                 image |= VK_FORMAT_FEATURE_STORAGE_IMAGE_BIT;
                 p.bufferFeatures |= VK_FORMAT_FEATURE_STORAGE_TEXEL_BUFFER_BIT;
@@ -334,6 +339,8 @@ VkPhysicalDeviceFeatures supported_features() {
     f.shaderStorageBufferArrayDynamicIndexing = VK_TRUE;
     // Every storage format a SPIR-V Image Format names is read and written (format_properties).
     f.shaderStorageImageExtendedFormats = VK_TRUE;
+    // The rasterizer clamps depth bias (src/raster/setup.cpp; tests/draw DepthBias*, unit Raster*).
+    f.depthBiasClamp = VK_TRUE;
     return f;
 }
 

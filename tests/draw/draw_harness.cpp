@@ -87,11 +87,23 @@ std::vector<uint8_t> Bytes(const std::vector<float>& values) {
 
 bool LavapipeInstalled() { return access(KILN_LAVAPIPE_MANIFEST, R_OK) == 0; }
 
-Pixels Render(const std::string& manifest, const Scene& scene) {
+namespace {
+
+// Render() on an instance that lives as long as `log` needs: `log` gets the instance's message log
+// (validation builds: every validation ERROR of the driver under test).
+Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::shared_ptr<MessageLog>* log) {
   InstanceOptions instanceOptions;
   instanceOptions.driverFiles = manifest;
+  // The validation binary (KILN_TEST_WITH_VALIDATION) checks the driver under test only.
+  instanceOptions.validation = kWithValidation && manifest == KILN_TEST_MANIFEST;
   auto instance = Instance::Create(instanceOptions);
-  auto device = Device::Create(*instance);
+  *log = instance->log();
+  // A depth bias clamp needs its feature (VUID-VkGraphicsPipelineCreateInfo-pDynamicStates-00754).
+  VkPhysicalDeviceFeatures features{};
+  features.depthBiasClamp = scene.depth_bias && scene.bias_clamp != 0.0f;
+  DeviceOptions deviceOptions;
+  deviceOptions.features = &features;
+  auto device = Device::Create(*instance, deviceOptions);
   const VkDevice d = device->handle;
   Objects objects(d);
   const uint32_t W = scene.width, H = scene.height;
@@ -380,6 +392,19 @@ Pixels Render(const std::string& manifest, const Scene& scene) {
   }
   if (stencilOut) out.stencil.assign(stencilOut->data(), stencilOut->data() + size_t(W) * H);
   return out;
+}
+
+}  // namespace
+
+Pixels Render(const std::string& manifest, const Scene& scene) {
+  std::shared_ptr<MessageLog> log;
+  Pixels pixels = RenderWithLog(manifest, scene, &log);
+  // Every object, the device and the instance are gone: their destruction was validated too.
+  if (log) {
+    const std::vector<std::string> errors = log->Take();
+    EXPECT_TRUE(errors.empty()) << errors.size() << " validation error(s):" << MessageLog::Join(errors);
+  }
+  return pixels;
 }
 
 namespace {

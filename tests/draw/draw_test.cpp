@@ -12,6 +12,9 @@
 #include "draw_harness.h"
 #include "vk_test_util.h"
 
+// INSTANTIATE_TEST_SUITE_P pastes its suite argument unexpanded: this expands KILN_SUITE first.
+#define KILN_INSTANTIATE(prefix, suite, ...) INSTANTIATE_TEST_SUITE_P(prefix, suite, __VA_ARGS__)
+
 namespace kiln_test {
 namespace {
 
@@ -47,7 +50,7 @@ void CountFragments(Scene& s) {
   s.blend.srcAlphaBlendFactor = s.blend.dstAlphaBlendFactor = VK_BLEND_FACTOR_ONE;
 }
 
-TEST(Draw, SharedEdgesOfAJitteredMeshCoverEveryPixelOnce) {
+TEST(KILN_SUITE(Draw), SharedEdgesOfAJitteredMeshCoverEveryPixelOnce) {
   // A 9x7 grid of vertices, inner ones jittered, the outer ones on the viewport's edges; two
   // triangles per cell. The top-left rule gives each pixel to exactly one triangle.
   std::mt19937 rng(11);
@@ -78,7 +81,7 @@ TEST(Draw, SharedEdgesOfAJitteredMeshCoverEveryPixelOnce) {
     for (uint32_t x = 0; x < p.width; ++x) ASSERT_EQ(p.at(x, y)[0], 1) << "pixel (" << x << ", " << y << ")";
 }
 
-TEST(Draw, TriangleFanAroundAPointCoversItsPolygonOnce) {
+TEST(KILN_SUITE(Draw), TriangleFanAroundAPointCoversItsPolygonOnce) {
   Scene s;
   std::vector<float> data = {0.05f, -0.03f, 0.5f, 1, 1.0f / 255, 0, 0, 1};  // the center
   const int n = 13;
@@ -95,7 +98,7 @@ TEST(Draw, TriangleFanAroundAPointCoversItsPolygonOnce) {
   for (size_t i = 0; i < p.color.size(); i += 4) ASSERT_LE(p.color[i], 1) << "pixel " << i / 4 << " covered twice";
 }
 
-TEST(Draw, ClippingAgainstNearFarAndFarBeyondTheGuardBand) {
+TEST(KILN_SUITE(Draw), ClippingAgainstNearFarAndFarBeyondTheGuardBand) {
   Scene s = ColorScene({
       // Crossing the near plane (z < 0 at one vertex) and the far plane (z > w at another).
       {-0.9f, -0.9f, -0.5f, 1, 1, 0, 0, 1}, {0.8f, -0.6f, 0.5f, 1, 0, 1, 0, 1}, {-0.2f, 0.9f, 1.6f, 1, 0, 0, 1, 1},
@@ -111,7 +114,7 @@ TEST(Draw, ClippingAgainstNearFarAndFarBeyondTheGuardBand) {
   DrawOnBoth("clipping", s, 1, 1e-5f);
 }
 
-TEST(Draw, DepthTestKeepsTheNearestOfOverlappingTriangles) {
+TEST(KILN_SUITE(Draw), DepthTestKeepsTheNearestOfOverlappingTriangles) {
   std::vector<ColorVertex> v;
   std::mt19937 rng(5);
   std::uniform_real_distribution<float> pos(-1.1f, 1.1f), depth(0.05f, 0.95f), c(0, 1);
@@ -133,7 +136,7 @@ TEST(Draw, DepthTestKeepsTheNearestOfOverlappingTriangles) {
   }
 }
 
-TEST(Draw, StencilMarksThenMasks) {
+TEST(KILN_SUITE(Draw), StencilMarksThenMasks) {
   // Draw 1 writes stencil 1 where it covers (colors masked off); draw 2 draws only where stencil
   // equals 1 and increments it there.
   Scene s = ColorScene({{-0.9f, -0.9f, 0.5f, 1, 1, 0, 0, 1}, {0.6f, -0.9f, 0.5f, 1, 1, 0, 0, 1}, {-0.9f, 0.6f, 0.5f, 1, 1, 0, 0, 1},
@@ -160,9 +163,9 @@ struct BlendCase {
   VkBlendOp op;
 };
 
-class DrawBlend : public ::testing::TestWithParam<BlendCase> {};
+class KILN_SUITE(DrawBlend) : public ::testing::TestWithParam<BlendCase> {};
 
-TEST_P(DrawBlend, BlendedTriangleOverAnOpaqueOne) {
+TEST_P(KILN_SUITE(DrawBlend), BlendedTriangleOverAnOpaqueOne) {
   const BlendCase& b = GetParam();
   Scene s = ColorScene({{-1, -1, 0.5f, 1, 0.2f, 0.6f, 0.9f, 1}, {3, -1, 0.5f, 1, 0.2f, 0.6f, 0.9f, 1}, {-1, 3, 0.5f, 1, 0.2f, 0.6f, 0.9f, 1},
                         {-0.8f, -0.7f, 0.5f, 1, 0.9f, 0.1f, 0.3f, 0.25f}, {0.9f, -0.1f, 0.5f, 1, 0.4f, 0.8f, 0.2f, 0.75f},
@@ -178,8 +181,8 @@ TEST_P(DrawBlend, BlendedTriangleOverAnOpaqueOne) {
   DrawOnBoth(std::string("blend_") + b.name, s, 2);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Factors, DrawBlend,
+KILN_INSTANTIATE(
+    Factors, KILN_SUITE(DrawBlend),
     ::testing::Values(BlendCase{"alpha", VK_BLEND_FACTOR_SRC_ALPHA, VK_BLEND_FACTOR_ONE_MINUS_SRC_ALPHA, VK_BLEND_OP_ADD},
                       BlendCase{"additive", VK_BLEND_FACTOR_ONE, VK_BLEND_FACTOR_ONE, VK_BLEND_OP_ADD},
                       BlendCase{"subtract", VK_BLEND_FACTOR_ONE, VK_BLEND_FACTOR_DST_COLOR, VK_BLEND_OP_SUBTRACT},
@@ -224,9 +227,9 @@ Texture Checker(uint32_t size, uint32_t mips) {
   return t;
 }
 
-class DrawTexture : public ::testing::TestWithParam<std::tuple<VkFilter, VkSamplerAddressMode>> {};
+class KILN_SUITE(DrawTexture) : public ::testing::TestWithParam<std::tuple<VkFilter, VkSamplerAddressMode>> {};
 
-TEST_P(DrawTexture, QuadSampledWithFilterAndAddressMode) {
+TEST_P(KILN_SUITE(DrawTexture), QuadSampledWithFilterAndAddressMode) {
   Texture t = Checker(8, 1);
   t.mag = t.min = std::get<0>(GetParam());
   t.address = std::get<1>(GetParam());
@@ -236,13 +239,13 @@ TEST_P(DrawTexture, QuadSampledWithFilterAndAddressMode) {
   DrawOnBoth("texture_" + std::to_string(t.mag) + "_" + std::to_string(t.address), s, 2);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    FiltersAndAddressModes, DrawTexture,
+KILN_INSTANTIATE(
+    FiltersAndAddressModes, KILN_SUITE(DrawTexture),
     ::testing::Combine(::testing::Values(VK_FILTER_NEAREST, VK_FILTER_LINEAR),
                        ::testing::Values(VK_SAMPLER_ADDRESS_MODE_REPEAT, VK_SAMPLER_ADDRESS_MODE_MIRRORED_REPEAT,
                                          VK_SAMPLER_ADDRESS_MODE_CLAMP_TO_EDGE, VK_SAMPLER_ADDRESS_MODE_CLAMP_TO_BORDER)));
 
-TEST(Draw, MipmappedTextureMinifiedInPerspective) {
+TEST(KILN_SUITE(Draw), MipmappedTextureMinifiedInPerspective) {
   // A floor receding into the distance: the LOD grows along it and every level is reached.
   Texture t = Checker(64, 7);
   t.mag = VK_FILTER_LINEAR;
@@ -259,7 +262,7 @@ TEST(Draw, MipmappedTextureMinifiedInPerspective) {
   }
 }
 
-TEST(Draw, InstancesTakePerInstanceAttributes) {
+TEST(KILN_SUITE(Draw), InstancesTakePerInstanceAttributes) {
   Scene s;
   s.vert = "instanced.vert";
   s.buffers.push_back({Bytes({-0.1f, -0.1f, 0.1f, -0.1f, 0.0f, 0.12f}), 8, VK_VERTEX_INPUT_RATE_VERTEX});
@@ -276,7 +279,7 @@ TEST(Draw, InstancesTakePerInstanceAttributes) {
   EXPECT_GT(covered, 7u * 20u) << "seven instances drawn";
 }
 
-TEST(Draw, IndexedStripsAndFansRestartWhereTheIndexSaysSo) {
+TEST(KILN_SUITE(Draw), IndexedStripsAndFansRestartWhereTheIndexSaysSo) {
   std::vector<float> data;
   for (int j = 0; j < 4; ++j)
     for (int i = 0; i < 6; ++i) data.insert(data.end(), {-0.9f + 0.35f * i, -0.9f + 0.55f * j + 0.05f * (i & 1), 0.5f, 1,
@@ -300,7 +303,7 @@ TEST(Draw, IndexedStripsAndFansRestartWhereTheIndexSaysSo) {
   }
 }
 
-TEST(Draw, CullModesAndFrontFace) {
+TEST(KILN_SUITE(Draw), CullModesAndFrontFace) {
   // One counter-clockwise and one clockwise triangle (in framebuffer coordinates, y down).
   const std::vector<ColorVertex> v = {{-0.9f, -0.8f, 0.5f, 1, 1, 0, 0, 1}, {-0.9f, 0.8f, 0.5f, 1, 1, 0, 0, 1}, {-0.1f, 0, 0.5f, 1, 1, 0, 0, 1},
                                       {0.1f, 0, 0.5f, 1, 0, 1, 0, 1},      {0.9f, -0.8f, 0.5f, 1, 0, 1, 0, 1}, {0.9f, 0.8f, 0.5f, 1, 0, 1, 0, 1}};
@@ -324,7 +327,7 @@ TEST(Draw, CullModesAndFrontFace) {
     }
 }
 
-TEST(Draw, DiscardAndFragDepth) {
+TEST(KILN_SUITE(Draw), DiscardAndFragDepth) {
   Scene s = ColorScene({{-1, -1, 0.9f, 1, 0.25f, 0.5f, 0.75f, 1}, {3, -1, 0.9f, 1, 0.25f, 0.5f, 0.75f, 1}, {-1, 3, 0.9f, 1, 0.75f, 0.5f, 0.25f, 1}});
   s.frag = "discard.frag";
   s.depth_format = VK_FORMAT_D32_SFLOAT;
@@ -343,7 +346,7 @@ TEST(Draw, DiscardAndFragDepth) {
     }
 }
 
-TEST(Draw, DepthBiasMovesDepthByTheSlopeAndConstant) {
+TEST(KILN_SUITE(Draw), DepthBiasMovesDepthByTheSlopeAndConstant) {
   Scene s = ColorScene({{-0.9f, -0.9f, 0.2f, 1, 1, 0, 0, 1}, {0.9f, -0.8f, 0.6f, 1, 1, 0, 0, 1}, {-0.7f, 0.9f, 0.4f, 1, 1, 0, 0, 1}});
   s.depth_format = VK_FORMAT_D32_SFLOAT;
   s.depth_stencil.depthTestEnable = VK_TRUE;
@@ -360,7 +363,7 @@ TEST(Draw, DepthBiasMovesDepthByTheSlopeAndConstant) {
 
 // Kiln draws triangles only: a pipeline of points or lines is refused at creation (with a debug
 // message), never made and then drawn as nothing.
-TEST(Draw, PointAndLinePipelinesAreRefused) {
+TEST(KILN_SUITE(Draw), PointAndLinePipelinesAreRefused) {
   KT_REQUIRE_KILN();
   for (VkPrimitiveTopology topology : {VK_PRIMITIVE_TOPOLOGY_POINT_LIST, VK_PRIMITIVE_TOPOLOGY_LINE_LIST,
                                        VK_PRIMITIVE_TOPOLOGY_LINE_STRIP}) {

@@ -418,14 +418,21 @@ TEST(Device, ImageFormatQueryFollowsFormatFeatures) {
   constexpr VkFormatFeatureFlags kImage =
       VK_FORMAT_FEATURE_TRANSFER_SRC_BIT | VK_FORMAT_FEATURE_TRANSFER_DST_BIT | VK_FORMAT_FEATURE_SAMPLED_IMAGE_BIT |
       VK_FORMAT_FEATURE_SAMPLED_IMAGE_FILTER_LINEAR_BIT | VK_FORMAT_FEATURE_STORAGE_IMAGE_BIT |
-      VK_FORMAT_FEATURE_BLIT_SRC_BIT | VK_FORMAT_FEATURE_BLIT_DST_BIT | VK_FORMAT_FEATURE_COLOR_ATTACHMENT_BIT;
+      VK_FORMAT_FEATURE_BLIT_SRC_BIT | VK_FORMAT_FEATURE_BLIT_DST_BIT | VK_FORMAT_FEATURE_COLOR_ATTACHMENT_BIT |
+      VK_FORMAT_FEATURE_COLOR_ATTACHMENT_BLEND_BIT;
   EXPECT_EQ(features.optimalTilingFeatures, kImage);
   EXPECT_EQ(features.linearTilingFeatures, kImage);
   EXPECT_EQ(features.bufferFeatures,
-            VkFormatFeatureFlags(VK_FORMAT_FEATURE_UNIFORM_TEXEL_BUFFER_BIT | VK_FORMAT_FEATURE_STORAGE_TEXEL_BUFFER_BIT));
-  // Integer formats are never filtered; only R32_UINT and R32_SINT have atomics.
+            VkFormatFeatureFlags(VK_FORMAT_FEATURE_UNIFORM_TEXEL_BUFFER_BIT | VK_FORMAT_FEATURE_STORAGE_TEXEL_BUFFER_BIT |
+                                 VK_FORMAT_FEATURE_VERTEX_BUFFER_BIT));
+  // Integer formats are never filtered nor blended; only R32_UINT and R32_SINT have atomics.
   vkGetPhysicalDeviceFormatProperties(physical, VK_FORMAT_R32_UINT, &features);
   EXPECT_EQ(features.optimalTilingFeatures & VK_FORMAT_FEATURE_SAMPLED_IMAGE_FILTER_LINEAR_BIT, 0u);
+  EXPECT_EQ(features.optimalTilingFeatures & VK_FORMAT_FEATURE_COLOR_ATTACHMENT_BLEND_BIT, 0u);
+  // 64-bit components are not vertex formats (they would take two locations).
+  VkFormatProperties wide;
+  vkGetPhysicalDeviceFormatProperties(physical, VK_FORMAT_R64G64B64A64_SFLOAT, &wide);
+  EXPECT_EQ(wide.bufferFeatures & VK_FORMAT_FEATURE_VERTEX_BUFFER_BIT, 0u);
   EXPECT_NE(features.optimalTilingFeatures & VK_FORMAT_FEATURE_STORAGE_IMAGE_ATOMIC_BIT, 0u);
   EXPECT_NE(features.bufferFeatures & VK_FORMAT_FEATURE_STORAGE_TEXEL_BUFFER_ATOMIC_BIT, 0u);
   vkGetPhysicalDeviceFormatProperties(physical, VK_FORMAT_R32G32B32A32_UINT, &features);
