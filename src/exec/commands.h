@@ -120,10 +120,13 @@ struct DispatchCmd {
 // the vertex buffers, and what each stage's descriptors reach. Trailing: spirv::Range
 // [vertex_range_count], spirv::Range[fragment_range_count], then spirv::ImageDescriptor
 // [vertex_image_count], spirv::ImageDescriptor[fragment_image_count]. Executed by exec/draw.cpp.
+struct StageLink;  // draw.h
+
 struct DrawCmd {
     static constexpr uint32_t kMaxBindings = 16, kMaxAttributes = 16;  // maxVertexInput{Bindings,Attributes}
     const spirv::Program* vertex = nullptr;
     const spirv::Program* fragment = nullptr;  // NULL: no fragment shader (depth/stencil only)
+    const StageLink* link = nullptr;           // the pipeline's varyings (draw.h)
     raster::RasterState raster;
     raster::OutputState output;
     VkPrimitiveTopology topology = VK_PRIMITIVE_TOPOLOGY_TRIANGLE_LIST;
@@ -139,8 +142,8 @@ struct DrawCmd {
         uint32_t location, binding, offset;
         VkFormat format;
     };
-    uint32_t binding_count = 0, attribute_count = 0;
-    Binding bindings[kMaxBindings];
+    uint32_t attribute_count = 0;
+    Binding bindings[kMaxBindings];  // by binding number
     Attribute attributes[kMaxAttributes];
     // The draw's parameters (vkCmdDraw / vkCmdDrawIndexed), or where to read them (indirect).
     bool indexed = false;

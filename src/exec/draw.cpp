@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <spirv/unified1/spirv.hpp11>
 #include <vector>
 
 #include "command_stream.h"
@@ -18,9 +19,6 @@ namespace kiln::exec {
 
 namespace {
 
-constexpr uint32_t kPosition = 0, kFragCoord = 15, kFrontFacing = 17, kFragDepth = 22, kHelperInvocation = 23,
-                   kVertexIndex = 42, kInstanceIndex = 43, kBaseVertex = 4424, kBaseInstance = 4425, kDrawIndex = 4426;
-
 const spirv::InterfaceSlot* find_slot(const std::vector<spirv::InterfaceSlot>& slots, uint32_t location) {
     for (const spirv::InterfaceSlot& s : slots)
         if (s.location == location)
@@ -28,24 +26,15 @@ const spirv::InterfaceSlot* find_slot(const std::vector<spirv::InterfaceSlot>& s
     return nullptr;
 }
 
-// A varying's words: where the vertex shader leaves them, where the fragment shader wants them.
-struct Varying {
-    const spirv::InterfaceSlot* vertex = nullptr;  // NULL: the vertex shader does not write it (reads 0)
-    uint32_t vertex_word = 0;                      // the first word in the vertex output slot
-    const spirv::InterfaceSlot* fragment = nullptr;
-    uint32_t words = 0;
-    uint32_t row = 0;  // first row in raster::FragmentBatch::varyings
-};
+// A built-in's slot (SPIR-V's BuiltIn enumerants, from spirv-headers: slots name it in `location`).
+const spirv::InterfaceSlot* find_builtin(const std::vector<spirv::InterfaceSlot>& slots, spv::BuiltIn builtin) {
+    return find_slot(slots, uint32_t(builtin));
+}
 
-// The fragment shader's inputs matched to the vertex shader's outputs by location and component.
-struct Interface {
-    std::vector<Varying> varyings;
-    std::vector<raster::Interpolation> interpolation;  // by row
-    uint32_t words = 0;
-};
+}  // namespace
 
-Interface match(const spirv::Program& vertex, const spirv::Program* fragment) {
-    Interface f;
+StageLink link_stages(const spirv::Program& vertex, const spirv::Program* fragment) {
+    StageLink f;
     if (!fragment)
         return f;
     for (const spirv::InterfaceSlot& in : fragment->stage.inputs) {
@@ -69,6 +58,8 @@ Interface match(const spirv::Program& vertex, const spirv::Program* fragment) {
     }
     return f;
 }
+
+namespace {
 
 // Word `w` of a stage interface slot in lane `lane`: in the slot's registers, or in the lane's
 // invocation memory (spirv::InterfaceSlot).
@@ -109,24 +100,23 @@ void put_word(spirv::StageRunner& runner, const spirv::InterfaceSlot* slot, uint
 // them in batches, and keeps the clip-space positions and the varyings the fragment shader reads.
 class VertexStage {
 public:
-    VertexStage(const DrawCmd& cmd, const spirv::DispatchContext& context, const Interface& interface)
+    VertexStage(const DrawCmd& cmd, const spirv::DispatchContext& context, const StageLink& interface)
         : cmd_(cmd), runner_(context), interface_(interface) {
         const spirv::Program& p = *context.program;
-        position_ = find_slot(p.stage.builtin_outputs, kPosition);
-        vertex_index_ = find_slot(p.stage.builtin_inputs, kVertexIndex);
-        instance_index_ = find_slot(p.stage.builtin_inputs, kInstanceIndex);
-        base_vertex_ = find_slot(p.stage.builtin_inputs, kBaseVertex);
-        base_instance_ = find_slot(p.stage.builtin_inputs, kBaseInstance);
-        draw_index_ = find_slot(p.stage.builtin_inputs, kDrawIndex);
+        position_ = find_builtin(p.stage.builtin_outputs, spv::BuiltIn::Position);
+        vertex_index_ = find_builtin(p.stage.builtin_inputs, spv::BuiltIn::VertexIndex);
+        instance_index_ = find_builtin(p.stage.builtin_inputs, spv::BuiltIn::InstanceIndex);
+        base_vertex_ = find_builtin(p.stage.builtin_inputs, spv::BuiltIn::BaseVertex);
+        base_instance_ = find_builtin(p.stage.builtin_inputs, spv::BuiltIn::BaseInstance);
+        draw_index_ = find_builtin(p.stage.builtin_inputs, spv::BuiltIn::DrawIndex);
         for (uint32_t a = 0; a < cmd.attribute_count; ++a) {
             const DrawCmd::Attribute& attribute = cmd.attributes[a];
             Fetch fetch;
             fetch.slot = find_slot(p.stage.inputs, attribute.location);
             fetch.codec = format::texel_codec(attribute.format);
             fetch.attribute = &attribute;
-            for (uint32_t b = 0; b < cmd.binding_count; ++b)
-                if (b == attribute.binding)
-                    fetch.binding = &cmd.bindings[b];
+            if (attribute.binding < DrawCmd::kMaxBindings)
+                fetch.binding = &cmd.bindings[attribute.binding];
             if (fetch.slot && fetch.codec)
                 fetches_.push_back(fetch);
         }
@@ -191,7 +181,7 @@ private:
 
     const DrawCmd& cmd_;
     spirv::StageRunner runner_;
-    const Interface& interface_;
+    const StageLink& interface_;
     const spirv::InterfaceSlot *position_ = nullptr, *vertex_index_ = nullptr, *instance_index_ = nullptr,
                                *base_vertex_ = nullptr, *base_instance_ = nullptr, *draw_index_ = nullptr;
     std::vector<Fetch> fetches_;
@@ -200,13 +190,13 @@ private:
 // The fragment stage for the rasterizer: one StageRunner per worker, made on its first batch.
 class FragmentStage final : public raster::FragmentShader {
 public:
-    FragmentStage(const spirv::DispatchContext& context, const Interface& interface, uint32_t workers)
+    FragmentStage(const spirv::DispatchContext& context, const StageLink& interface, uint32_t workers)
         : context_(context), interface_(interface), runners_(workers) {
         const spirv::Program& p = *context.program;
-        frag_coord_ = find_slot(p.stage.builtin_inputs, kFragCoord);
-        front_facing_ = find_slot(p.stage.builtin_inputs, kFrontFacing);
-        helper_ = find_slot(p.stage.builtin_inputs, kHelperInvocation);
-        frag_depth_ = find_slot(p.stage.builtin_outputs, kFragDepth);
+        frag_coord_ = find_builtin(p.stage.builtin_inputs, spv::BuiltIn::FragCoord);
+        front_facing_ = find_builtin(p.stage.builtin_inputs, spv::BuiltIn::FrontFacing);
+        helper_ = find_builtin(p.stage.builtin_inputs, spv::BuiltIn::HelperInvocation);
+        frag_depth_ = find_builtin(p.stage.builtin_outputs, spv::BuiltIn::FragDepth);
     }
 
     void shade(const raster::FragmentBatch& in, raster::FragmentOutput& out, uint32_t worker) override {
@@ -256,7 +246,7 @@ public:
 
 private:
     const spirv::DispatchContext& context_;
-    const Interface& interface_;
+    const StageLink& interface_;
     std::vector<std::unique_ptr<spirv::StageRunner>> runners_;
     const spirv::InterfaceSlot *frag_coord_ = nullptr, *front_facing_ = nullptr, *helper_ = nullptr,
                                *frag_depth_ = nullptr;
@@ -302,7 +292,7 @@ void draw_once(const DrawCmd& cmd, const Parameters& d, uint32_t draw_index, con
                const spirv::DispatchContext* fragment_context, WorkerPool* pool) {
     if (d.count == 0 || d.instance_count == 0)
         return;
-    const Interface interface = match(*cmd.vertex, cmd.fragment);
+    const StageLink& interface = *cmd.link;
     VertexStage vertices(cmd, vertex_context, interface);
     // Which vertices to shade, and the primitives' indices into them.
     std::vector<uint32_t> shade;           // VertexIndex of each shaded vertex

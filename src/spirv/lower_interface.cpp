@@ -9,24 +9,19 @@ namespace kiln::spirv::lowering {
 
 namespace {
 
-constexpr uint32_t kVertex = 0, kFragment = 4;
+using spv::BuiltIn;
 
-// The built-ins Kiln's graphics stages provide or consume (SPIR-V BuiltIn numbers).
-enum : uint32_t {
-    kPosition = 0, kPointSize = 1, kClipDistance = 3, kCullDistance = 4, kFragCoord = 15, kPointCoord = 16,
-    kFrontFacing = 17, kFragDepth = 22, kHelperInvocation = 23, kVertexIndex = 42, kInstanceIndex = 43,
-    kBaseVertex = 4424, kBaseInstance = 4425, kDrawIndex = 4426,
-};
-
-bool builtin_allowed(uint32_t model, bool output, uint32_t builtin) {
-    if (model == kVertex)
-        return output ? (builtin == kPosition || builtin == kPointSize || builtin == kClipDistance ||
-                         builtin == kCullDistance)
-                      : (builtin == kVertexIndex || builtin == kInstanceIndex || builtin == kBaseVertex ||
-                         builtin == kBaseInstance || builtin == kDrawIndex);
-    return output ? builtin == kFragDepth
-                  : (builtin == kFragCoord || builtin == kFrontFacing || builtin == kPointCoord ||
-                     builtin == kHelperInvocation);
+// The built-ins Kiln's graphics stages provide (inputs) or consume (outputs), by stage.
+bool builtin_allowed(uint32_t model, bool output, uint32_t which) {
+    const auto b = BuiltIn(which);
+    if (model == uint32_t(spv::ExecutionModel::Vertex))
+        return output ? (b == BuiltIn::Position || b == BuiltIn::PointSize || b == BuiltIn::ClipDistance ||
+                         b == BuiltIn::CullDistance)
+                      : (b == BuiltIn::VertexIndex || b == BuiltIn::InstanceIndex || b == BuiltIn::BaseVertex ||
+                         b == BuiltIn::BaseInstance || b == BuiltIn::DrawIndex);
+    return output ? b == BuiltIn::FragDepth
+                  : (b == BuiltIn::FragCoord || b == BuiltIn::FrontFacing || b == BuiltIn::PointCoord ||
+                     b == BuiltIn::HelperInvocation);
 }
 
 }  // namespace
@@ -117,7 +112,7 @@ bool Lowerer::interface_slots_of(uint32_t id, bool output, uint32_t pointee, uin
                     : scalar->is_signed                   ? kSintSlot
                                                           : kUintSlot;
         (output ? stage.builtin_outputs : stage.builtin_inputs).push_back(slot);
-        if (output && which == kFragDepth)
+        if (output && BuiltIn(which) == BuiltIn::FragDepth)
             stage.depth_replacing = true;
         return true;
     };

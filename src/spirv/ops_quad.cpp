@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <spirv/unified1/spirv.hpp11>
 
 namespace kiln::spirv {
 
@@ -46,16 +47,17 @@ void derivative(const Ins& ins, Batch& b, LaneMask) {
 Handler derivative_handler(uint32_t opcode) {
     // OpDPdx, OpDPdy and OpFwidth leave fine or coarse to the implementation: Kiln takes coarse,
     // as llvmpipe does, so that the two compute the same implicit LODs.
-    switch (opcode) {
-    case 207: return &derivative<Axis::X, false>;      // OpDPdx
-    case 208: return &derivative<Axis::Y, false>;      // OpDPdy
-    case 209: return &derivative<Axis::Width, false>;  // OpFwidth
-    case 210: return &derivative<Axis::X, true>;       // OpDPdxFine
-    case 211: return &derivative<Axis::Y, true>;       // OpDPdyFine
-    case 212: return &derivative<Axis::Width, true>;   // OpFwidthFine
-    case 213: return &derivative<Axis::X, false>;      // OpDPdxCoarse
-    case 214: return &derivative<Axis::Y, false>;      // OpDPdyCoarse
-    case 215: return &derivative<Axis::Width, false>;  // OpFwidthCoarse
+    using spv::Op;
+    switch (Op(opcode)) {
+    case Op::OpDPdx: return &derivative<Axis::X, false>;
+    case Op::OpDPdy: return &derivative<Axis::Y, false>;
+    case Op::OpFwidth: return &derivative<Axis::Width, false>;
+    case Op::OpDPdxFine: return &derivative<Axis::X, true>;
+    case Op::OpDPdyFine: return &derivative<Axis::Y, true>;
+    case Op::OpFwidthFine: return &derivative<Axis::Width, true>;
+    case Op::OpDPdxCoarse: return &derivative<Axis::X, false>;
+    case Op::OpDPdyCoarse: return &derivative<Axis::Y, false>;
+    case Op::OpFwidthCoarse: return &derivative<Axis::Width, false>;
     default: return nullptr;
     }
 }

@@ -11,7 +11,7 @@
 
 namespace kiln::spirv {
 
-// The handler of derivative instruction `opcode` (207-215) on 32-bit floats; ins.a the value,
+// The handler of derivative instruction `opcode` (OpDPdx to OpFwidthCoarse) on 32-bit floats; ins.a the value,
 // ins.n its components. NULL for other opcodes.
 Handler derivative_handler(uint32_t opcode);
 

@@ -102,7 +102,6 @@ void fixed_function(const CommandBuffer& cb, const GraphicsState& g, exec::DrawC
 }
 
 void vertex_input(const DrawState& state, const GraphicsState& g, exec::DrawCmd& cmd) {
-    cmd.binding_count = exec::DrawCmd::kMaxBindings;
     for (const VkVertexInputBindingDescription& d : g.bindings) {
         if (d.binding >= exec::DrawCmd::kMaxBindings)
             continue;
@@ -119,7 +118,8 @@ void vertex_input(const DrawState& state, const GraphicsState& g, exec::DrawCmd&
     }
 }
 
-// Records a draw with parameters `params` (all but the indirect ones set by the caller).
+// Records a draw of the bound pipeline into the current render pass instance; the caller sets the
+// draw's parameters (counts, firsts, or where the indirect ones are). NULL: nothing to draw.
 exec::DrawCmd* record_draw(VkCommandBuffer handle, bool indexed) {
     CommandBuffer* cb = CommandBuffer::from(handle);
     const Pipeline* pipeline = cb->draw.pipeline;
@@ -140,6 +140,7 @@ exec::DrawCmd* record_draw(VkCommandBuffer handle, bool indexed) {
     new (cmd) exec::DrawCmd;
     cmd->vertex = &g.vertex;
     cmd->fragment = g.has_fragment ? &g.fragment : nullptr;
+    cmd->link = &g.link;
     cmd->topology = g.topology;
     cmd->primitive_restart = g.primitive_restart;
     fixed_function(*cb, g, *cmd);

@@ -34,6 +34,11 @@ bool vertex_format_supported(VkFormat format) {
     return format_properties(format).bufferFeatures & VK_FORMAT_FEATURE_VERTEX_BUFFER_BIT;
 }
 
+bool uses_second_source(VkBlendFactor f) {
+    return f == VK_BLEND_FACTOR_SRC1_COLOR || f == VK_BLEND_FACTOR_ONE_MINUS_SRC1_COLOR ||
+           f == VK_BLEND_FACTOR_SRC1_ALPHA || f == VK_BLEND_FACTOR_ONE_MINUS_SRC1_ALPHA;
+}
+
 VkResult stages(Device& device, uint32_t index, const VkGraphicsPipelineCreateInfo& info, GraphicsState& g) {
     bool vertex = false;
     for (uint32_t i = 0; i < info.stageCount; ++i) {
@@ -64,7 +69,6 @@ VkResult vertex_input(Device& device, uint32_t index, const VkPipelineVertexInpu
     g.bindings.assign(in->pVertexBindingDescriptions, in->pVertexBindingDescriptions + in->vertexBindingDescriptionCount);
     g.attributes.assign(in->pVertexAttributeDescriptions,
                         in->pVertexAttributeDescriptions + in->vertexAttributeDescriptionCount);
-    g.divisors.assign(g.bindings.size(), 1);
     for (const VkVertexInputAttributeDescription& a : g.attributes) {
         if (!vertex_format_supported(a.format))
             return refuse(device, index, "vertex attribute format " + std::to_string(a.format) + " is not supported");
@@ -103,13 +107,13 @@ VkResult fixed_function(Device& device, uint32_t index, const VkGraphicsPipeline
         return refuse(device, index, "no rasterization state");
     g.rasterization = *info.pRasterizationState;
     g.rasterization.pNext = nullptr;
+    if (g.rasterization.polygonMode != VK_POLYGON_MODE_FILL)
+        return refuse(device, index, "polygon modes LINE and POINT are not implemented (fillModeNonSolid is not reported)");
     const bool discard = g.rasterization.rasterizerDiscardEnable;
     if (!discard) {
         const VkPipelineViewportStateCreateInfo* v = info.pViewportState;
         if (!v || v->viewportCount != 1 || v->scissorCount != 1)
             return refuse(device, index, "exactly one viewport and one scissor (no multiViewport)");
-        g.viewport_count = v->viewportCount;
-        g.scissor_count = v->scissorCount;
         if (!g.is_dynamic(VK_DYNAMIC_STATE_VIEWPORT) && v->pViewports)
             g.viewports.assign(v->pViewports, v->pViewports + v->viewportCount);
         if (!g.is_dynamic(VK_DYNAMIC_STATE_SCISSOR) && v->pScissors)
@@ -122,14 +126,18 @@ VkResult fixed_function(Device& device, uint32_t index, const VkGraphicsPipeline
             g.depth_stencil.pNext = nullptr;
         }
         if (const VkPipelineColorBlendStateCreateInfo* c = info.pColorBlendState) {
-            g.logic_op_enable = c->logicOpEnable;
-            g.logic_op = c->logicOp;
+            // The features Kiln does not report (logicOp, dualSrcBlend) are refused rather than
+            // ignored: the rasterizer has neither logic ops nor second-source blending.
+            if (c->logicOpEnable)
+                return refuse(device, index, "logic ops are not implemented (logicOp is not reported)");
             g.blend.assign(c->pAttachments, c->pAttachments + c->attachmentCount);
+            for (const VkPipelineColorBlendAttachmentState& b : g.blend)
+                if (b.blendEnable && (uses_second_source(b.srcColorBlendFactor) || uses_second_source(b.dstColorBlendFactor) ||
+                                      uses_second_source(b.srcAlphaBlendFactor) || uses_second_source(b.dstAlphaBlendFactor)))
+                    return refuse(device, index, "SRC1 blend factors are not implemented (dualSrcBlend is not reported)");
             std::memcpy(g.blend_constants, c->blendConstants, sizeof g.blend_constants);
         }
     }
-    g.render_pass = info.renderPass;
-    g.subpass = info.subpass;
     return VK_SUCCESS;
 }
 
@@ -142,6 +150,8 @@ VkResult create_graphics(Device& device, uint32_t index, const VkGraphicsPipelin
         r = vertex_input(device, index, info.pVertexInputState, g);
     if (r == VK_SUCCESS)
         r = fixed_function(device, index, info, g);
+    if (r == VK_SUCCESS)
+        g.link = exec::link_stages(g.vertex, g.has_fragment ? &g.fragment : nullptr);
     return r;
 }
 

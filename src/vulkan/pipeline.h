@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "device.h"
+#include "exec/draw.h"
 #include "object.h"
 #include "spirv/ir.h"
 
@@ -20,26 +21,20 @@ class Device;
 struct GraphicsState {
     spirv::Program vertex, fragment;
     bool has_fragment = false;  // no fragment shader: depth/stencil only, colors untouched
+    exec::StageLink link;       // fragment inputs matched to vertex outputs, once
     std::vector<VkVertexInputBindingDescription> bindings;
-    std::vector<uint32_t> divisors;  // by binding (VK_EXT_vertex_attribute_divisor is not offered: 1)
     std::vector<VkVertexInputAttributeDescription> attributes;
     VkPrimitiveTopology topology = VK_PRIMITIVE_TOPOLOGY_TRIANGLE_LIST;
     bool primitive_restart = false;
-    uint32_t viewport_count = 1, scissor_count = 1;
-    std::vector<VkViewport> viewports;  // static ones (empty when dynamic)
+    std::vector<VkViewport> viewports;  // the static one (empty when dynamic)
     std::vector<VkRect2D> scissors;
     VkPipelineRasterizationStateCreateInfo rasterization{};
     bool has_depth_stencil = false;
     VkPipelineDepthStencilStateCreateInfo depth_stencil{};
-    bool logic_op_enable = false;
-    VkLogicOp logic_op = VK_LOGIC_OP_COPY;
     std::vector<VkPipelineColorBlendAttachmentState> blend;
     float blend_constants[4] = {0, 0, 0, 0};
-    // VkDynamicState values below 64 (the Vulkan 1.0 ones and VK_EXT_extended_dynamic_state's
-    // are all that Kiln accepts) set here come from the command buffer.
+    // The Vulkan 1.0 dynamic states (all Kiln accepts) set here come from the command buffer.
     std::bitset<64> dynamic;
-    VkRenderPass render_pass = VK_NULL_HANDLE;
-    uint32_t subpass = 0;
     bool is_dynamic(VkDynamicState state) const { return uint32_t(state) < 64 && dynamic.test(state); }
 };
 

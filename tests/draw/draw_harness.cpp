@@ -261,7 +261,7 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
   viewportState.pViewports = &viewport;
   viewportState.pScissors = &scissor;
   auto raster = Struct<VkPipelineRasterizationStateCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_RASTERIZATION_STATE_CREATE_INFO);
-  raster.polygonMode = VK_POLYGON_MODE_FILL;
+  raster.polygonMode = scene.polygon_mode;
   raster.cullMode = scene.cull;
   raster.frontFace = scene.front_face;
   raster.depthBiasEnable = scene.depth_bias;
@@ -277,6 +277,8 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
   auto blend = Struct<VkPipelineColorBlendStateCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_COLOR_BLEND_STATE_CREATE_INFO);
   blend.attachmentCount = 1;
   blend.pAttachments = &scene.blend;
+  blend.logicOpEnable = scene.logic_op;
+  blend.logicOp = VK_LOGIC_OP_XOR;
   std::copy(scene.blend_constants, scene.blend_constants + 4, blend.blendConstants);
   auto pipelineInfo = Struct<VkGraphicsPipelineCreateInfo>(VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_CREATE_INFO);
   pipelineInfo.stageCount = 2;

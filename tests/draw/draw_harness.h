@@ -54,6 +54,8 @@ struct Scene {
   bool index16 = false;
   VkPrimitiveTopology topology = VK_PRIMITIVE_TOPOLOGY_TRIANGLE_LIST;
   bool primitive_restart = false;
+  VkPolygonMode polygon_mode = VK_POLYGON_MODE_FILL;
+  bool logic_op = false;  // logicOpEnable, with VK_LOGIC_OP_XOR
   VkCullModeFlags cull = VK_CULL_MODE_NONE;
   VkFrontFace front_face = VK_FRONT_FACE_COUNTER_CLOCKWISE;
   bool depth_bias = false;

@@ -361,22 +361,40 @@ TEST(KILN_SUITE(Draw), DepthBiasMovesDepthByTheSlopeAndConstant) {
   DrawOnBoth("depth_bias", s, 1, 1e-3f);
 }
 
-// Kiln draws triangles only: a pipeline of points or lines is refused at creation (with a debug
-// message), never made and then drawn as nothing.
-TEST(KILN_SUITE(Draw), PointAndLinePipelinesAreRefused) {
+// What Kiln does not draw is refused at pipeline creation (with a debug message), never made and
+// then drawn as nothing: points and lines, polygon modes LINE and POINT (fillModeNonSolid is not
+// reported), logic ops and SRC1 blend factors (logicOp and dualSrcBlend are not reported).
+void ExpectRefused(const std::string& what, const Scene& s) {
+  try {
+    Render(KILN_TEST_MANIFEST, s);
+    ADD_FAILURE() << what << " was accepted";
+  } catch (const VkError& e) {
+    EXPECT_NE(std::string(e.what()).find("vkCreateGraphicsPipelines"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("-1000012000"), std::string::npos) << e.what();  // VK_ERROR_INVALID_SHADER_NV
+  }
+}
+
+TEST(KILN_SUITE(Draw), PipelinesOfWhatKilnDoesNotDrawAreRefused) {
   KT_REQUIRE_KILN();
+  const Scene base = ColorScene({{-1, -1, 0.5f, 1, 1, 1, 1, 1}});
   for (VkPrimitiveTopology topology : {VK_PRIMITIVE_TOPOLOGY_POINT_LIST, VK_PRIMITIVE_TOPOLOGY_LINE_LIST,
                                        VK_PRIMITIVE_TOPOLOGY_LINE_STRIP}) {
-    Scene s = ColorScene({{-1, -1, 0.5f, 1, 1, 1, 1, 1}});
+    Scene s = base;
     s.topology = topology;
-    try {
-      Render(KILN_TEST_MANIFEST, s);
-      ADD_FAILURE() << "topology " << topology << " was accepted";
-    } catch (const VkError& e) {
-      EXPECT_NE(std::string(e.what()).find("vkCreateGraphicsPipelines"), std::string::npos) << e.what();
-      EXPECT_NE(std::string(e.what()).find("-1000012000"), std::string::npos) << e.what();  // VK_ERROR_INVALID_SHADER_NV
-    }
+    ExpectRefused("topology " + std::to_string(topology), s);
   }
+  for (VkPolygonMode mode : {VK_POLYGON_MODE_LINE, VK_POLYGON_MODE_POINT}) {
+    Scene s = base;
+    s.polygon_mode = mode;
+    ExpectRefused("polygon mode " + std::to_string(mode), s);
+  }
+  Scene logic = base;
+  logic.logic_op = true;
+  ExpectRefused("a logic op", logic);
+  Scene dual = base;
+  dual.blend.blendEnable = VK_TRUE;
+  dual.blend.srcColorBlendFactor = VK_BLEND_FACTOR_SRC1_COLOR;
+  ExpectRefused("an SRC1 blend factor", dual);
 }
 
 }  // namespace
