@@ -4,71 +4,19 @@
 // exit are left out: what remains is 200 frames of drawing and presenting.
 //
 //   build/bench/kiln_vkcube_bench [--benchmark_filter=...]
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
+#include <stdexcept>
 #include <string>
-#include <thread>
 
+#include "../tests/wsi/xvfb.h"  // the wsi tests' private X server (a free display, a 0700 runtime dir)
 #include "bench_main.h"
 
 namespace {
-
-// A headless X server for the run: the first free display from :120, 2048x1200 so that a
-// 1920x1080 window fits.
-class Xvfb {
-public:
-    Xvfb() {
-        char dir[] = "/tmp/kiln-bench-xdg-XXXXXX";
-        if (mkdtemp(dir))
-            runtime_dir_ = dir;
-        setenv("XDG_RUNTIME_DIR", runtime_dir_.c_str(), 1);
-        for (int n = 120; n < 220 && pid_ <= 0; ++n) {
-            char lock[64], socket[64], display[16];
-            std::snprintf(lock, sizeof lock, "/tmp/.X%d-lock", n);
-            std::snprintf(socket, sizeof socket, "/tmp/.X11-unix/X%d", n);
-            std::snprintf(display, sizeof display, ":%d", n);
-            if (access(lock, F_OK) == 0)
-                continue;
-            pid_ = fork();
-            if (pid_ == 0) {
-                execlp("Xvfb", "Xvfb", display, "-screen", "0", "2048x1200x24", "-nolisten", "tcp",
-                       static_cast<char*>(nullptr));
-                _exit(127);
-            }
-            // Up once its socket exists; gone if it lost the display number to another server.
-            for (int i = 0; i < 100; ++i) {
-                if (access(socket, F_OK) == 0) {
-                    setenv("DISPLAY", display, 1);
-                    return;
-                }
-                if (waitpid(pid_, nullptr, WNOHANG) == pid_)
-                    break;
-                std::this_thread::sleep_for(std::chrono::milliseconds(50));
-            }
-            kill(pid_, SIGTERM);
-            waitpid(pid_, nullptr, 0);
-            pid_ = -1;
-        }
-    }
-    ~Xvfb() {
-        if (pid_ > 0) {
-            kill(pid_, SIGTERM);
-            waitpid(pid_, nullptr, 0);
-        }
-        if (!runtime_dir_.empty())
-            rmdir(runtime_dir_.c_str());
-    }
-    bool ok() const { return pid_ > 0; }
-
-private:
-    pid_t pid_ = -1;
-    std::string runtime_dir_;
-};
 
 // Seconds `vkcube --c frames` takes on the driver of `manifest`; negative when it failed.
 double run_cube(const char* manifest, int frames, int width, int height) {
@@ -82,8 +30,15 @@ double run_cube(const char* manifest, int frames, int width, int height) {
 }
 
 void vkcube_frames(benchmark::State& state, const char* manifest) {
-    static Xvfb xvfb;
-    if (!xvfb.ok() || access(manifest, R_OK) != 0 || std::system("command -v vkcube > /dev/null 2>&1") != 0) {
+    // 2048 x 1200 so that a 1920 x 1080 window fits.
+    static const std::unique_ptr<kiln_test::Xvfb> xvfb = []() -> std::unique_ptr<kiln_test::Xvfb> {
+        try {
+            return std::make_unique<kiln_test::Xvfb>("2048x1200x24");
+        } catch (const std::exception&) {
+            return nullptr;
+        }
+    }();
+    if (!xvfb || access(manifest, R_OK) != 0 || std::system("command -v vkcube > /dev/null 2>&1") != 0) {
         state.SkipWithError("Xvfb, vkcube or the driver's manifest is missing");
         return;
     }

@@ -745,6 +745,16 @@ inline void HostReadBarrier(VkCommandBuffer cmd) {
                        nullptr);
 }
 
+// Every command after it waits for every memory write before it (the draw and raster suites put
+// one between the steps of a scene).
+inline void FullBarrier(VkCommandBuffer cmd) {
+  auto barrier = Struct<VkMemoryBarrier>(VK_STRUCTURE_TYPE_MEMORY_BARRIER);
+  barrier.srcAccessMask = VK_ACCESS_MEMORY_WRITE_BIT;
+  barrier.dstAccessMask = VK_ACCESS_MEMORY_READ_BIT | VK_ACCESS_MEMORY_WRITE_BIT;
+  vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, 0, 1, &barrier, 0,
+                       nullptr, 0, nullptr);
+}
+
 inline VkImageAspectFlags AspectsOf(VkFormat format) {
   switch (format) {
     case VK_FORMAT_D16_UNORM:

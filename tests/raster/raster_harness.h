@@ -38,15 +38,6 @@ struct Gpu {
   }
 };
 
-// Every command between steps of a scenario waits for everything before it.
-inline void FullBarrier(VkCommandBuffer cmd) {
-  auto barrier = Struct<VkMemoryBarrier>(VK_STRUCTURE_TYPE_MEMORY_BARRIER);
-  barrier.srcAccessMask = VK_ACCESS_MEMORY_WRITE_BIT;
-  barrier.dstAccessMask = VK_ACCESS_MEMORY_READ_BIT | VK_ACCESS_MEMORY_WRITE_BIT;
-  vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, 0, 1, &barrier, 0,
-                       nullptr, 0, nullptr);
-}
-
 // An image in GENERAL layout with views; memory is the device's own (not host-visible).
 class TestImage {
  public:
