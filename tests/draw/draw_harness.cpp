@@ -79,6 +79,62 @@ std::vector<uint8_t> Bytes(const std::vector<float>& values) {
 
 bool LavapipeInstalled() { return access(KILN_LAVAPIPE_MANIFEST, R_OK) == 0; }
 
+VkResult CreatePipeline(VkDevice d, const Scene& scene, const VkPipelineShaderStageCreateInfo stages[2],
+                        VkPipelineLayout pipelineLayout, VkRenderPass pass, VkPipeline* pipeline) {
+  std::vector<VkVertexInputBindingDescription> bindings;
+  for (uint32_t i = 0; i < scene.buffers.size(); ++i)
+    bindings.push_back({i, scene.buffers[i].stride, scene.buffers[i].rate});
+  std::vector<VkVertexInputAttributeDescription> attributes;
+  for (const Attribute& a : scene.attributes) attributes.push_back({a.location, a.binding, a.format, a.offset});
+  auto vertexInput = Struct<VkPipelineVertexInputStateCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_VERTEX_INPUT_STATE_CREATE_INFO);
+  vertexInput.vertexBindingDescriptionCount = uint32_t(bindings.size());
+  vertexInput.pVertexBindingDescriptions = bindings.data();
+  vertexInput.vertexAttributeDescriptionCount = uint32_t(attributes.size());
+  vertexInput.pVertexAttributeDescriptions = attributes.data();
+  auto assembly = Struct<VkPipelineInputAssemblyStateCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_INPUT_ASSEMBLY_STATE_CREATE_INFO);
+  assembly.topology = scene.topology;
+  assembly.primitiveRestartEnable = scene.primitive_restart;
+  const VkViewport viewport = scene.viewport.value_or(VkViewport{0, 0, float(scene.width), float(scene.height), 0, 1});
+  const VkRect2D scissor = scene.scissor.value_or(VkRect2D{{0, 0}, {scene.width, scene.height}});
+  auto viewportState = Struct<VkPipelineViewportStateCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_VIEWPORT_STATE_CREATE_INFO);
+  viewportState.viewportCount = viewportState.scissorCount = 1;
+  viewportState.pViewports = &viewport;
+  viewportState.pScissors = &scissor;
+  auto raster = Struct<VkPipelineRasterizationStateCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_RASTERIZATION_STATE_CREATE_INFO);
+  raster.polygonMode = scene.polygon_mode;
+  raster.cullMode = scene.cull;
+  raster.frontFace = scene.front_face;
+  raster.depthBiasEnable = scene.depth_bias;
+  raster.depthBiasConstantFactor = scene.bias_constant;
+  raster.depthBiasSlopeFactor = scene.bias_slope;
+  raster.depthBiasClamp = scene.bias_clamp;
+  raster.lineWidth = 1;
+  auto multisample = Struct<VkPipelineMultisampleStateCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_MULTISAMPLE_STATE_CREATE_INFO);
+  multisample.rasterizationSamples = VK_SAMPLE_COUNT_1_BIT;
+  VkPipelineDepthStencilStateCreateInfo depthStencil = scene.depth_stencil;
+  depthStencil.sType = VK_STRUCTURE_TYPE_PIPELINE_DEPTH_STENCIL_STATE_CREATE_INFO;
+  depthStencil.maxDepthBounds = 1;
+  auto blend = Struct<VkPipelineColorBlendStateCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_COLOR_BLEND_STATE_CREATE_INFO);
+  blend.attachmentCount = 1;
+  blend.pAttachments = &scene.blend;
+  blend.logicOpEnable = scene.logic_op;
+  blend.logicOp = VK_LOGIC_OP_XOR;
+  std::copy(scene.blend_constants, scene.blend_constants + 4, blend.blendConstants);
+  auto pipelineInfo = Struct<VkGraphicsPipelineCreateInfo>(VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_CREATE_INFO);
+  pipelineInfo.stageCount = 2;
+  pipelineInfo.pStages = stages;
+  pipelineInfo.pVertexInputState = &vertexInput;
+  pipelineInfo.pInputAssemblyState = &assembly;
+  pipelineInfo.pViewportState = &viewportState;
+  pipelineInfo.pRasterizationState = &raster;
+  pipelineInfo.pMultisampleState = &multisample;
+  pipelineInfo.pDepthStencilState = scene.depth_format != VK_FORMAT_UNDEFINED ? &depthStencil : nullptr;
+  pipelineInfo.pColorBlendState = &blend;
+  pipelineInfo.layout = pipelineLayout;
+  pipelineInfo.renderPass = pass;
+  return vkCreateGraphicsPipelines(d, VK_NULL_HANDLE, 1, &pipelineInfo, nullptr, pipeline);
+}
+
 namespace {
 
 // Render() on an instance that lives as long as `log` needs: `log` gets the instance's message log
@@ -233,59 +289,8 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
     stages[i].module = module;
     stages[i].pName = "main";
   }
-  std::vector<VkVertexInputBindingDescription> bindings;
-  for (uint32_t i = 0; i < scene.buffers.size(); ++i)
-    bindings.push_back({i, scene.buffers[i].stride, scene.buffers[i].rate});
-  std::vector<VkVertexInputAttributeDescription> attributes;
-  for (const Attribute& a : scene.attributes) attributes.push_back({a.location, a.binding, a.format, a.offset});
-  auto vertexInput = Struct<VkPipelineVertexInputStateCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_VERTEX_INPUT_STATE_CREATE_INFO);
-  vertexInput.vertexBindingDescriptionCount = uint32_t(bindings.size());
-  vertexInput.pVertexBindingDescriptions = bindings.data();
-  vertexInput.vertexAttributeDescriptionCount = uint32_t(attributes.size());
-  vertexInput.pVertexAttributeDescriptions = attributes.data();
-  auto assembly = Struct<VkPipelineInputAssemblyStateCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_INPUT_ASSEMBLY_STATE_CREATE_INFO);
-  assembly.topology = scene.topology;
-  assembly.primitiveRestartEnable = scene.primitive_restart;
-  const VkViewport viewport = scene.viewport.value_or(VkViewport{0, 0, float(W), float(H), 0, 1});
-  const VkRect2D scissor = scene.scissor.value_or(VkRect2D{{0, 0}, {W, H}});
-  auto viewportState = Struct<VkPipelineViewportStateCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_VIEWPORT_STATE_CREATE_INFO);
-  viewportState.viewportCount = viewportState.scissorCount = 1;
-  viewportState.pViewports = &viewport;
-  viewportState.pScissors = &scissor;
-  auto raster = Struct<VkPipelineRasterizationStateCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_RASTERIZATION_STATE_CREATE_INFO);
-  raster.polygonMode = scene.polygon_mode;
-  raster.cullMode = scene.cull;
-  raster.frontFace = scene.front_face;
-  raster.depthBiasEnable = scene.depth_bias;
-  raster.depthBiasConstantFactor = scene.bias_constant;
-  raster.depthBiasSlopeFactor = scene.bias_slope;
-  raster.depthBiasClamp = scene.bias_clamp;
-  raster.lineWidth = 1;
-  auto multisample = Struct<VkPipelineMultisampleStateCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_MULTISAMPLE_STATE_CREATE_INFO);
-  multisample.rasterizationSamples = VK_SAMPLE_COUNT_1_BIT;
-  VkPipelineDepthStencilStateCreateInfo depthStencil = scene.depth_stencil;
-  depthStencil.sType = VK_STRUCTURE_TYPE_PIPELINE_DEPTH_STENCIL_STATE_CREATE_INFO;
-  depthStencil.maxDepthBounds = 1;
-  auto blend = Struct<VkPipelineColorBlendStateCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_COLOR_BLEND_STATE_CREATE_INFO);
-  blend.attachmentCount = 1;
-  blend.pAttachments = &scene.blend;
-  blend.logicOpEnable = scene.logic_op;
-  blend.logicOp = VK_LOGIC_OP_XOR;
-  std::copy(scene.blend_constants, scene.blend_constants + 4, blend.blendConstants);
-  auto pipelineInfo = Struct<VkGraphicsPipelineCreateInfo>(VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_CREATE_INFO);
-  pipelineInfo.stageCount = 2;
-  pipelineInfo.pStages = stages;
-  pipelineInfo.pVertexInputState = &vertexInput;
-  pipelineInfo.pInputAssemblyState = &assembly;
-  pipelineInfo.pViewportState = &viewportState;
-  pipelineInfo.pRasterizationState = &raster;
-  pipelineInfo.pMultisampleState = &multisample;
-  pipelineInfo.pDepthStencilState = hasDepth ? &depthStencil : nullptr;
-  pipelineInfo.pColorBlendState = &blend;
-  pipelineInfo.layout = pipelineLayout;
-  pipelineInfo.renderPass = pass;
   VkPipeline pipeline;
-  KT_CHECK(vkCreateGraphicsPipelines(d, VK_NULL_HANDLE, 1, &pipelineInfo, nullptr, &pipeline));
+  KT_CHECK(CreatePipeline(d, scene, stages, pipelineLayout, pass, &pipeline));
   objects.Add([=] { vkDestroyPipeline(d, pipeline, nullptr); });
 
   // Vertex and index buffers; readback buffers.

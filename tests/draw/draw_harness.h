@@ -87,6 +87,11 @@ struct Pixels {
 // Draws `scene` on the driver of `manifest` (a loader manifest path).
 Pixels Render(const std::string& manifest, const Scene& scene);
 
+// The graphics pipeline of `scene` (its vertex input and fixed-function state) with `stages`
+// (vertex, fragment), for subpass 0 of `pass`: vkCreateGraphicsPipelines' result.
+VkResult CreatePipeline(VkDevice device, const Scene& scene, const VkPipelineShaderStageCreateInfo stages[2],
+                        VkPipelineLayout layout, VkRenderPass pass, VkPipeline* pipeline);
+
 // Float vertex data as bytes, for VertexBuffer::bytes.
 std::vector<uint8_t> Bytes(const std::vector<float>& values);
 

@@ -9,6 +9,7 @@
 #include <iterator>
 #include <random>
 
+#include "draw_harness.h"
 #include "vk_test_util.h"
 
 namespace kiln_test {
@@ -55,31 +56,11 @@ TEST(DrawHostile, MutatedStagesNeverCrashGraphicsPipelineCreation) {
   VkPipelineLayout layout;
   KT_CHECK(vkCreatePipelineLayout(d, &layoutInfo, nullptr, &layout));
 
-  VkVertexInputBindingDescription binding{0, 32, VK_VERTEX_INPUT_RATE_VERTEX};
-  VkVertexInputAttributeDescription attributes[2] = {{0, 0, VK_FORMAT_R32G32B32A32_SFLOAT, 0},
-                                                     {1, 0, VK_FORMAT_R32G32B32A32_SFLOAT, 16}};
-  auto input = Struct<VkPipelineVertexInputStateCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_VERTEX_INPUT_STATE_CREATE_INFO);
-  input.vertexBindingDescriptionCount = 1;
-  input.pVertexBindingDescriptions = &binding;
-  input.vertexAttributeDescriptionCount = 2;
-  input.pVertexAttributeDescriptions = attributes;
-  auto assembly = Struct<VkPipelineInputAssemblyStateCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_INPUT_ASSEMBLY_STATE_CREATE_INFO);
-  assembly.topology = VK_PRIMITIVE_TOPOLOGY_TRIANGLE_LIST;
-  VkViewport viewport{0, 0, 16, 16, 0, 1};
-  VkRect2D scissor{{0, 0}, {16, 16}};
-  auto viewports = Struct<VkPipelineViewportStateCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_VIEWPORT_STATE_CREATE_INFO);
-  viewports.viewportCount = viewports.scissorCount = 1;
-  viewports.pViewports = &viewport;
-  viewports.pScissors = &scissor;
-  auto raster = Struct<VkPipelineRasterizationStateCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_RASTERIZATION_STATE_CREATE_INFO);
-  raster.lineWidth = 1;
-  auto multisample = Struct<VkPipelineMultisampleStateCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_MULTISAMPLE_STATE_CREATE_INFO);
-  multisample.rasterizationSamples = VK_SAMPLE_COUNT_1_BIT;
-  VkPipelineColorBlendAttachmentState blend{};
-  blend.colorWriteMask = 0xf;
-  auto blending = Struct<VkPipelineColorBlendStateCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_COLOR_BLEND_STATE_CREATE_INFO);
-  blending.attachmentCount = 1;
-  blending.pAttachments = &blend;
+  // The draw suite's color scene: position and color attributes, a 16x16 target.
+  Scene scene;
+  scene.width = scene.height = 16;
+  scene.buffers.push_back({{}, 32, VK_VERTEX_INPUT_RATE_VERTEX});
+  scene.attributes = {{0, 0, VK_FORMAT_R32G32B32A32_SFLOAT, 0}, {1, 0, VK_FORMAT_R32G32B32A32_SFLOAT, 16}};
 
   const std::vector<uint32_t> originals[2] = {Load("color.vert"), Load("discard.frag")};
   std::mt19937 rng(61);
@@ -103,19 +84,8 @@ TEST(DrawHostile, MutatedStagesNeverCrashGraphicsPipelineCreation) {
         stages[s].module = modules[s];
         stages[s].pName = "main";
       }
-      auto info = Struct<VkGraphicsPipelineCreateInfo>(VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_CREATE_INFO);
-      info.stageCount = 2;
-      info.pStages = stages;
-      info.pVertexInputState = &input;
-      info.pInputAssemblyState = &assembly;
-      info.pViewportState = &viewports;
-      info.pRasterizationState = &raster;
-      info.pMultisampleState = &multisample;
-      info.pColorBlendState = &blending;
-      info.layout = layout;
-      info.renderPass = pass;
       VkPipeline pipeline = VK_NULL_HANDLE;
-      const VkResult made = vkCreateGraphicsPipelines(d, VK_NULL_HANDLE, 1, &info, nullptr, &pipeline);
+      const VkResult made = CreatePipeline(d, scene, stages, layout, pass, &pipeline);
       if (made == VK_SUCCESS) {
         ++pipelines;
         vkDestroyPipeline(d, pipeline, nullptr);
