@@ -361,6 +361,50 @@ TEST(KILN_SUITE(Draw), DepthBiasMovesDepthByTheSlopeAndConstant) {
   DrawOnBoth("depth_bias", s, 1, 1e-3f);
 }
 
+// Vertex attributes of packed, normalized, scaled, half-float and BGR formats decode as lavapipe
+// decodes them (the VERTEX_BUFFER feature Kiln reports for every format its texel codecs read):
+// the color attribute's raw bytes, per vertex, in each format.
+TEST(KILN_SUITE(Draw), VertexFormatsDecodeAsLavapipeDecodesThem) {
+  struct Case {
+    VkFormat format;
+    uint32_t size;
+    std::vector<uint8_t> bytes;  // three vertices
+  };
+  auto half = [](uint16_t h) { return std::vector<uint8_t>{uint8_t(h), uint8_t(h >> 8)}; };
+  std::vector<uint8_t> halves;
+  for (uint16_t h : {0x3400, 0x3800, 0x3A00, 0x3C00, 0x3800, 0x3000, 0x3C00, 0x3C00, 0x0000, 0x3A00, 0x3555, 0x3C00}) {
+    const std::vector<uint8_t> b = half(h);
+    halves.insert(halves.end(), b.begin(), b.end());
+  }
+  auto packed = [](uint32_t r, uint32_t g, uint32_t b, uint32_t a) {  // A2B10G10R10
+    const uint32_t v = r | g << 10 | b << 20 | a << 30;
+    return std::vector<uint8_t>{uint8_t(v), uint8_t(v >> 8), uint8_t(v >> 16), uint8_t(v >> 24)};
+  };
+  std::vector<uint8_t> packed_bytes;
+  for (const auto& v : {packed(1023, 300, 0, 3), packed(12, 1000, 512, 3), packed(700, 0, 1023, 3)})
+    packed_bytes.insert(packed_bytes.end(), v.begin(), v.end());
+  const std::vector<uint8_t> bytes4 = {250, 30, 90, 255, 20, 200, 140, 255, 120, 60, 240, 255};
+  const std::vector<uint8_t> signed4 = {127, 0x81, 64, 127, 10, 100, 0x90, 127, 0, 60, 120, 127};
+  const std::vector<uint8_t> scaled4 = {1, 0, 0, 1, 0, 1, 0, 1, 0, 0, 1, 1};
+  const std::vector<Case> cases = {
+      {VK_FORMAT_R8G8B8A8_UNORM, 4, bytes4},   {VK_FORMAT_B8G8R8A8_UNORM, 4, bytes4},
+      {VK_FORMAT_R8G8B8A8_SNORM, 4, signed4},  {VK_FORMAT_R8G8B8A8_USCALED, 4, scaled4},
+      {VK_FORMAT_R16G16B16A16_SFLOAT, 8, halves}, {VK_FORMAT_A2B10G10R10_UNORM_PACK32, 4, packed_bytes},
+      {VK_FORMAT_R8G8B8_UNORM, 3, {250, 30, 90, 20, 200, 140, 120, 60, 240}},
+  };
+  for (const Case& c : cases) {
+    Scene s;
+    s.buffers.push_back({Bytes({-0.9f, -0.9f, 0.5f, 1, 0.9f, -0.7f, 0.5f, 1, -0.2f, 0.9f, 0.5f, 1}), 16});
+    s.buffers.push_back({c.bytes, c.size});
+    s.attributes = {{0, 0, VK_FORMAT_R32G32B32A32_SFLOAT, 0}, {1, 1, c.format, 0}};
+    s.draws = {{3}};
+    const Pixels p = DrawOnBoth("vertex_format_" + std::to_string(c.format), s, 1);
+    uint32_t covered = 0;
+    for (size_t i = 3; i < p.color.size(); i += 4) covered += p.color[i] != 0;
+    EXPECT_GT(covered, 500u) << "format " << c.format;
+  }
+}
+
 // What Kiln does not draw is refused at pipeline creation (with a debug message), never made and
 // then drawn as nothing: points and lines, polygon modes LINE and POINT (fillModeNonSolid is not
 // reported), logic ops and SRC1 blend factors (logicOp and dualSrcBlend are not reported).
