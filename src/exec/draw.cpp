@@ -288,12 +288,18 @@ void read_indices(const DrawCmd& cmd, const Parameters& d, std::vector<uint32_t>
     }
 }
 
-void draw_once(const DrawCmd& cmd, const Parameters& d, uint32_t draw_index, const spirv::DispatchContext& vertex_context,
-               const spirv::DispatchContext* fragment_context, WorkerPool* pool) {
+// No fragment shader: depth and stencil only; colors are undefined and left as they are.
+struct NoFragments final : raster::FragmentShader {
+    void shade(const raster::FragmentBatch& in, raster::FragmentOutput& out, uint32_t) override { out.alive = in.coverage; }
+};
+
+// One draw's (or one indirect record's) vertices, instance by instance, through the rasterizer.
+// The stages are the command's, shared by its indirect records.
+void draw_once(const DrawCmd& cmd, const Parameters& d, uint32_t draw_index, VertexStage& vertices,
+               raster::FragmentShader& fragments, bool has_fragment_shader, raster::JobRunner& jobs) {
     if (d.count == 0 || d.instance_count == 0)
         return;
     const StageLink& interface = *cmd.link;
-    VertexStage vertices(cmd, vertex_context, interface);
     // Which vertices to shade, and the primitives' indices into them.
     std::vector<uint32_t> shade;           // VertexIndex of each shaded vertex
     std::vector<uint32_t> stream_indices;  // the rasterizer's indices (into `shade`), or none
@@ -319,16 +325,6 @@ void draw_once(const DrawCmd& cmd, const Parameters& d, uint32_t draw_index, con
             shade[i] = d.first + i;
     }
     thread_local raster::Rasterizer rasterizer;
-    PoolJobs jobs(pool);
-    std::unique_ptr<FragmentStage> fragments;
-    if (fragment_context)
-        fragments = std::make_unique<FragmentStage>(*fragment_context, interface, jobs.thread_count());
-    // No fragment shader: depth and stencil only; colors are undefined and left as they are.
-    struct NoFragments final : raster::FragmentShader {
-        void shade(const raster::FragmentBatch& in, raster::FragmentOutput& out, uint32_t) override {
-            out.alive = in.coverage;
-        }
-    } no_fragments;
     std::vector<float> positions;
     std::vector<uint32_t> varyings;
     const uint32_t base_vertex = cmd.indexed ? uint32_t(d.vertex_offset) : d.first;
@@ -355,11 +351,11 @@ void draw_once(const DrawCmd& cmd, const Parameters& d, uint32_t draw_index, con
         }
         draw.raster = cmd.raster;
         draw.output = cmd.output;
-        if (!fragments) {
+        if (!has_fragment_shader) {
             draw.output.color_count = 0;
             draw.output.shader_writes_depth = false;
         }
-        rasterizer.draw(draw, fragments ? static_cast<raster::FragmentShader&>(*fragments) : no_fragments, jobs);
+        rasterizer.draw(draw, fragments, jobs);
     }
 }
 
@@ -382,10 +378,17 @@ void draw(const DrawCmd& cmd, WorkerPool* pool) {
         fragment_context.images = images + cmd.vertex_image_count;
         fragment_context.image_count = cmd.fragment_image_count;
     }
-    const spirv::DispatchContext* fragments = cmd.fragment ? &fragment_context : nullptr;
+    PoolJobs jobs(pool);
+    VertexStage vertices(cmd, vertex_context, *cmd.link);
+    NoFragments no_fragments;
+    std::unique_ptr<FragmentStage> fragment_stage;
+    if (cmd.fragment)
+        fragment_stage = std::make_unique<FragmentStage>(fragment_context, *cmd.link, jobs.thread_count());
+    raster::FragmentShader& fragments =
+        fragment_stage ? static_cast<raster::FragmentShader&>(*fragment_stage) : no_fragments;
     if (!cmd.indirect) {
         const Parameters d{cmd.count, cmd.instance_count, cmd.first, cmd.first_instance, cmd.vertex_offset};
-        draw_once(cmd, d, 0, vertex_context, fragments, pool);
+        draw_once(cmd, d, 0, vertices, fragments, cmd.fragment != nullptr, jobs);
         return;
     }
     // Indirect: Vk{Draw,DrawIndexed}IndirectCommand records, `stride` apart, read now (the buffer's
@@ -406,7 +409,7 @@ void draw(const DrawCmd& cmd, WorkerPool* pool) {
             std::memcpy(&c, cmd.indirect + at, sizeof c);
             d = {c.vertexCount, c.instanceCount, c.firstVertex, c.firstInstance, 0};
         }
-        draw_once(cmd, d, i, vertex_context, fragments, pool);
+        draw_once(cmd, d, i, vertices, fragments, cmd.fragment != nullptr, jobs);
     }
 }
 

@@ -43,9 +43,7 @@ void Lowerer::find_memory_variables() {
         else if (op == Op::OpFunctionEnd)
             in_function = false;
         if (op == Op::OpVariable && w.size() > 2) {
-            root[w[2]] = w[2];
-            if (w.size() > 4 && root.count(w[4]))
-                memory_variables_.insert(root[w[4]]);
+            root[w[2]] = w[2];  // (an initializer is a constant, never a pointer)
             continue;
         }
         if (!in_function)

@@ -317,6 +317,20 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
       }
     }
   }
+  // One indirect record per draw, 20 bytes apart (the larger of the two record kinds).
+  constexpr uint32_t kRecord = sizeof(VkDrawIndexedIndirectCommand);
+  Buffer indirect(*device, std::max<size_t>(scene.draws.size(), 1) * kRecord, MemoryKind::Host,
+                  VK_BUFFER_USAGE_INDIRECT_BUFFER_BIT);
+  for (size_t k = 0; k < scene.draws.size(); ++k) {
+    const DrawCall& c = scene.draws[k];
+    if (c.indexed) {
+      const VkDrawIndexedIndirectCommand record{c.count, c.instances, c.first, c.vertex_offset, c.first_instance};
+      std::memcpy(indirect.data() + k * kRecord, &record, sizeof record);
+    } else {
+      const VkDrawIndirectCommand record{c.count, c.instances, c.first, c.first_instance};
+      std::memcpy(indirect.data() + k * kRecord, &record, sizeof record);
+    }
+  }
   Buffer colorOut(*device, size_t(W) * H * 4, MemoryKind::Host);
   std::unique_ptr<Buffer> depthOut, stencilOut;
   const bool readDepth = scene.depth_format == VK_FORMAT_D32_SFLOAT || scene.depth_format == VK_FORMAT_D32_SFLOAT_S8_UINT;
@@ -360,8 +374,13 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
       vkCmdBindVertexBuffers(cmd, 0, uint32_t(vertexHandles.size()), vertexHandles.data(), offsets.data());
     if (indexBuffer)
       vkCmdBindIndexBuffer(cmd, indexBuffer->handle(), 0, scene.index16 ? VK_INDEX_TYPE_UINT16 : VK_INDEX_TYPE_UINT32);
-    for (const DrawCall& draw : scene.draws) {
-      if (draw.indexed)
+    for (size_t k = 0; k < scene.draws.size(); ++k) {
+      const DrawCall& draw = scene.draws[k];
+      if (draw.indirect && draw.indexed)
+        vkCmdDrawIndexedIndirect(cmd, indirect.handle(), k * kRecord, 1, kRecord);
+      else if (draw.indirect)
+        vkCmdDrawIndirect(cmd, indirect.handle(), k * kRecord, 1, kRecord);
+      else if (draw.indexed)
         vkCmdDrawIndexed(cmd, draw.count, draw.instances, draw.first, draw.vertex_offset, draw.first_instance);
       else
         vkCmdDraw(cmd, draw.count, draw.instances, draw.first, draw.first_instance);

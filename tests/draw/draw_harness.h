@@ -39,6 +39,7 @@ struct DrawCall {
   uint32_t count = 0, instances = 1, first = 0, first_instance = 0;
   int32_t vertex_offset = 0;
   bool indexed = false;
+  bool indirect = false;  // through vkCmdDraw(Indexed)Indirect, one record (first_instance must be 0)
 };
 
 struct Scene {

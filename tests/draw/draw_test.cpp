@@ -361,6 +361,34 @@ TEST(KILN_SUITE(Draw), DepthBiasMovesDepthByTheSlopeAndConstant) {
   DrawOnBoth("depth_bias", s, 1, 1e-3f);
 }
 
+// vkCmdDrawIndirect and vkCmdDrawIndexedIndirect read their parameters from a buffer at execution:
+// the same pictures as the direct draws (two records each, one strip with restart and an instanced
+// list), on Kiln and lavapipe.
+TEST(KILN_SUITE(Draw), IndirectDrawsReadTheirParametersFromTheBuffer) {
+  std::vector<float> data;
+  for (int j = 0; j < 3; ++j)
+    for (int i = 0; i < 6; ++i)
+      data.insert(data.end(), {-0.9f + 0.35f * i, -0.9f + 0.6f * j + 0.05f * (i & 1), 0.5f, 1, 0.15f * i, 0.3f * j, 0.6f, 1});
+  Scene s;
+  s.buffers.push_back({Bytes(data), 32});
+  s.attributes = {{0, 0, VK_FORMAT_R32G32B32A32_SFLOAT, 0}, {1, 0, VK_FORMAT_R32G32B32A32_SFLOAT, 16}};
+  s.topology = VK_PRIMITIVE_TOPOLOGY_TRIANGLE_STRIP;
+  s.primitive_restart = true;
+  s.indices = {0, 6, 1, 7, 2, 8, 0xffffffff, 9, 3, 10, 4, 11, 5};
+  DrawCall indexed{uint32_t(s.indices.size()), 1, 0, 0, 6, true};  // vertexOffset 6: the next row
+  DrawCall direct{4, 2, 12};                                        // the third row's first four, twice
+  Scene expected = s;
+  expected.draws = {indexed, direct};
+  indexed.indirect = direct.indirect = true;
+  s.draws = {indexed, direct};
+  const Pixels viaBuffer = DrawOnBoth("indirect", s, 1);
+  const Pixels viaArguments = Render(KILN_TEST_MANIFEST, expected);
+  EXPECT_TRUE(SamePixels("indirect_vs_direct", viaBuffer, viaArguments, 0));
+  uint32_t covered = 0;
+  for (size_t i = 3; i < viaBuffer.color.size(); i += 4) covered += viaBuffer.color[i] != 0;
+  EXPECT_GT(covered, 1000u) << "both records drew";
+}
+
 // Vertex attributes of packed, normalized, scaled, half-float and BGR formats decode as lavapipe
 // decodes them (the VERTEX_BUFFER feature Kiln reports for every format its texel codecs read):
 // the color attribute's raw bytes, per vertex, in each format.
