@@ -200,6 +200,8 @@ TexelCodec make_codec(const FormatInfo& info) {
 
 }  // namespace
 
+const float* srgb8_to_linear_table() { return srgb8_table(); }
+
 float half_to_float(uint16_t half) {
     const uint32_t sign = uint32_t(half & 0x8000u) << 16;
     const uint32_t exponent = (half >> 10) & 0x1fu, mantissa = half & 0x3ffu;

@@ -41,4 +41,8 @@ bool has_spirv_image_format(VkFormat format);
 
 float half_to_float(uint16_t half);
 
+// The linear values of the 256 codes of an 8-bit sRGB component (the "sRGB EOTF"), as every
+// sRGB read decodes them.
+const float* srgb8_to_linear_table();
+
 }  // namespace kiln::format

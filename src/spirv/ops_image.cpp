@@ -12,34 +12,21 @@
 
 #include "format/texel_codec.h"
 #include "image.h"
+#include "image_access.h"
+#include "sample_rgba8.h"
 
 namespace kiln::spirv {
 
 namespace {
 
 namespace t = image_table;
+using namespace image_access;
 
-constexpr uint32_t kDim1D = 0, kDim2D = 1, kDim3D = 2, kDimCube = 3, kDimBuffer = 5;
 constexpr float kMaxSamplerLodBias = 2.0f;  // VkPhysicalDeviceLimits::maxSamplerLodBias (physical_device.cpp)
 
 inline bool active(LaneMask mask, uint32_t l) { return (mask >> l) & 1u; }
 inline float as_float(uint32_t u) { return std::bit_cast<float>(u); }
 inline uint32_t as_bits(float f) { return std::bit_cast<uint32_t>(f); }
-
-const ImageDescriptor* image_of(const Batch& b, uint32_t handle) {
-    const uint32_t slot = handle & kImageHandleMask;
-    if (slot == 0 || slot > b.dispatch->image_count)
-        return nullptr;
-    const ImageDescriptor* d = &b.dispatch->images[slot - 1];
-    return d->base && d->codec ? d : nullptr;
-}
-const SamplerState* sampler_of(const Batch& b, uint32_t handle) {
-    const uint32_t slot = handle >> kSamplerHandleShift;
-    if (slot == 0 || slot > b.dispatch->image_count)
-        return nullptr;
-    const ImageDescriptor* d = &b.dispatch->images[slot - 1];
-    return d->has_sampler ? &d->sampler : nullptr;
-}
 
 // How many coordinates address a texel within a layer, for a Dim.
 uint32_t spatial_components(uint32_t dim) {
@@ -91,29 +78,6 @@ void write_result(Batch& b, uint32_t dst, uint32_t n, uint32_t l, const uint32_t
 
 // ---- sampling ----
 
-int32_t mirror(int32_t n) { return n >= 0 ? n : -(1 + n); }
-
-// The spec's wrapping of an integer texel coordinate; may return -1 or size (border) for
-// CLAMP_TO_BORDER.
-int32_t wrap(int32_t i, int32_t size, uint32_t mode) {
-    if (size <= 0)
-        return -1;
-    switch (mode) {
-    case 0:  // REPEAT
-        return ((i % size) + size) % size;
-    case 1: {  // MIRRORED_REPEAT: (size - 1) - mirror((i mod 2size) - size)
-        const int32_t m = ((i % (2 * size)) + 2 * size) % (2 * size);
-        return (size - 1) - mirror(m - size);
-    }
-    case 3:  // CLAMP_TO_BORDER
-        return std::clamp(i, -1, size);
-    case 4:  // MIRROR_CLAMP_TO_EDGE
-        return std::clamp(mirror(i), 0, size - 1);
-    default:  // CLAMP_TO_EDGE
-        return std::clamp(i, 0, size - 1);
-    }
-}
-
 // A border texel ("Texel Replacement"): the border color replaces the components the format has;
 // the others are then filled as for any texel ("Conversion to RGBA": 0, and one for alpha).
 void border_color(uint32_t border, const format::TexelCodec& codec, uint32_t out[4]) {
@@ -124,14 +88,6 @@ void border_color(uint32_t border, const format::TexelCodec& codec, uint32_t out
     const uint32_t format_one = codec.cls == format::TexelClass::Float ? as_bits(1.0f) : 1u;
     for (int c = 0; c < 4; ++c)
         out[c] = (codec.channels >> c) & 1u ? color[c] : c == 3 ? format_one : 0u;
-}
-
-// Floats below this exceed int32 when scaled: clamp coordinates so that the integer conversions
-// stay defined (any texel beyond the image is wrapped or clamped alike).
-float clamp_coordinate(float u) {
-    if (std::isnan(u))
-        return 0.0f;
-    return std::clamp(u, -16777216.0f, 16777216.0f);
 }
 
 struct SampleSpot {
@@ -223,7 +179,23 @@ void sample_at(const SampleSpot& s, const float coords[3], float lambda_base, co
         filter_level(s, 0, u, sm.mag_filter == 1 && filterable(d), out);
         return;
     }
-    // Level of detail ("Scale Factor Operation, Level-of-Detail Operation and Image Level(s) Selection").
+    const LevelChoice levels = choose_levels(d, sm, lambda_base, filterable(d));
+    scale(levels.first);
+    filter_level(s, levels.first, u, levels.linear, out);
+    if (levels.delta == 0.0f)
+        return;
+    uint32_t second[4];
+    scale(levels.second);
+    filter_level(s, levels.second, u, levels.linear, second);
+    for (int c = 0; c < 4; ++c)
+        out[c] = as_bits((1.0f - levels.delta) * as_float(out[c]) + levels.delta * as_float(second[c]));
+}
+
+}  // namespace
+
+namespace image_access {
+
+LevelChoice choose_levels(const ImageDescriptor& d, const SamplerState& sm, float lambda_base, bool filterable) {
     const float bias = std::clamp(sm.lod_bias, -kMaxSamplerLodBias, kMaxSamplerLodBias);
     float lambda = lambda_base + bias;
     if (lambda > sm.max_lod)
@@ -232,29 +204,23 @@ void sample_at(const SampleSpot& s, const float coords[3], float lambda_base, co
         lambda = sm.min_lod;
     if (std::isnan(lambda))
         lambda = 0.0f;
-    const bool linear = (lambda <= 0.0f ? sm.mag_filter : sm.min_filter) == 1 && filterable(d);
+    LevelChoice c;
+    c.linear = (lambda <= 0.0f ? sm.mag_filter : sm.min_filter) == 1 && filterable;
     const float q = float(d.level_count - 1);
     const float dprime = std::clamp(lambda, 0.0f, q);
-    if (sm.mipmap_mode == 0 || !filterable(d)) {
-        const uint32_t level = uint32_t(std::min(std::ceil(dprime + 0.5f) - 1.0f, q));
-        scale(level);
-        filter_level(s, level, u, linear, out);
-        return;
+    if (sm.mipmap_mode == 0 || !filterable) {
+        c.first = uint32_t(std::min(std::ceil(dprime + 0.5f) - 1.0f, q));
+        return c;
     }
-    const uint32_t hi = uint32_t(std::floor(dprime)), lo = std::min(hi + 1, d.level_count - 1);
-    const float delta = dprime - float(hi);
-    uint32_t a[4], b[4];
-    scale(hi);
-    filter_level(s, hi, u, linear, a);
-    if (delta == 0.0f) {
-        std::copy(a, a + 4, out);
-        return;
-    }
-    scale(lo);
-    filter_level(s, lo, u, linear, b);
-    for (int c = 0; c < 4; ++c)
-        out[c] = as_bits((1.0f - delta) * as_float(a[c]) + delta * as_float(b[c]));
+    c.first = uint32_t(std::floor(dprime));
+    c.second = std::min(c.first + 1, d.level_count - 1);
+    c.delta = dprime - float(c.first);
+    return c;
 }
+
+}  // namespace image_access
+
+namespace {
 
 // Reads the float coordinates (and the array layer) of a sampling instruction for lane l.
 bool sample_spot(const Batch& b, const Ins& ins, uint32_t l, SampleSpot* s, float coords[3]) {
@@ -336,6 +302,11 @@ void image_write(const Ins& ins, Batch& b, LaneMask mask) {
 }
 
 void image_sample(const Ins& ins, Batch& b, LaneMask mask) {
+    if (!sample_rgba8_2d(ins, b, mask))
+        image_sample_generic(ins, b, mask);
+}
+
+void image_sample_generic(const Ins& ins, Batch& b, LaneMask mask) {
     const Program& p = *b.program;
     const uint32_t lod = p.tables[ins.aux + t::Lod], offset_reg = p.tables[ins.aux + t::Offset];
     const uint32_t grad_x = p.tables[ins.aux + t::GradX], grad_y = p.tables[ins.aux + t::GradY];
@@ -347,21 +318,10 @@ void image_sample(const Ins& ins, Batch& b, LaneMask mask) {
         float coords[3];
         if (sample_spot(b, ins, l, &s, coords)) {
             float lambda = 0.0f;
-            if (lod != t::kNone) {
+            if (lod != t::kNone)
                 lambda = as_float(b.reg(lod)[l]);
-            } else if (grad_x != t::kNone) {
-                // rho = the longest scaled derivative; lambda_base = log2(rho) ("Scale Factor Operation").
-                const ImageLevel& lv = s.image->levels[0];
-                const float size[3] = {float(lv.width), float(lv.height), float(lv.depth)};
-                float rx = 0, ry = 0;
-                for (uint32_t a = 0; a < s.dims; ++a) {
-                    const float dx = as_float(b.reg(grad_x + a)[l]) * size[a];
-                    const float dy = as_float(b.reg(grad_y + a)[l]) * size[a];
-                    rx += dx * dx;
-                    ry += dy * dy;
-                }
-                lambda = std::log2(std::sqrt(std::max(rx, ry)));
-            }
+            else if (grad_x != t::kNone)
+                lambda = lambda_from_gradients(b, grad_x, grad_y, s.dims, s.image->levels[0], l);
             int32_t offset[3];
             read_offset(b, offset_reg, s.dims, l, offset);
             sample_at(s, coords, lambda, offset, value);

@@ -34,6 +34,9 @@ enum : uint32_t {
 void image_read(const Ins& ins, Batch& b, LaneMask mask);    // OpImageRead, OpImageFetch (integer coordinates)
 void image_write(const Ins& ins, Batch& b, LaneMask mask);   // OpImageWrite
 void image_sample(const Ins& ins, Batch& b, LaneMask mask);  // OpImageSampleExplicitLod (Lod or Grad)
+// image_sample for every case, lane by lane; image_sample takes sample_rgba8_2d (sample_rgba8.h)
+// first, which must give the same bits (tests/unit/sample_rgba8_test.cpp compares the two).
+void image_sample_generic(const Ins& ins, Batch& b, LaneMask mask);
 void image_gather(const Ins& ins, Batch& b, LaneMask mask);  // OpImageGather
 void image_query_size(const Ins& ins, Batch& b, LaneMask mask);    // OpImageQuerySize(Lod)
 void image_query_levels(const Ins& ins, Batch& b, LaneMask mask);  // OpImageQueryLevels
