@@ -157,6 +157,18 @@ inline void lanes_compare(uint32_t* __restrict d, const uint32_t* __restrict x, 
         d[l] = f(Reg<T>::lane(x, l), Reg<T>::lane(y, l)) ? 1 : 0;
 }
 
+// sum[l] += x[l] * y[l]: the running sums of dot products, lane by lane (multiplied, then added).
+template <typename T>
+inline void lanes_add_products(Calc<T>* __restrict sum, const uint32_t* __restrict x, const uint32_t* __restrict y) {
+    for (uint32_t l = 0; l < kLanes; ++l)
+        sum[l] += Calc<T>(Reg<T>::lane(x, l)) * Calc<T>(Reg<T>::lane(y, l));
+}
+template <typename T>
+inline void lanes_store(uint32_t* __restrict d, const Calc<T>* __restrict v) {
+    for (uint32_t l = 0; l < kLanes; ++l)
+        Reg<T>::set_lane(d, l, v[l]);
+}
+
 template <typename T, typename F>
 void map_unary(const Ins& ins, Batch& b, LaneMask, F f) {
     constexpr uint32_t W = Reg<T>::words;
@@ -622,56 +634,86 @@ void glsl(const Ins& ins, Batch& b, LaneMask mask) {
 }
 
 // GLSL.std.450 on whole vectors: Length (66), Distance (67), Cross (68), Normalize (69),
-// FaceForward (70), Reflect (71). ins.n: the vector's components.
+// FaceForward (70), Reflect (71), Refract (72). ins.n: the vector's components. Components outside,
+// lanes inside, so that each step is one vector instruction over the lanes; every lane's sums run in
+// component order, as the per-lane definitions say.
 template <typename T, uint32_t N>
-void glsl_vector(const Ins& ins, Batch& b, LaneMask mask) {
+void glsl_vector(const Ins& ins, Batch& b, LaneMask) {
     using C = Calc<T>;
     constexpr uint32_t W = Reg<T>::words;
-    for (uint32_t l = 0; l < kLanes; ++l) {
-        auto a = [&](uint32_t c) { return C(Reg<T>::get(b, ins.a + c * W, l)); };
-        auto bb = [&](uint32_t c) { return C(Reg<T>::get(b, ins.b + c * W, l)); };
-        auto cc = [&](uint32_t c) { return C(Reg<T>::get(b, ins.c + c * W, l)); };
-        auto out = [&](uint32_t c, C v) { Reg<T>::set(b, ins.dst + c * W, l, v); };
-        if constexpr (N == 66 || N == 69) {
-            C sum = 0;
-            for (uint32_t c = 0; c < ins.n; ++c)
-                sum += a(c) * a(c);
-            const C length = std::sqrt(sum);
-            if (N == 66)
-                out(0, length);
-            else
-                for (uint32_t c = 0; c < ins.n; ++c)
-                    out(c, a(c) / length);
-        } else if constexpr (N == 67) {
-            C sum = 0;
-            for (uint32_t c = 0; c < ins.n; ++c)
-                sum += (a(c) - bb(c)) * (a(c) - bb(c));
-            out(0, std::sqrt(sum));
-        } else if constexpr (N == 68) {
-            const C x = a(1) * bb(2) - bb(1) * a(2), y = a(2) * bb(0) - bb(2) * a(0), z = a(0) * bb(1) - bb(0) * a(1);
-            out(0, x);
-            out(1, y);
-            out(2, z);
-        } else if constexpr (N == 70) {
-            C d = 0;
-            for (uint32_t c = 0; c < ins.n; ++c)
-                d += cc(c) * bb(c);
-            for (uint32_t c = 0; c < ins.n; ++c)
-                out(c, d < 0 ? a(c) : C(-a(c)));
-        } else if constexpr (N == 72) {  // Refract(I, N, eta): eta is a scalar
-            const C eta = C(Reg<T>::get(b, ins.c, l));
-            C d = 0;
-            for (uint32_t c = 0; c < ins.n; ++c)
-                d += bb(c) * a(c);
-            const C k = C(1) - eta * eta * (C(1) - d * d);
-            for (uint32_t c = 0; c < ins.n; ++c)
-                out(c, k < 0 ? C(0) : C(eta * a(c) - (eta * d + std::sqrt(k)) * bb(c)));
-        } else if constexpr (N == 71) {
-            C d = 0;
-            for (uint32_t c = 0; c < ins.n; ++c)
-                d += bb(c) * a(c);
-            for (uint32_t c = 0; c < ins.n; ++c)
-                out(c, a(c) - 2 * d * bb(c));
+    const uint32_t n = ins.n;
+    auto a = [&](uint32_t c) { return static_cast<const uint32_t*>(b.reg(ins.a + c * W)); };
+    auto bb = [&](uint32_t c) { return static_cast<const uint32_t*>(b.reg(ins.b + c * W)); };
+    auto out = [&](uint32_t c) { return b.reg(ins.dst + c * W); };
+    alignas(64) C sum[kLanes] = {};
+    if constexpr (N == 66 || N == 69) {
+        for (uint32_t c = 0; c < n; ++c)
+            lanes_add_products<T>(sum, a(c), a(c));
+        for (uint32_t l = 0; l < kLanes; ++l)
+            sum[l] = std::sqrt(sum[l]);
+        if constexpr (N == 66)
+            lanes_store<T>(out(0), sum);
+        else
+            for (uint32_t c = 0; c < n; ++c) {
+                const uint32_t* x = a(c);
+                uint32_t* d = out(c);
+                for (uint32_t l = 0; l < kLanes; ++l)
+                    Reg<T>::set_lane(d, l, C(Reg<T>::lane(x, l)) / sum[l]);
+            }
+    } else if constexpr (N == 67) {
+        for (uint32_t c = 0; c < n; ++c) {
+            const uint32_t *x = a(c), *y = bb(c);
+            for (uint32_t l = 0; l < kLanes; ++l) {
+                const C d = C(Reg<T>::lane(x, l)) - C(Reg<T>::lane(y, l));
+                sum[l] += d * d;
+            }
+        }
+        for (uint32_t l = 0; l < kLanes; ++l)
+            sum[l] = std::sqrt(sum[l]);
+        lanes_store<T>(out(0), sum);
+    } else if constexpr (N == 68) {
+        // x = a1 b2 - b1 a2, y = a2 b0 - b2 a0, z = a0 b1 - b0 a1
+        for (uint32_t c = 0; c < 3; ++c) {
+            const uint32_t i = (c + 1) % 3, j = (c + 2) % 3;
+            const uint32_t *ai = a(i), *aj = a(j), *bi = bb(i), *bj = bb(j);
+            uint32_t* d = out(c);
+            for (uint32_t l = 0; l < kLanes; ++l)
+                Reg<T>::set_lane(d, l, C(Reg<T>::lane(ai, l)) * C(Reg<T>::lane(bj, l)) -
+                                           C(Reg<T>::lane(bi, l)) * C(Reg<T>::lane(aj, l)));
+        }
+    } else if constexpr (N == 70) {  // FaceForward(N, I, Nref): I . Nref < 0 ? N : -N
+        for (uint32_t c = 0; c < n; ++c)
+            lanes_add_products<T>(sum, b.reg(ins.c + c * W), bb(c));
+        for (uint32_t c = 0; c < n; ++c) {
+            const uint32_t* x = a(c);
+            uint32_t* d = out(c);
+            for (uint32_t l = 0; l < kLanes; ++l) {
+                const C v = C(Reg<T>::lane(x, l));
+                Reg<T>::set_lane(d, l, sum[l] < 0 ? v : C(-v));
+            }
+        }
+    } else if constexpr (N == 71) {  // Reflect(I, N): I - 2 (N . I) N
+        for (uint32_t c = 0; c < n; ++c)
+            lanes_add_products<T>(sum, bb(c), a(c));
+        for (uint32_t c = 0; c < n; ++c) {
+            const uint32_t *x = a(c), *y = bb(c);
+            uint32_t* d = out(c);
+            for (uint32_t l = 0; l < kLanes; ++l)
+                Reg<T>::set_lane(d, l, C(Reg<T>::lane(x, l)) - 2 * sum[l] * C(Reg<T>::lane(y, l)));
+        }
+    } else if constexpr (N == 72) {  // Refract(I, N, eta): eta is a scalar
+        for (uint32_t c = 0; c < n; ++c)
+            lanes_add_products<T>(sum, bb(c), a(c));
+        const uint32_t* eta_reg = b.reg(ins.c);
+        for (uint32_t c = 0; c < n; ++c) {
+            const uint32_t *x = a(c), *y = bb(c);
+            uint32_t* d = out(c);
+            for (uint32_t l = 0; l < kLanes; ++l) {
+                const C eta = C(Reg<T>::lane(eta_reg, l)), dot = sum[l];
+                const C k = C(1) - eta * eta * (C(1) - dot * dot);
+                Reg<T>::set_lane(d, l, k < 0 ? C(0) : C(eta * C(Reg<T>::lane(x, l)) - (eta * dot + std::sqrt(k)) *
+                                                                                       C(Reg<T>::lane(y, l))));
+            }
         }
     }
 }
@@ -824,62 +866,54 @@ Handler glsl_vec(Scalar t) { return for_float(t, []<typename T>() { return &glsl
 // ---- dot products and matrices ----
 
 template <typename T>
-void dot(const Ins& ins, Batch& b, LaneMask mask) {
-    using C = Calc<T>;
+void dot(const Ins& ins, Batch& b, LaneMask) {
     constexpr uint32_t W = Reg<T>::words;
-    for (uint32_t l = 0; l < kLanes; ++l) {
-        C sum = 0;
-        for (uint32_t c = 0; c < ins.n; ++c)
-            sum += C(Reg<T>::get(b, ins.a + c * W, l)) * C(Reg<T>::get(b, ins.b + c * W, l));
-        Reg<T>::set(b, ins.dst, l, sum);
-    }
+    alignas(64) Calc<T> sum[kLanes] = {};
+    for (uint32_t c = 0; c < ins.n; ++c)
+        lanes_add_products<T>(sum, b.reg(ins.a + c * W), b.reg(ins.b + c * W));
+    lanes_store<T>(b.reg(ins.dst), sum);
 }
 
 // Matrices are columns of `rows` components. ins.n: rows of the result; ins.imm: its columns;
-// ins.aux: the inner dimension.
+// ins.aux: the inner dimension. Like dot: components outside, lanes inside, sums in order.
 template <typename T, uint32_t Op>
-void matrix(const Ins& ins, Batch& b, LaneMask mask) {
+void matrix(const Ins& ins, Batch& b, LaneMask) {
     using C = Calc<T>;
     constexpr uint32_t W = Reg<T>::words;
     const uint32_t rows = ins.n, columns = ins.imm, inner = ins.aux;
-    for (uint32_t l = 0; l < kLanes; ++l) {
-        auto A = [&](uint32_t i) { return C(Reg<T>::get(b, ins.a + i * W, l)); };
-        auto B = [&](uint32_t i) { return C(Reg<T>::get(b, ins.b + i * W, l)); };
-        auto out = [&](uint32_t i, C v) { Reg<T>::set(b, ins.dst + i * W, l, v); };
-        if constexpr (Op == 142) {  // VectorTimesScalar, MatrixTimesScalar: n*imm components
-            for (uint32_t i = 0; i < rows * columns; ++i)
-                out(i, A(i) * B(0));
-        } else if constexpr (Op == 145) {  // MatrixTimesVector: (rows x inner) * inner
-            for (uint32_t r = 0; r < rows; ++r) {
-                C sum = 0;
-                for (uint32_t k = 0; k < inner; ++k)
-                    sum += A(k * rows + r) * B(k);
-                out(r, sum);
-            }
-        } else if constexpr (Op == 144) {  // VectorTimesMatrix: inner * (inner x columns)
-            for (uint32_t col = 0; col < columns; ++col) {
-                C sum = 0;
-                for (uint32_t k = 0; k < inner; ++k)
-                    sum += A(k) * B(col * inner + k);
-                out(col, sum);
-            }
-        } else if constexpr (Op == 146) {  // MatrixTimesMatrix: (rows x inner) * (inner x columns)
-            for (uint32_t col = 0; col < columns; ++col)
-                for (uint32_t r = 0; r < rows; ++r) {
-                    C sum = 0;
-                    for (uint32_t k = 0; k < inner; ++k)
-                        sum += A(k * rows + r) * B(col * inner + k);
-                    out(col * rows + r, sum);
-                }
-        } else if constexpr (Op == 84) {  // Transpose: result rows x columns from columns x rows
-            for (uint32_t col = 0; col < columns; ++col)
-                for (uint32_t r = 0; r < rows; ++r)
-                    out(col * rows + r, A(r * columns + col));
-        } else if constexpr (Op == 147) {  // OuterProduct: rows-vector x columns-vector
-            for (uint32_t col = 0; col < columns; ++col)
-                for (uint32_t r = 0; r < rows; ++r)
-                    out(col * rows + r, A(r) * B(col));
-        }
+    auto A = [&](uint32_t i) { return static_cast<const uint32_t*>(b.reg(ins.a + i * W)); };
+    auto B = [&](uint32_t i) { return static_cast<const uint32_t*>(b.reg(ins.b + i * W)); };
+    auto out = [&](uint32_t i) { return b.reg(ins.dst + i * W); };
+    auto times = [](C x, C y) { return x * y; };
+    alignas(64) C sum[kLanes];
+    auto sum_of_products = [&](uint32_t count, auto a_index, auto b_index, uint32_t result) {
+        std::fill(sum, sum + kLanes, C(0));
+        for (uint32_t k = 0; k < count; ++k)
+            lanes_add_products<T>(sum, A(a_index(k)), B(b_index(k)));
+        lanes_store<T>(out(result), sum);
+    };
+    if constexpr (Op == 142) {  // VectorTimesScalar, MatrixTimesScalar: n*imm components
+        for (uint32_t i = 0; i < rows * columns; ++i)
+            lanes_binary<T>(out(i), A(i), B(0), times);
+    } else if constexpr (Op == 145) {  // MatrixTimesVector: (rows x inner) * inner
+        for (uint32_t r = 0; r < rows; ++r)
+            sum_of_products(inner, [&](uint32_t k) { return k * rows + r; }, [](uint32_t k) { return k; }, r);
+    } else if constexpr (Op == 144) {  // VectorTimesMatrix: inner * (inner x columns)
+        for (uint32_t col = 0; col < columns; ++col)
+            sum_of_products(inner, [](uint32_t k) { return k; }, [&](uint32_t k) { return col * inner + k; }, col);
+    } else if constexpr (Op == 146) {  // MatrixTimesMatrix: (rows x inner) * (inner x columns)
+        for (uint32_t col = 0; col < columns; ++col)
+            for (uint32_t r = 0; r < rows; ++r)
+                sum_of_products(inner, [&](uint32_t k) { return k * rows + r; },
+                                [&](uint32_t k) { return col * inner + k; }, col * rows + r);
+    } else if constexpr (Op == 84) {  // Transpose: result rows x columns from columns x rows
+        for (uint32_t col = 0; col < columns; ++col)
+            for (uint32_t r = 0; r < rows; ++r)
+                lanes_unary<T>(out(col * rows + r), A(r * columns + col), [](C x) { return x; });
+    } else if constexpr (Op == 147) {  // OuterProduct: rows-vector x columns-vector
+        for (uint32_t col = 0; col < columns; ++col)
+            for (uint32_t r = 0; r < rows; ++r)
+                lanes_binary<T>(out(col * rows + r), A(r), B(col), times);
     }
 }
 
