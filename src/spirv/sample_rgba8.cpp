@@ -10,11 +10,14 @@
 // engine never fuses a * b + c), which the compute suite's host comparisons and the draw suite hold.
 #include "sample_rgba8.h"
 
+#include <algorithm>
 #include <bit>
+#include <climits>
 #include <cstring>
 
 #include "format/texel_codec.h"
 #include "image_access.h"
+#include "ops.h"
 #include "ops_image.h"
 
 namespace kiln::spirv {
@@ -112,6 +115,61 @@ void sample(const Texture& tex, const LevelChoice& levels, float s, float t, flo
 
 bool supported_address(uint8_t mode) { return mode != kClampToBorder && mode <= kMirrorClampToEdge; }
 
+bool same_choice(const LevelChoice& a, const LevelChoice& b) {
+    return a.linear == b.linear && a.first == b.first && a.second == b.second && a.delta == b.delta;
+}
+
+// Whether the 8-lane kernel (sample_rgba8.h) takes `level` of `tex`, and its description if so.
+bool kernel_level(const Texture& tex, uint32_t level, bool linear, Rgba8Level* out) {
+    const ImageLevel& lv = tex.image->levels[level];
+    bool repeat[2];
+    const uint32_t size[2] = {lv.width, lv.height};
+    for (int a = 0; a < 2; ++a) {
+        repeat[a] = tex.address[a] == kRepeat;
+        if (!(tex.address[a] == kClampToEdge || (repeat[a] && power_of_two(int32_t(size[a])))))
+            return false;
+    }
+    if (lv.row_pitch * lv.height > uint64_t(INT32_MAX) || lv.width > (1u << 24) || lv.height > (1u << 24))
+        return false;
+    *out = {tex.image->base + lv.offset, int32_t(lv.width), int32_t(lv.height), int32_t(lv.row_pitch),
+            {repeat[0], repeat[1]}, linear, tex.red_byte,
+            tex.color == tex.alpha ? nullptr : tex.color};
+    return true;
+}
+
+bool avx2_selected() {
+#if defined(KILN_HAVE_AVX2_OPS)
+    static const bool selected = std::strcmp(ops().isa, "avx2") == 0;
+    return selected;
+#else
+    return false;
+#endif
+}
+
+// Lanes [first, first + 8) of one group, through the 8-lane kernel when every active lane of the
+// group reads the same levels and the kernel takes them; false when it does not.
+bool sample_group(const Texture& tex, const LevelChoice& levels, const uint32_t* s, const uint32_t* t,
+                  float value[4][8]) {
+#if defined(KILN_HAVE_AVX2_OPS)
+    Rgba8Level first, second;
+    if (!kernel_level(tex, levels.first, levels.linear, &first) ||
+        (levels.delta != 0.0f && !kernel_level(tex, levels.second, levels.linear, &second)))
+        return false;
+    avx2::filter_rgba8x8(first, s, t, value);
+    if (levels.delta == 0.0f)
+        return true;
+    float other[4][8];
+    avx2::filter_rgba8x8(second, s, t, other);
+    for (int c = 0; c < 4; ++c)
+        for (int l = 0; l < 8; ++l)
+            value[c][l] = (1.0f - levels.delta) * value[c][l] + levels.delta * other[c][l];
+    return true;
+#else
+    (void)tex, (void)levels, (void)s, (void)t, (void)value;
+    return false;
+#endif
+}
+
 }  // namespace
 
 bool sample_rgba8_2d(const Ins& ins, Batch& b, LaneMask mask) {
@@ -150,45 +208,71 @@ bool sample_rgba8_2d(const Ins& ins, Batch& b, LaneMask mask) {
     // filters every lambda selects the same.
     const bool pinned = (sm->min_lod == 0.0f && sm->max_lod == 0.0f) ||
                         (d->level_count == 1 && sm->mag_filter == sm->min_filter);
-    LevelChoice levels = choose_levels(*d, *sm, 0.0f, true);
+    const LevelChoice pinned_levels = choose_levels(*d, *sm, 0.0f, true);
     uint32_t last_gradients[4] = {};
     bool have_last = false;
     float last_lambda = 0.0f;
+    auto levels_of = [&](uint32_t l) {
+        if (pinned)
+            return pinned_levels;
+        float lambda = 0.0f;
+        if (lod != t::kNone) {
+            lambda = std::bit_cast<float>(b.reg(lod)[l]);
+        } else if (grad_x != t::kNone) {
+            // Lanes of a quad share their (coarse) derivatives: the last lane's lambda serves when
+            // its gradients are the same bits.
+            const uint32_t gradients[4] = {b.reg(grad_x)[l], b.reg(grad_x + 1)[l], b.reg(grad_y)[l],
+                                           b.reg(grad_y + 1)[l]};
+            if (have_last && std::equal(gradients, gradients + 4, last_gradients)) {
+                lambda = last_lambda;
+            } else {
+                lambda = lambda_from_gradients(b, grad_x, grad_y, 2, d->levels[0], l);
+                std::copy(gradients, gradients + 4, last_gradients);
+                last_lambda = lambda;
+                have_last = true;
+            }
+        }
+        return choose_levels(*d, *sm, lambda, true);
+    };
+
     const uint32_t* s_reg = b.reg(coordinate);
     const uint32_t* t_reg = b.reg(coordinate + 1);
-    uint32_t swizzle[4];
-    for (int c = 0; c < 4; ++c)
-        swizzle[c] = d->swizzle[c];
     const uint32_t components = std::min(ins.n, 4u);
-    for (uint32_t l = 0; l < kLanes; ++l) {
-        if (!((mask >> l) & 1u))
-            continue;
-        if (!pinned) {
-            float lambda = 0.0f;
-            if (lod != t::kNone) {
-                lambda = std::bit_cast<float>(b.reg(lod)[l]);
-            } else if (grad_x != t::kNone) {
-                // Lanes of a quad share their (coarse) derivatives: the last lane's lambda serves
-                // when its gradients are the same bits.
-                const uint32_t gradients[4] = {b.reg(grad_x)[l], b.reg(grad_x + 1)[l], b.reg(grad_y)[l],
-                                               b.reg(grad_y + 1)[l]};
-                if (have_last && std::equal(gradients, gradients + 4, last_gradients)) {
-                    lambda = last_lambda;
-                } else {
-                    lambda = lambda_from_gradients(b, grad_x, grad_y, 2, d->levels[0], l);
-                    std::copy(gradients, gradients + 4, last_gradients);
-                    last_lambda = lambda;
-                    have_last = true;
-                }
-            }
-            levels = choose_levels(*d, *sm, lambda, true);
-        }
-        float value[4];
-        sample(tex, levels, std::bit_cast<float>(s_reg[l]), std::bit_cast<float>(t_reg[l]), value);
+    auto write = [&](uint32_t l, const float value[4]) {
         for (uint32_t c = 0; c < components; ++c) {
-            const uint32_t from = swizzle[c];
+            const uint32_t from = d->swizzle[c];
             b.reg(ins.dst + c)[l] = from < 4 ? std::bit_cast<uint32_t>(value[from]) : from == 5 ? 0x3f800000u : 0u;
         }
+    };
+    const bool wide = avx2_selected();
+    for (uint32_t group = 0; group < kLanes; group += 8) {
+        const uint32_t active = (mask >> group) & 0xffu;
+        if (active == 0)
+            continue;
+        LevelChoice levels[8];
+        bool uniform = true;
+        for (uint32_t k = 0; k < 8; ++k)
+            if ((active >> k) & 1u) {
+                levels[k] = levels_of(group + k);
+                uniform = uniform && same_choice(levels[k], levels[std::countr_zero(active)]);
+            }
+        float value[4][8];
+        if (wide && uniform &&
+            sample_group(tex, levels[std::countr_zero(active)], s_reg + group, t_reg + group, value)) {
+            for (uint32_t k = 0; k < 8; ++k)
+                if ((active >> k) & 1u) {
+                    const float lane[4] = {value[0][k], value[1][k], value[2][k], value[3][k]};
+                    write(group + k, lane);
+                }
+            continue;
+        }
+        for (uint32_t k = 0; k < 8; ++k)
+            if ((active >> k) & 1u) {
+                float lane[4];
+                sample(tex, levels[k], std::bit_cast<float>(s_reg[group + k]), std::bit_cast<float>(t_reg[group + k]),
+                       lane);
+                write(group + k, lane);
+            }
     }
     return true;
 }
