@@ -146,26 +146,46 @@ bool avx2_selected() {
 #endif
 }
 
-// Lanes [first, first + 8) of one group, through the 8-lane kernel when every active lane of the
-// group reads the same levels and the kernel takes them; false when it does not.
-bool sample_group(const Texture& tex, const LevelChoice& levels, const uint32_t* s, const uint32_t* t,
+// The kernel's description of each level of one texture, made when a level is first needed.
+class KernelLevels {
+public:
+    explicit KernelLevels(const Texture& tex) : tex_(tex) {}
+    const Rgba8Level* get(uint32_t level, bool linear) {
+        if (state_[level] == kUnknown)
+            state_[level] = kernel_level(tex_, level, false, &levels_[level]) ? kTaken : kDeclined;
+        if (state_[level] == kDeclined)
+            return nullptr;
+        levels_[level].linear = linear;
+        return &levels_[level];
+    }
+
+private:
+    enum : uint8_t { kUnknown, kTaken, kDeclined };
+    const Texture& tex_;
+    uint8_t state_[format::kMaxMipLevels] = {};
+    Rgba8Level levels_[format::kMaxMipLevels];
+};
+
+// Lanes [first, first + 8) of one group, through the 8-lane kernel when the kernel takes the
+// levels every active lane of the group reads; false when it does not.
+bool sample_group(KernelLevels& kernel, const LevelChoice& levels, const uint32_t* s, const uint32_t* t,
                   float value[4][8]) {
 #if defined(KILN_HAVE_AVX2_OPS)
-    Rgba8Level first, second;
-    if (!kernel_level(tex, levels.first, levels.linear, &first) ||
-        (levels.delta != 0.0f && !kernel_level(tex, levels.second, levels.linear, &second)))
+    const Rgba8Level* first = kernel.get(levels.first, levels.linear);
+    const Rgba8Level* second = levels.delta != 0.0f ? kernel.get(levels.second, levels.linear) : nullptr;
+    if (!first || (levels.delta != 0.0f && !second))
         return false;
-    avx2::filter_rgba8x8(first, s, t, value);
+    avx2::filter_rgba8x8(*first, s, t, value);
     if (levels.delta == 0.0f)
         return true;
     float other[4][8];
-    avx2::filter_rgba8x8(second, s, t, other);
+    avx2::filter_rgba8x8(*second, s, t, other);
     for (int c = 0; c < 4; ++c)
         for (int l = 0; l < 8; ++l)
             value[c][l] = (1.0f - levels.delta) * value[c][l] + levels.delta * other[c][l];
     return true;
 #else
-    (void)tex, (void)levels, (void)s, (void)t, (void)value;
+    (void)kernel, (void)levels, (void)s, (void)t, (void)value;
     return false;
 #endif
 }
@@ -245,25 +265,37 @@ bool sample_rgba8_2d(const Ins& ins, Batch& b, LaneMask mask) {
         }
     };
     const bool wide = avx2_selected();
+    KernelLevels kernel(tex);
     for (uint32_t group = 0; group < kLanes; group += 8) {
         const uint32_t active = (mask >> group) & 0xffu;
         if (active == 0)
             continue;
+        const uint32_t leader = std::countr_zero(active);
         LevelChoice levels[8];
         bool uniform = true;
-        for (uint32_t k = 0; k < 8; ++k)
-            if ((active >> k) & 1u) {
-                levels[k] = levels_of(group + k);
-                uniform = uniform && same_choice(levels[k], levels[std::countr_zero(active)]);
-            }
-        float value[4][8];
-        if (wide && uniform &&
-            sample_group(tex, levels[std::countr_zero(active)], s_reg + group, t_reg + group, value)) {
+        if (pinned) {
+            std::fill(levels, levels + 8, pinned_levels);
+        } else {
             for (uint32_t k = 0; k < 8; ++k)
                 if ((active >> k) & 1u) {
-                    const float lane[4] = {value[0][k], value[1][k], value[2][k], value[3][k]};
-                    write(group + k, lane);
+                    levels[k] = levels_of(group + k);
+                    uniform = uniform && same_choice(levels[k], levels[leader]);
                 }
+        }
+        float value[4][8];
+        if (wide && uniform && sample_group(kernel, levels[leader], s_reg + group, t_reg + group, value)) {
+            for (uint32_t c = 0; c < components; ++c) {
+                const uint32_t from = d->swizzle[c];
+                uint32_t* out = b.reg(ins.dst + c) + group;
+                if (from < 4 && active == 0xffu) {
+                    std::memcpy(out, value[from], sizeof value[from]);
+                    continue;
+                }
+                const uint32_t constant = from == 5 ? 0x3f800000u : 0u;
+                for (uint32_t k = 0; k < 8; ++k)
+                    if ((active >> k) & 1u)
+                        out[k] = from < 4 ? std::bit_cast<uint32_t>(value[from][k]) : constant;
+            }
             continue;
         }
         for (uint32_t k = 0; k < 8; ++k)
