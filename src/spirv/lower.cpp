@@ -372,18 +372,13 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
                 return fail("composite index into a scalar");
             }
         }
-        const uint32_t dst = define(in, w[2], w[1]);
         uint32_t src;
         if (!reg(composite, &src))
             return false;
         if (!insert) {
-            Ins ins;
-            ins.run = ops_.copy_words;
-            ins.dst = dst;
-            ins.a = src + offset;
-            ins.n = words(w[1]);
-            emit(ins);
+            alias(in, w[2], w[1], src + offset);
         } else {
+            const uint32_t dst = define(in, w[2], w[1]);
             Ins all;
             all.run = ops_.copy_words;
             all.dst = dst;
@@ -402,13 +397,10 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
     }
     case Op::OpCopyObject:
     case Op::OpCopyLogical: {
-        Ins ins;
-        ins.run = ops_.copy_words;
-        if (!reg(w[3], &ins.a))
+        uint32_t src;
+        if (!reg(w[3], &src))
             return false;
-        ins.dst = define(in, w[2], w[1]);
-        ins.n = words(w[1]);
-        emit(ins);
+        alias(in, w[2], w[1], src);
         if (const PointerInfo* info = in.pointers.count(w[3]) || global_pointers_.count(w[3]) ? pointer_info(in, w[3]) : nullptr)
             in.pointers[w[2]] = *info;
         return true;
@@ -416,22 +408,27 @@ bool Lowerer::instruction(const Instruction& inst, Instance& in, uint32_t* curre
     case Op::OpBitcast: {
         if (words(w[1]) != words(m_.type_of(w[3])))
             return fail("bitcasts that change the number of registers are not supported yet");
-        Ins ins;
-        ins.run = ops_.copy_words;
-        if (!reg(w[3], &ins.a))
+        uint32_t src;
+        if (!reg(w[3], &src))
             return false;
-        ins.dst = define(in, w[2], w[1]);
-        ins.n = words(w[1]);
-        emit(ins);
+        alias(in, w[2], w[1], src);
         return true;
     }
     case Op::OpVectorShuffle: {
         const uint32_t v1 = m_.type_of(w[3]);
         const uint32_t count1 = T(v1)->count, cw = words(T(v1)->element);
-        const uint32_t dst = define(in, w[2], w[1]);
         uint32_t a, b;
         if (!reg(w[3], &a) || !reg(w[4], &b))
             return false;
+        // Consecutive components of one operand (v.xy, v.yzw): those registers, no copy.
+        bool consecutive = w.size() > 5 && w[5] != 0xffffffff;
+        for (size_t i = 6; i < w.size() && consecutive; ++i)
+            consecutive = w[i] == w[i - 1] + 1 && (w[i] < count1) == (w[5] < count1);
+        if (consecutive) {
+            alias(in, w[2], w[1], w[5] < count1 ? a + w[5] * cw : b + (w[5] - count1) * cw);
+            return true;
+        }
+        const uint32_t dst = define(in, w[2], w[1]);
         for (size_t i = 5; i < w.size(); ++i) {
             if (w[i] == 0xffffffff)
                 continue;  // undefined component
@@ -933,5 +930,22 @@ bool lower(const Module& module, uint32_t execution_model, const std::string& en
     *out = std::move(program);
     return true;
 }
+
+namespace lowering {
+
+void Lowerer::alias(Instance& in, uint32_t id, uint32_t type, uint32_t r) {
+    if (auto it = in.reg.find(id); it != in.reg.end()) {
+        Ins ins;
+        ins.run = ops_.copy_words;
+        ins.dst = it->second;
+        ins.a = r;
+        ins.n = words(type);
+        emit(ins);
+        return;
+    }
+    in.reg[id] = r;
+}
+
+}  // namespace lowering
 
 }  // namespace kiln::spirv

@@ -34,7 +34,14 @@ void Lowerer::find_memory_variables() {
     // copied with OpCopyMemory, used atomically or in any other way than a load, a store or a
     // constant access chain stays in memory.
     std::unordered_map<uint32_t, uint32_t> root;
+    // Function variables that may be forwarded: stored once, then loaded in the store's block.
+    struct Uses {
+        uint32_t stores = 0, store_block = 0;
+        bool other = false;  // an initializer, an access chain, or a load elsewhere
+    };
+    std::unordered_map<uint32_t, Uses> locals;
     bool in_function = false;
+    uint32_t block = 0;
     for (const Instruction& inst : b_.instructions()) {
         const std::span<const uint32_t> w = b_.words(inst);
         const Op op = Op(inst.opcode);
@@ -42,8 +49,12 @@ void Lowerer::find_memory_variables() {
             in_function = true;
         else if (op == Op::OpFunctionEnd)
             in_function = false;
+        else if (op == Op::OpLabel && w.size() > 1)
+            block = w[1];
         if (op == Op::OpVariable && w.size() > 2) {
             root[w[2]] = w[2];  // (an initializer is a constant, never a pointer)
+            if (in_function && w.size() > 3 && w[3] == uint32_t(spv::StorageClass::Function))
+                locals[w[2]].other = w.size() > 4;
             continue;
         }
         if (!in_function)
@@ -55,16 +66,26 @@ void Lowerer::find_memory_variables() {
                 break;
             const uint32_t r = root[w[3]];
             root[w[2]] = r;
+            if (auto local = locals.find(r); local != locals.end())
+                local->second.other = true;
             for (size_t i = 4; i < w.size(); ++i)
                 if (!m_.constant(w[i]))
                     memory_variables_.insert(r);
             break;
         }
         case Op::OpLoad:
-            break;  // (result type, result, pointer, memory operands): reads the variable only
+            // (result type, result, pointer, memory operands): reads the variable only
+            if (auto local = w.size() > 3 ? locals.find(w[3]) : locals.end(); local != locals.end())
+                if (local->second.stores != 1 || local->second.store_block != block)
+                    local->second.other = true;
+            break;
         case Op::OpStore:
             if (w.size() > 2 && root.count(w[2]))
                 memory_variables_.insert(root[w[2]]);  // a pointer stored: not without VariablePointers
+            if (auto local = w.size() > 1 ? locals.find(w[1]) : locals.end(); local != locals.end()) {
+                ++local->second.stores;
+                local->second.store_block = block;
+            }
             break;
         default:
             // Any other use of a pointer: conservatively, memory.
@@ -74,6 +95,9 @@ void Lowerer::find_memory_variables() {
             break;
         }
     }
+    for (const auto& [variable, uses] : locals)
+        if (uses.stores == 1 && !uses.other && !memory_variables_.count(variable))
+            forwarded_variables_.insert(variable);
 }
 
 // Types whose packed layout (packed_size) is their register layout, word for word: 32- and 64-bit
@@ -133,6 +157,7 @@ bool Lowerer::variables() {
         case spv::StorageClass::Output:
         case spv::StorageClass::Private: {
             info.kind = MemoryKind::Invocation;
+            info.read_only = sc == spv::StorageClass::Input;
             info.slot_or_offset = (p_.invocation_bytes + 15) & ~15u;
             info.size = std::max(packed_size(pointee), 16u);
             p_.invocation_bytes = info.slot_or_offset + info.size;
@@ -277,6 +302,23 @@ bool Lowerer::memory(const Instruction& inst, Instance& in) {
         const uint32_t value_type = is_load ? w[1] : m_.type_of(w[2]);
         if (!value_type)
             return fail("a store of a value without a type");
+        if (forwarded_variables_.count(pointer_id)) {
+            if (!is_load) {
+                if (!reg(w[2], &value))
+                    return false;
+                in.forwarded[pointer_id] = value;
+                return true;
+            }
+            auto stored = in.forwarded.find(pointer_id);
+            if (stored == in.forwarded.end())
+                return fail("a forwarded variable loaded before its store");  // find_memory_variables rules it out
+            alias(in, w[2], value_type, stored->second);
+            return true;
+        }
+        if (is_load && info->read_only && info->value_reg != UINT32_MAX) {
+            alias(in, w[2], value_type, info->value_reg);
+            return true;
+        }
         if (is_load)
             value = define(in, w[2], w[1]);
         else if (!reg(w[2], &value))

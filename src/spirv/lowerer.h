@@ -53,6 +53,9 @@ struct PointerInfo {
     // every lane; kUnknownOffset otherwise.
     uint32_t known_offset = kUnknownOffset;
     uint32_t element_reg = 0;  // BufferArray: the register of the descriptor index
+    // An Input variable (or a place in one): nothing writes its registers after the batch starts,
+    // so a load may name them instead of copying them.
+    bool read_only = false;
 };
 
 // A block field naming a SPIR-V label, resolved to an IR block once the function is emitted.
@@ -80,6 +83,8 @@ private:
         // Inlined calls: the blocks that return, and the registers of returned values.
         std::vector<uint32_t> return_blocks;
         std::vector<std::pair<uint32_t, uint32_t>> returns;  // (IR block, value register)
+        // Forwarded variables (find_memory_variables): the register of the value stored.
+        std::unordered_map<uint32_t, uint32_t> forwarded;
         uint32_t depth = 0;
     };
 
@@ -311,6 +316,11 @@ private:
         in.reg[id] = r;
         return r;
     }
+    // Defines `id` as the registers from `r` on, which hold its value already: a value defined by
+    // copying words another value (or an input) keeps in registers nothing writes again while that
+    // value lives -- values are written only where they are defined. When the id was given
+    // registers before (a phi naming it), the words are copied there.
+    void alias(Instance& in, uint32_t id, uint32_t type, uint32_t r);
     // True when a type is made of 32-bit scalars only (built-ins are: one register per scalar).
     bool is_words(uint32_t type) const {
         const Type* t = T(type);
@@ -444,6 +454,10 @@ private:
     std::unordered_map<uint32_t, PointerInfo> global_pointers_;  // global variables
     std::vector<std::pair<uint32_t, uint32_t>> private_initializers_;  // (variable, constant)
     std::unordered_set<uint32_t> memory_variables_;  // variables some access needs in memory
+    // Function variables stored once and loaded only after that store in the same block (what
+    // compilers emit for a local without optimization): the loads name the stored value's
+    // registers, and the store emits nothing.
+    std::unordered_set<uint32_t> forwarded_variables_;
     struct DescriptorArray {
         uint32_t first_slot = 0, count = 0, first_reg = 0;
     };
