@@ -136,10 +136,8 @@ ImageLowering::Outcome ImageLowering::access(const Instruction& inst, std::span<
         if (T(w[1])->kind != TypeKind::Image && T(w[1])->kind != TypeKind::Sampler &&
             T(w[1])->kind != TypeKind::SampledImage)
             return fail(hooks, "a load of a whole array of descriptors");
-        ins.run = ops_.copy_words;
-        ins.n = 1;
-        ins.dst = hooks.define(w[2], w[1]);
-        hooks.emit(ins);
+        // A handle's register is written once, when the dispatch starts or the chain is taken.
+        hooks.alias(w[2], w[1], ins.a);
         return Outcome::Done;
     }
     // Access chain: one index, into an array of descriptors; the element's handle is the first

@@ -25,6 +25,7 @@ public:
     struct Hooks {
         std::function<bool(uint32_t id, uint32_t* reg)> use;         // an operand's register
         std::function<uint32_t(uint32_t id, uint32_t type)> define;  // a result's registers
+        std::function<void(uint32_t id, uint32_t type, uint32_t reg)> alias;  // a result already in `reg`
         std::function<uint32_t(uint32_t n)> allocate;                // fresh registers
         std::function<uint32_t(uint32_t value)> constant_register;
         std::function<void(const Ins&)> emit;

@@ -468,6 +468,7 @@ private:
         ImageLowering::Hooks h;
         h.use = [this, &in](uint32_t id, uint32_t* reg) { return use(in, id, reg); };
         h.define = [this, &in](uint32_t id, uint32_t type) { return define(in, id, type); };
+        h.alias = [this, &in](uint32_t id, uint32_t type, uint32_t reg) { alias(in, id, type, reg); };
         h.allocate = [this](uint32_t n) { return allocate(n); };
         h.constant_register = [this](uint32_t value) { return constant_register(value); };
         h.emit = [this](const Ins& ins) { emit(ins); };
