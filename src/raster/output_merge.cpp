@@ -185,7 +185,75 @@ Status OutputMerger::prepare(const OutputState& state, Rect* framebuffer) {
     stencil_test_ = state.stencil_test && stencil_.origin;
     front_ = state.front;
     back_ = state.back;
+    depth_quad_ = depth_test_ && !stencil_test_ ? choose_depth_quad(depth_kind_, depth_compare_) : nullptr;
     return Status::Ok;
+}
+
+// test_depth_stencil's depth half for the pixels of a quad, with the format and the compare op
+// fixed at compile time: the same conversions and comparisons, without a branch on either.
+template <OutputMerger::DepthKind Kind, VkCompareOp Op>
+uint32_t OutputMerger::depth_quad(const OutputMerger& m, int32_t qx, int32_t qy, const float z[4], uint32_t mask) {
+    for (uint32_t i = 0; i < 4; ++i) {
+        if (!((mask >> i) & 1u))
+            continue;
+        std::byte* dp = m.depth_.at(qx + int32_t(i & 1), qy + int32_t(i >> 1));
+        bool pass;
+        uint32_t dz = 0;
+        if constexpr (Kind == DepthKind::D32F) {
+            float stored;
+            std::memcpy(&stored, dp, 4);
+            pass = compare(Op, z[i], stored);
+        } else {
+            const float zc = std::isnan(z[i]) ? 0.0f : std::clamp(z[i], 0.0f, 1.0f);
+            uint32_t stored;
+            if constexpr (Kind == DepthKind::D16) {
+                dz = uint32_t(std::lrint(zc * 65535.0f));
+                uint16_t s16;
+                std::memcpy(&s16, dp, 2);
+                stored = s16;
+            } else {
+                dz = uint32_t(std::llrint(double(zc) * 16777215.0));
+                std::memcpy(&stored, dp, 4);
+                stored &= 0xffffff;
+            }
+            pass = compare(Op, dz, stored);
+        }
+        if (!pass) {
+            mask &= ~(1u << i);
+            continue;
+        }
+        if (!m.depth_write_)
+            continue;
+        if constexpr (Kind == DepthKind::D32F) {
+            std::memcpy(dp, &z[i], 4);
+        } else if constexpr (Kind == DepthKind::D16) {
+            const uint16_t v = uint16_t(dz);
+            std::memcpy(dp, &v, 2);
+        } else {
+            std::memcpy(dp, &dz, 4);  // X8_D24: the top 8 bits are unused, written as 0
+        }
+    }
+    return mask;
+}
+
+OutputMerger::DepthQuad OutputMerger::choose_depth_quad(DepthKind kind, VkCompareOp op) {
+    auto for_kind = [&]<DepthKind K>() -> DepthQuad {
+        switch (op) {
+        case VK_COMPARE_OP_NEVER: return &depth_quad<K, VK_COMPARE_OP_NEVER>;
+        case VK_COMPARE_OP_LESS: return &depth_quad<K, VK_COMPARE_OP_LESS>;
+        case VK_COMPARE_OP_EQUAL: return &depth_quad<K, VK_COMPARE_OP_EQUAL>;
+        case VK_COMPARE_OP_LESS_OR_EQUAL: return &depth_quad<K, VK_COMPARE_OP_LESS_OR_EQUAL>;
+        case VK_COMPARE_OP_GREATER: return &depth_quad<K, VK_COMPARE_OP_GREATER>;
+        case VK_COMPARE_OP_NOT_EQUAL: return &depth_quad<K, VK_COMPARE_OP_NOT_EQUAL>;
+        case VK_COMPARE_OP_GREATER_OR_EQUAL: return &depth_quad<K, VK_COMPARE_OP_GREATER_OR_EQUAL>;
+        default: return &depth_quad<K, VK_COMPARE_OP_ALWAYS>;
+        }
+    };
+    switch (kind) {
+    case DepthKind::D16: return for_kind.template operator()<DepthKind::D16>();
+    case DepthKind::D24: return for_kind.template operator()<DepthKind::D24>();
+    default: return for_kind.template operator()<DepthKind::D32F>();
+    }
 }
 
 void OutputMerger::merge_batch(const FragmentBatch& in, const FragmentOutput& out, uint32_t lanes, bool late_tests,

@@ -35,6 +35,18 @@ public:
     // writes (stencil ops, depth write). Returns whether the fragment survives both.
     bool test_depth_stencil(int32_t x, int32_t y, float z, bool front_facing) const;
 
+    // test_depth_stencil for the pixels of one 2x2 quad at (qx, qy) (bit i: pixel (qx + (i & 1),
+    // qy + (i >> 1)), depth z[i]); returns the pixels of `mask` that survive. Without a stencil
+    // test it runs a loop made for the draw's depth format and compare op.
+    uint32_t test_quad(int32_t qx, int32_t qy, const float z[4], uint32_t mask, bool front_facing) const {
+        if (depth_quad_)
+            return depth_quad_(*this, qx, qy, z, mask);
+        for (uint32_t i = 0; i < 4; ++i)
+            if ((mask >> i) & 1u && !test_depth_stencil(qx + int32_t(i & 1), qy + int32_t(i >> 1), z[i], front_facing))
+                mask &= ~(1u << i);
+        return mask;
+    }
+
     // "Blending" and "Color Write Mask" too: the whole merge of a shaded batch for the lanes in `lanes`: late depth/stencil tests (when
     // `late_tests`; depth from `out.depth` when `shader_depth`), then the colors of the survivors.
     // Per attachment in lane order, which is API order: a pixel covered by several quads of the batch
@@ -62,6 +74,12 @@ private:
     };
 
     void write_one(const Color& c, int32_t x, int32_t y, const FragmentOutput& out, uint32_t a, uint32_t lane) const;
+
+    using DepthQuad = uint32_t (*)(const OutputMerger& m, int32_t qx, int32_t qy, const float z[4], uint32_t mask);
+    template <DepthKind Kind, VkCompareOp Op>
+    static uint32_t depth_quad(const OutputMerger& m, int32_t qx, int32_t qy, const float z[4], uint32_t mask);
+    static DepthQuad choose_depth_quad(DepthKind kind, VkCompareOp op);
+    DepthQuad depth_quad_ = nullptr;  // set when the depth test runs without a stencil test
 
     uint32_t color_count_ = 0;
     Color color_[kMaxColorAttachments];

@@ -246,13 +246,9 @@ void rasterize_tile(const DrawContext& d, const std::vector<uint32_t>& bin, cons
                     // order, so a later quad of the same batch on the same pixel sees this one's depth
                     // and stencil, exactly as late tests in lane order would (the shader cannot
                     // discard or change depth when the caller enables this).
-                    for (uint32_t i = 0; i < 4; ++i) {
-                        if (!(mask & (1u << i)))
-                            continue;
-                        const int32_t px = qx + int32_t(i & 1), py = qy + int32_t(i >> 1);
-                        if (!d.merger->test_depth_stencil(px, py, window_depth(d, t, l1[i], l2[i]), t.front_facing))
-                            mask &= ~(1u << i);
-                    }
+                    const float z[4] = {window_depth(d, t, l1[0], l2[0]), window_depth(d, t, l1[1], l2[1]),
+                                        window_depth(d, t, l1[2], l2[2]), window_depth(d, t, l1[3], l2[3])};
+                    mask = d.merger->test_quad(qx, qy, z, mask, t.front_facing);
                     if (!mask)
                         continue;
                 }
