@@ -202,6 +202,76 @@ TexelCodec make_codec(const FormatInfo& info) {
 
 const float* srgb8_to_linear_table() { return srgb8_table(); }
 
+namespace {
+
+void read_d16(const TexelCodec&, const std::byte* texel, uint32_t out[4]) {
+    uint16_t v;
+    std::memcpy(&v, texel, 2);
+    out[0] = bits_of(float(v) / 65535.0f);
+    out[1] = out[2] = 0;
+    out[3] = bits_of(1.0f);
+}
+void read_x8_d24(const TexelCodec&, const std::byte* texel, uint32_t out[4]) {
+    uint32_t v;
+    std::memcpy(&v, texel, 4);
+    out[0] = bits_of(float(v & 0xffffffu) / 16777215.0f);
+    out[1] = out[2] = 0;
+    out[3] = bits_of(1.0f);
+}
+void read_d32(const TexelCodec&, const std::byte* texel, uint32_t out[4]) {
+    std::memcpy(&out[0], texel, 4);
+    out[1] = out[2] = 0;
+    out[3] = bits_of(1.0f);
+}
+void read_s8(const TexelCodec&, const std::byte* texel, uint32_t out[4]) {
+    out[0] = uint32_t(uint8_t(texel[0]));
+    out[1] = out[2] = 0;
+    out[3] = 1;
+}
+void write_nothing(const TexelCodec&, const uint32_t[4], std::byte*) {}
+
+TexelCodec depth_stencil_codec(VkFormat format, uint32_t texel_size, TexelClass cls,
+                               void (*read)(const TexelCodec&, const std::byte*, uint32_t[4])) {
+    TexelCodec codec;
+    codec.format = format;
+    codec.texel_size = texel_size;
+    codec.cls = cls;
+    codec.channels = 1;  // R
+    codec.read = read;
+    codec.write = write_nothing;
+    return codec;
+}
+
+}  // namespace
+
+const TexelCodec* aspect_codec(VkFormat format, VkImageAspectFlags aspect) {
+    static const TexelCodec d16 = depth_stencil_codec(VK_FORMAT_D16_UNORM, 2, TexelClass::Float, read_d16);
+    static const TexelCodec d24 = depth_stencil_codec(VK_FORMAT_X8_D24_UNORM_PACK32, 4, TexelClass::Float, read_x8_d24);
+    static const TexelCodec d32 = depth_stencil_codec(VK_FORMAT_D32_SFLOAT, 4, TexelClass::Float, read_d32);
+    static const TexelCodec s8 = depth_stencil_codec(VK_FORMAT_S8_UINT, 1, TexelClass::Uint, read_s8);
+    if (aspect == VK_IMAGE_ASPECT_DEPTH_BIT) {
+        switch (format) {
+        case VK_FORMAT_D16_UNORM:
+        case VK_FORMAT_D16_UNORM_S8_UINT: return &d16;
+        case VK_FORMAT_X8_D24_UNORM_PACK32:
+        case VK_FORMAT_D24_UNORM_S8_UINT: return &d24;
+        case VK_FORMAT_D32_SFLOAT:
+        case VK_FORMAT_D32_SFLOAT_S8_UINT: return &d32;
+        default: return nullptr;
+        }
+    }
+    if (aspect == VK_IMAGE_ASPECT_STENCIL_BIT) {
+        switch (format) {
+        case VK_FORMAT_S8_UINT:
+        case VK_FORMAT_D16_UNORM_S8_UINT:
+        case VK_FORMAT_D24_UNORM_S8_UINT:
+        case VK_FORMAT_D32_SFLOAT_S8_UINT: return &s8;
+        default: return nullptr;
+        }
+    }
+    return texel_codec(format);
+}
+
 float half_to_float(uint16_t half) {
     const uint32_t sign = uint32_t(half & 0x8000u) << 16;
     const uint32_t exponent = (half >> 10) & 0x1fu, mantissa = half & 0x3ffu;

@@ -35,6 +35,12 @@ struct TexelCodec {
 // multi-planar, depth/stencil, 64-bit components).
 const TexelCodec* texel_codec(VkFormat format);
 
+// The codec that reads one aspect of a view of `format`: texel_codec(format) for color; for the
+// depth aspect of a depth format, the depth as a float in R (UNORM depth divided by 2^n - 1); for
+// the stencil aspect, the stencil value as an unsigned integer in R. Depth and stencil codecs read
+// only (write is a no-op: no depth/stencil format is a storage format). NULL when not readable.
+const TexelCodec* aspect_codec(VkFormat format, VkImageAspectFlags aspect);
+
 // The formats a SPIR-V Image Format names (the storage image formats; "Compatibility Between SPIR-V
 // Image Formats and Vulkan Formats"): the ones Kiln can store to.
 bool has_spirv_image_format(VkFormat format);

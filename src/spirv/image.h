@@ -30,6 +30,8 @@ struct SamplerState {
     uint8_t address[3] = {0, 0, 0};          // VkSamplerAddressMode for u, v, w
     uint8_t unnormalized = 0;
     uint8_t border = 0;  // VkBorderColor
+    uint8_t compare_enable = 0;  // "Depth Compare Operation": Dref sampling compares each texel
+    uint8_t compare_op = 0;      // VkCompareOp
     float lod_bias = 0, min_lod = 0, max_lod = 0;
 };
 

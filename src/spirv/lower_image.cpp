@@ -221,10 +221,10 @@ ImageLowering::Outcome ImageLowering::operation(const Instruction& inst, std::sp
         return Outcome::Done;
     }
     case Op::OpImageSampleImplicitLod:
+    case Op::OpImageSampleDrefImplicitLod:
         if (p_.execution_model == kFragmentModel)
             break;  // sampled with the coordinate's derivatives as gradients, below
         [[fallthrough]];
-    case Op::OpImageSampleDrefImplicitLod:
     case Op::OpImageSampleProjImplicitLod:
     case Op::OpImageSampleProjDrefImplicitLod:
     case Op::OpImageQueryLod:
@@ -233,11 +233,10 @@ ImageLowering::Outcome ImageLowering::operation(const Instruction& inst, std::sp
         return fail(hooks, "implicit-LOD sampling needs derivatives, which only fragment shaders have "
                            "(Vulkan: OpImage*ImplicitLod and OpImageQueryLod are for fragment shaders); "
                            "use an explicit Lod or Grad");
-    case Op::OpImageSampleDrefExplicitLod:
     case Op::OpImageSampleProjExplicitLod:
     case Op::OpImageSampleProjDrefExplicitLod:
     case Op::OpImageDrefGather:
-        return fail(hooks, "depth-comparison and projective sampling are not supported yet");
+        return fail(hooks, "projective sampling and depth-comparison gathers are not supported yet");
     case Op::OpImageQueryFormat:
     case Op::OpImageQueryOrder:
         return fail(hooks, "OpImageQueryFormat/Order are OpenCL instructions");
@@ -321,8 +320,17 @@ ImageLowering::Outcome ImageLowering::operation(const Instruction& inst, std::sp
     if (!hooks.use(coordinate_id, &table(t::Coordinate)))
         return Outcome::Failed;
 
+    // Depth-comparison sampling: the reference follows the coordinate.
+    const bool dref = op == Op::OpImageSampleDrefImplicitLod || op == Op::OpImageSampleDrefExplicitLod;
+    if (dref) {
+        if (w.size() < 6 || !hooks.use(w[5], &table(t::Dref)))
+            return fail(hooks, "depth-comparison sampling without a reference");
+        const Type* reference = T(m_.type_of(w[5]));
+        if (reference->kind != TypeKind::Float || reference->width != 32 || ins.n != 1)
+            return fail(hooks, "depth-comparison sampling takes a 32-bit float reference and gives one float");
+    }
     // Image operands: a mask, then one or two IDs per bit set, in bit order.
-    size_t at = write ? 4 : op == Op::OpImageGather ? 6 : 5;
+    size_t at = write ? 4 : op == Op::OpImageGather || dref ? 6 : 5;
     if (op == Op::OpImageGather && !hooks.use(w[5], &table(t::Component)))
         return Outcome::Failed;
     if (write) {
@@ -344,8 +352,8 @@ ImageLowering::Outcome ImageLowering::operation(const Instruction& inst, std::sp
                                 kIgnored | kScopes;
     if (mask & ~kKnown)
         return fail(hooks, "image operands Bias, ConstOffsets, Offsets, Sample and MinLod are not supported");
-    const bool implicit = op == Op::OpImageSampleImplicitLod;
-    const bool sample = op == Op::OpImageSampleExplicitLod || implicit;
+    const bool implicit = op == Op::OpImageSampleImplicitLod || op == Op::OpImageSampleDrefImplicitLod;
+    const bool sample = op == Op::OpImageSampleExplicitLod || op == Op::OpImageSampleDrefExplicitLod || implicit;
     if (mask & uint32_t(M::Lod)) {
         if (!sample && op != Op::OpImageFetch)
             return fail(hooks, "a Lod operand on an instruction that takes none");
@@ -398,7 +406,9 @@ ImageLowering::Outcome ImageLowering::operation(const Instruction& inst, std::sp
     case Op::OpImageFetch: ins.run = image_read; break;
     case Op::OpImageWrite: ins.run = image_write; break;
     case Op::OpImageSampleImplicitLod:
-    case Op::OpImageSampleExplicitLod: ins.run = image_sample; break;
+    case Op::OpImageSampleExplicitLod:
+    case Op::OpImageSampleDrefImplicitLod:
+    case Op::OpImageSampleDrefExplicitLod: ins.run = image_sample; break;
     case Op::OpImageGather: ins.run = image_gather; break;
     default: {
         return fail(hooks, "this image instruction is not supported yet");

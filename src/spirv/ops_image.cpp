@@ -95,7 +95,29 @@ struct SampleSpot {
     const SamplerState* sampler;
     uint32_t dims;  // spatial components
     uint32_t layer;
+    bool compare = false;  // Dref sampling through a sampler with compareEnable
+    float dref = 0.0f;     // the reference, clamped to [0, 1] for UNORM depth
 };
+
+// "Depth Compare Operation": reference op texel, 1.0 when it holds, else 0.0.
+bool depth_compare(uint8_t op, float reference, float texel) {
+    switch (op) {
+    case VK_COMPARE_OP_NEVER: return false;
+    case VK_COMPARE_OP_LESS: return reference < texel;
+    case VK_COMPARE_OP_EQUAL: return reference == texel;
+    case VK_COMPARE_OP_LESS_OR_EQUAL: return reference <= texel;
+    case VK_COMPARE_OP_GREATER: return reference > texel;
+    case VK_COMPARE_OP_NOT_EQUAL: return reference != texel;
+    case VK_COMPARE_OP_GREATER_OR_EQUAL: return reference >= texel;
+    default: return true;
+    }
+}
+
+// With a comparison, a texel's depth (R) becomes the comparison's result before filtering.
+void apply_compare(const SampleSpot& s, uint32_t texel[4]) {
+    if (s.compare)
+        texel[0] = as_bits(depth_compare(s.sampler->compare_op, s.dref, as_float(texel[0])) ? 1.0f : 0.0f);
+}
 
 // One texel (i, j, k) of `level` after wrapping, or the border color.
 void fetch_wrapped(const SampleSpot& s, uint32_t level, int32_t i, int32_t j, int32_t k, uint32_t out[4]) {
@@ -110,6 +132,7 @@ void fetch_wrapped(const SampleSpot& s, uint32_t level, int32_t i, int32_t j, in
         c[a] = wrap(c[a], size[a], s.sampler->address[a]);
         if (c[a] < 0 || c[a] >= size[a]) {
             border_color(s.sampler->border, *s.image->codec, out);
+            apply_compare(s, out);
             return;
         }
     }
@@ -119,6 +142,7 @@ void fetch_wrapped(const SampleSpot& s, uint32_t level, int32_t i, int32_t j, in
         return;
     }
     s.image->codec->read(*s.image->codec, p, out);
+    apply_compare(s, out);
 }
 
 // Filters one level at unnormalized coordinates u (dims of them).
@@ -291,7 +315,7 @@ void image_write(const Ins& ins, Batch& b, LaneMask mask) {
         uint32_t c[4];
         integer_coordinates(b, coordinate, shape, l, c);
         std::byte* texel = const_cast<std::byte*>(texel_at(*d, 0, c[0], c[1], c[2], c[3]));
-        if (!texel)
+        if (!texel || !d->codec->write)
             continue;
         // Components the texel lacks are 0 (alpha 1), as for reads.
         uint32_t value[4] = {0, 0, 0, d->codec->cls == format::TexelClass::Float ? as_bits(1.0f) : 1u};
@@ -310,6 +334,7 @@ void image_sample_generic(const Ins& ins, Batch& b, LaneMask mask) {
     const Program& p = *b.program;
     const uint32_t lod = p.tables[ins.aux + t::Lod], offset_reg = p.tables[ins.aux + t::Offset];
     const uint32_t grad_x = p.tables[ins.aux + t::GradX], grad_y = p.tables[ins.aux + t::GradY];
+    const uint32_t dref = p.tables[ins.aux + t::Dref];
     for (uint32_t l = 0; l < kLanes; ++l) {
         if (!active(mask, l))
             continue;
@@ -317,6 +342,14 @@ void image_sample_generic(const Ins& ins, Batch& b, LaneMask mask) {
         SampleSpot s;
         float coords[3];
         if (sample_spot(b, ins, l, &s, coords)) {
+            if (dref != t::kNone && s.sampler->compare_enable) {
+                // The reference is clamped to [0, 1] when the depth format is fixed point.
+                s.compare = true;
+                s.dref = as_float(b.reg(dref)[l]);
+                const VkFormat f = s.image->codec->format;
+                if (f == VK_FORMAT_D16_UNORM || f == VK_FORMAT_X8_D24_UNORM_PACK32)
+                    s.dref = std::isnan(s.dref) ? 0.0f : std::clamp(s.dref, 0.0f, 1.0f);
+            }
             float lambda = 0.0f;
             if (lod != t::kNone)
                 lambda = as_float(b.reg(lod)[l]);

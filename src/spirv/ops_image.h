@@ -27,13 +27,14 @@ enum : uint32_t {
     GradY,
     Component,   // Gather's component register; writes: the texel register
     Extra,       // atomics: the comparator register; writes: the texel's components
+    Dref,        // depth-comparison sampling: the register of the reference value
     kSize,
 };
 }  // namespace image_table
 
 void image_read(const Ins& ins, Batch& b, LaneMask mask);    // OpImageRead, OpImageFetch (integer coordinates)
 void image_write(const Ins& ins, Batch& b, LaneMask mask);   // OpImageWrite
-void image_sample(const Ins& ins, Batch& b, LaneMask mask);  // OpImageSampleExplicitLod (Lod or Grad)
+void image_sample(const Ins& ins, Batch& b, LaneMask mask);  // OpImageSample(Dref)ExplicitLod (Lod or Grad)
 // image_sample for every case, lane by lane; image_sample takes sample_rgba8_2d (sample_rgba8.h)
 // first, which must give the same bits (tests/unit/sample_rgba8_test.cpp compares the two).
 void image_sample_generic(const Ins& ins, Batch& b, LaneMask mask);

@@ -196,7 +196,8 @@ bool sample_rgba8_2d(const Ins& ins, Batch& b, LaneMask mask) {
     if (mask == 0)
         return true;
     const Program& p = *b.program;
-    if (p.tables[ins.aux + t::Shape] != kDim2D || p.tables[ins.aux + t::Offset] != t::kNone)
+    if (p.tables[ins.aux + t::Shape] != kDim2D || p.tables[ins.aux + t::Offset] != t::kNone ||
+        p.tables[ins.aux + t::Dref] != t::kNone)
         return false;
     // One texture for every active lane (the usual case: a descriptor, not an array indexed per lane).
     const uint32_t* handles = b.reg(ins.a);

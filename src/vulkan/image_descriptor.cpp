@@ -37,6 +37,8 @@ void resolve_sampler(const Sampler& s, spirv::ImageDescriptor* out) {
     state.unnormalized = s.unnormalized_coordinates;
     // Custom border colors need VK_EXT_custom_border_color, which Kiln does not offer.
     state.border = uint8_t(std::clamp<int>(s.border_color, 0, 5));
+    state.compare_enable = s.compare_enable;
+    state.compare_op = uint8_t(std::clamp<int>(s.compare_op, 0, 7));
     state.lod_bias = s.mip_lod_bias;
     state.min_lod = s.min_lod;
     state.max_lod = s.max_lod;
@@ -47,8 +49,14 @@ void resolve_view(const ImageView& view, spirv::ImageDescriptor* out) {
     const Image* image = view.image;
     if (!image || !image->address())
         return;
-    const format::PlaneLayout* plane = image->layout.plane_for(VK_IMAGE_ASPECT_COLOR_BIT);
-    const format::TexelCodec* codec = format::texel_codec(view.format);
+    // Depth/stencil views are sampled through one aspect (VUID-VkDescriptorImageInfo-imageView-01976):
+    // its plane, decoded as that aspect's component.
+    const VkImageAspectFlags aspect =
+        view.range.aspectMask & (VK_IMAGE_ASPECT_DEPTH_BIT | VK_IMAGE_ASPECT_STENCIL_BIT)
+            ? (view.range.aspectMask & VK_IMAGE_ASPECT_DEPTH_BIT ? VK_IMAGE_ASPECT_DEPTH_BIT : VK_IMAGE_ASPECT_STENCIL_BIT)
+            : VK_IMAGE_ASPECT_COLOR_BIT;
+    const format::PlaneLayout* plane = image->layout.plane_for(aspect);
+    const format::TexelCodec* codec = format::aspect_codec(view.format, aspect);
     // A view's format must be size-compatible with the image's (VUID-VkImageViewCreateInfo-image-01761).
     if (!plane || !codec || codec->texel_size != plane->texel_size)
         return;

@@ -243,7 +243,12 @@ VkFormatProperties format_properties(VkFormat format) {
             p.optimalTilingFeatures |= image;
         }
     } else if (is_depth_stencil(format)) {
-        p.optimalTilingFeatures = transfer | blit | VK_FORMAT_FEATURE_DEPTH_STENCIL_ATTACHMENT_BIT;
+        // Shaders sample one aspect of a depth/stencil view (format::aspect_codec): depth as a
+        // float, filtered and compared like any float texel (ops_image.cpp), stencil as an integer.
+        p.optimalTilingFeatures = transfer | blit | VK_FORMAT_FEATURE_DEPTH_STENCIL_ATTACHMENT_BIT |
+                                  VK_FORMAT_FEATURE_SAMPLED_IMAGE_BIT;
+        if (format != VK_FORMAT_S8_UINT)
+            p.optimalTilingFeatures |= VK_FORMAT_FEATURE_SAMPLED_IMAGE_FILTER_LINEAR_BIT;
     }
     return p;
 }

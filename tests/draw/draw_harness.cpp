@@ -139,6 +139,13 @@ namespace {
 
 // Render() on an instance that lives as long as `log` needs: `log` gets the instance's message log
 // (validation builds: every validation ERROR of the driver under test).
+// The aspect a texture is sampled and uploaded through.
+VkImageAspectFlags TextureAspect(const Texture& t) {
+  return t.format == VK_FORMAT_D16_UNORM || t.format == VK_FORMAT_X8_D24_UNORM_PACK32 || t.format == VK_FORMAT_D32_SFLOAT
+             ? VK_IMAGE_ASPECT_DEPTH_BIT
+             : VK_IMAGE_ASPECT_COLOR_BIT;
+}
+
 Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::shared_ptr<MessageLog>* log) {
   InstanceOptions instanceOptions;
   instanceOptions.driverFiles = manifest;
@@ -222,12 +229,12 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
   VkDescriptorSet set = VK_NULL_HANDLE;
   if (scene.texture) {
     const Texture& t = *scene.texture;
-    VkImageCreateInfo info = ImageInfo(VK_IMAGE_TYPE_2D, kColorFormat, {t.width, t.height, 1}, t.mips);
-    info.usage |= VK_IMAGE_USAGE_SAMPLED_BIT;
+    VkImageCreateInfo info = ImageInfo(VK_IMAGE_TYPE_2D, t.format, {t.width, t.height, 1}, t.mips);
+    info.usage = VK_IMAGE_USAGE_SAMPLED_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT;
     texture = std::make_unique<Image>(*device, info);
     upload = std::make_unique<Buffer>(*device, t.rgba.size(), MemoryKind::Host);
     std::memcpy(upload->data(), t.rgba.data(), t.rgba.size());
-    const VkImageView view = makeView(texture->handle(), kColorFormat, VK_IMAGE_ASPECT_COLOR_BIT, t.mips);
+    const VkImageView view = makeView(texture->handle(), t.format, TextureAspect(t), t.mips);
     auto samplerInfo = Struct<VkSamplerCreateInfo>(VK_STRUCTURE_TYPE_SAMPLER_CREATE_INFO);
     samplerInfo.magFilter = t.mag;
     samplerInfo.minFilter = t.min;
@@ -235,6 +242,8 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
     samplerInfo.addressModeU = samplerInfo.addressModeV = samplerInfo.addressModeW = t.address;
     samplerInfo.borderColor = t.border;
     samplerInfo.maxLod = float(t.mips);
+    samplerInfo.compareEnable = t.compare;
+    samplerInfo.compareOp = t.compare_op;
     VkSampler sampler;
     KT_CHECK(vkCreateSampler(d, &samplerInfo, nullptr, &sampler));
     objects.Add([=] { vkDestroySampler(d, sampler, nullptr); });
@@ -342,17 +351,19 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
     ToGeneral(cmd, color, VK_IMAGE_ASPECT_COLOR_BIT);
     if (hasDepth) ToGeneral(cmd, *depth, DepthAspects(scene.depth_format));
     if (texture) {
-      ToGeneral(cmd, *texture, VK_IMAGE_ASPECT_COLOR_BIT);
+      const VkImageAspectFlags aspect = TextureAspect(*scene.texture);
+      ToGeneral(cmd, *texture, aspect);
       std::vector<VkBufferImageCopy> regions;
       VkDeviceSize offset = 0;
+      const VkDeviceSize texel = scene.texture->format == VK_FORMAT_D16_UNORM ? 2 : 4;
       for (uint32_t m = 0; m < scene.texture->mips; ++m) {
         const uint32_t w = std::max(1u, scene.texture->width >> m), h = std::max(1u, scene.texture->height >> m);
         VkBufferImageCopy r{};
         r.bufferOffset = offset;
-        r.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, m, 0, 1};
+        r.imageSubresource = {aspect, m, 0, 1};
         r.imageExtent = {w, h, 1};
         regions.push_back(r);
-        offset += VkDeviceSize(w) * h * 4;
+        offset += VkDeviceSize(w) * h * texel;
       }
       vkCmdCopyBufferToImage(cmd, upload->handle(), texture->handle(), VK_IMAGE_LAYOUT_GENERAL, uint32_t(regions.size()),
                              regions.data());

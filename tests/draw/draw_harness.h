@@ -25,10 +25,15 @@ struct Attribute {
   uint32_t offset;
 };
 
-// An RGBA8 UNORM texture with its mip levels one after another, and how it is sampled.
+// A texture with its mip levels one after another, and how it is sampled: RGBA8 UNORM, or a depth
+// format whose texels `rgba` then holds as the format stores them (2 bytes for D16, 4 for X8_D24 and
+// D32_SFLOAT), sampled through its depth aspect.
 struct Texture {
   uint32_t width = 0, height = 0, mips = 1;
+  VkFormat format = VK_FORMAT_R8G8B8A8_UNORM;
   std::vector<uint8_t> rgba;
+  VkBool32 compare = VK_FALSE;  // the sampler's compareEnable and compareOp
+  VkCompareOp compare_op = VK_COMPARE_OP_ALWAYS;
   VkFilter mag = VK_FILTER_NEAREST, min = VK_FILTER_NEAREST;
   VkSamplerMipmapMode mipmap = VK_SAMPLER_MIPMAP_MODE_NEAREST;
   VkSamplerAddressMode address = VK_SAMPLER_ADDRESS_MODE_REPEAT;

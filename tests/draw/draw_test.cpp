@@ -245,6 +245,78 @@ KILN_INSTANTIATE(
                        ::testing::Values(VK_SAMPLER_ADDRESS_MODE_REPEAT, VK_SAMPLER_ADDRESS_MODE_MIRRORED_REPEAT,
                                          VK_SAMPLER_ADDRESS_MODE_CLAMP_TO_EDGE, VK_SAMPLER_ADDRESS_MODE_CLAMP_TO_BORDER)));
 
+// A depth texture of `size` x `size` texels whose depths run through [0, 1] in a pattern that puts
+// every neighbourhood on both sides of 0.3 and 0.5, stored as `format` stores depth.
+Texture DepthTexture(VkFormat format, uint32_t size, std::vector<float>* depths) {
+  Texture t;
+  t.width = t.height = size;
+  t.format = format;
+  depths->clear();
+  for (uint32_t y = 0; y < size; ++y)
+    for (uint32_t x = 0; x < size; ++x) {
+      const float d = float((x * 7 + y * 5) % 16) / 15.0f;
+      if (format == VK_FORMAT_D16_UNORM) {
+        const uint16_t v = uint16_t(std::lrint(d * 65535.0f));
+        depths->push_back(float(v) / 65535.0f);
+        t.rgba.insert(t.rgba.end(), {uint8_t(v), uint8_t(v >> 8)});
+      } else {
+        depths->push_back(d);
+        uint8_t bytes[4];
+        std::memcpy(bytes, &d, 4);
+        t.rgba.insert(t.rgba.end(), bytes, bytes + 4);
+      }
+    }
+  return t;
+}
+
+class KILN_SUITE(DrawDepthTexture) : public ::testing::TestWithParam<VkFormat> {};
+
+TEST_P(KILN_SUITE(DrawDepthTexture), SampledThroughItsDepthAspect) {
+  // One texel per pixel, nearest: each pixel's red is its texel's depth.
+  std::vector<float> depths;
+  Texture t = DepthTexture(GetParam(), 16, &depths);
+  Scene s = TexturedQuad(0, 1, t);
+  s.frag = "depth_texture.frag";
+  s.width = s.height = 16;
+  const Pixels p = DrawOnBoth("depth_texture_" + std::to_string(GetParam()), s);
+  for (uint32_t y = 0; y < 16; ++y)
+    for (uint32_t x = 0; x < 16; ++x) {
+      // v = 0 at y = -1, the top row in Vulkan's clip space: pixel row y shows texel row y.
+      const float d = depths[y * 16 + x];
+      ASSERT_NEAR(p.at(x, y)[0], std::lrint(d * 255.0f), 1) << "pixel (" << x << ", " << y << ")";
+    }
+}
+
+TEST_P(KILN_SUITE(DrawDepthTexture), ComparisonSamplerComparesEachTexelBeforeFiltering) {
+  std::vector<float> depths;
+  for (VkFilter filter : {VK_FILTER_NEAREST, VK_FILTER_LINEAR}) {
+    Texture t = DepthTexture(GetParam(), 8, &depths);
+    t.compare = VK_TRUE;
+    t.compare_op = VK_COMPARE_OP_LESS_OR_EQUAL;  // lit where reference <= stored depth
+    t.mag = t.min = filter;
+    t.address = VK_SAMPLER_ADDRESS_MODE_CLAMP_TO_EDGE;
+    Scene s = TexturedQuad(0, 1, t);
+    s.frag = "shadow.frag";
+    s.width = s.height = 32;
+    // Linear filtering averages the four 0/1 results (percentage-closer filtering): the same codes
+    // as lavapipe's, exactly.
+    const Pixels p = DrawOnBoth("shadow_" + std::to_string(GetParam()) + "_" + std::to_string(filter), s, 0);
+    if (filter != VK_FILTER_NEAREST)
+      continue;
+    for (uint32_t y = 0; y < 32; ++y)
+      for (uint32_t x = 0; x < 32; ++x) {
+        const float d = depths[(y / 4) * 8 + x / 4];  // 4 x 4 pixels per texel
+        ASSERT_EQ(p.at(x, y)[0], 0.5f <= d ? 255 : 0) << "pixel (" << x << ", " << y << ")";
+        ASSERT_EQ(p.at(x, y)[1], 0.3f <= d ? 255 : 0) << "pixel (" << x << ", " << y << ")";
+      }
+  }
+}
+
+KILN_INSTANTIATE(Formats, KILN_SUITE(DrawDepthTexture), ::testing::Values(VK_FORMAT_D16_UNORM, VK_FORMAT_D32_SFLOAT),
+                 [](const ::testing::TestParamInfo<VkFormat>& info) {
+                   return std::string(info.param == VK_FORMAT_D16_UNORM ? "D16" : "D32");
+                 });
+
 TEST(KILN_SUITE(Draw), MipmappedTextureMinifiedInPerspective) {
   // A floor receding into the distance: the LOD grows along it and every level is reached.
   Texture t = Checker(64, 7);

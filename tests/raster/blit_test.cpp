@@ -218,7 +218,10 @@ TEST_F(KILN_SUITE(BlitFormats), BlitFeaturesAreConsistent) {
                      VK_FORMAT_D32_SFLOAT_S8_UINT})
     EXPECT_TRUE(UnderTest().Supports(f, VK_FORMAT_FEATURE_BLIT_SRC_BIT | VK_FORMAT_FEATURE_BLIT_DST_BIT)) << f;
   EXPECT_FALSE(UnderTest().Supports(VK_FORMAT_R8G8B8A8_UINT, VK_FORMAT_FEATURE_SAMPLED_IMAGE_FILTER_LINEAR_BIT));
-  EXPECT_FALSE(UnderTest().Supports(VK_FORMAT_D32_SFLOAT, VK_FORMAT_FEATURE_SAMPLED_IMAGE_FILTER_LINEAR_BIT));
+  // Depth formats are sampled (and filtered linearly) through their depth aspect (the draw suite's
+  // DrawDepthTexture cases); their blits stay NEAREST (VUID-vkCmdBlitImage-srcImage-00232).
+  EXPECT_TRUE(UnderTest().Supports(VK_FORMAT_D32_SFLOAT,
+                                   VK_FORMAT_FEATURE_SAMPLED_IMAGE_BIT | VK_FORMAT_FEATURE_SAMPLED_IMAGE_FILTER_LINEAR_BIT));
 }
 
 // The stencil aspect of a blit of a combined format leaves the depth plane alone.

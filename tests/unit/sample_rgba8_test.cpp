@@ -69,7 +69,8 @@ struct SampleCall {
     SampleCall(const ImageDescriptor& image, LodSource lod, uint32_t shape = 1, bool offset = false) {
         program.tables = {kCoord, shape, lod == LodSource::Lod ? kLod : t::kNone, offset ? kLod : t::kNone,
                           lod == LodSource::Grad ? kGradX : t::kNone, lod == LodSource::Grad ? kGradY : t::kNone,
-                          t::kNone, t::kNone};
+                          t::kNone, t::kNone, t::kNone};
+        static_assert(t::kSize == 9, "a table entry per ImageTable field");
         program.register_count = kRegisters;
         dispatch.program = &program;
         dispatch.images = &image;
@@ -261,6 +262,11 @@ TEST(SampleRgba8Declines, WhatItDoesNotHandle) {
         other.descriptor.has_sampler = 1;
         SampleCall s(other.descriptor, LodSource::None);
         EXPECT_TRUE(declines(s)) << "packed format";
+    }
+    {
+        SampleCall s(tex.descriptor, LodSource::None);
+        s.program.tables[t::Dref] = kLod;
+        EXPECT_TRUE(declines(s)) << "depth comparison";
     }
     {
         tex.descriptor.has_sampler = 0;
