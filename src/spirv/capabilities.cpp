@@ -34,6 +34,8 @@ constexpr const char* kSupportedCapabilities[] = {
     "Sampled1D", "Image1D", "SampledBuffer", "ImageBuffer", "ImageQuery", "StorageImageExtendedFormats",
     // Fragment shaders' fine and coarse derivatives (ops_quad.h; tests/unit/spirv_stage_test.cpp).
     "DerivativeControl",
+    // Input attachments (subpassLoad: ops_image.cpp image_read_subpass; tests/draw).
+    "InputAttachment",
 };
 
 constexpr const char* kSupportedExtensions[] = {

@@ -15,7 +15,7 @@ namespace {
 using spv::Op;
 namespace t = image_table;
 
-constexpr uint32_t kDim1D = 0, kDim2D = 1, kDim3D = 2, kDimBuffer = 5;
+constexpr uint32_t kDim1D = 0, kDim2D = 1, kDim3D = 2, kDimBuffer = 5, kDimSubpassData = 6;
 constexpr uint32_t kFragmentModel = uint32_t(spv::ExecutionModel::Fragment);
 constexpr uint32_t kMaxImageDescriptors = 4096;  // slots of one pipeline (maxPerStageResources is far below)
 
@@ -53,6 +53,10 @@ bool ImageLowering::image_type(uint32_t type, const Type** image, const Hooks& h
         return hooks.fail("an image instruction on something that is not an image");
     if (t->multisampled)
         return hooks.fail("multisampled images are not supported (Kiln reports sample count 1 only)");
+    if (t->dim == kDimSubpassData && p_.execution_model == kFragmentModel && !t->multisampled) {
+        *image = t;  // an input attachment: only OpImageRead takes it (operation())
+        return true;
+    }
     if (t->dim != kDim1D && t->dim != kDim2D && t->dim != kDim3D && t->dim != kDimBuffer)
         return hooks.fail("images of Dim " + std::to_string(t->dim) +
                           " (Cube, Rect, SubpassData) are not supported in compute shaders yet");
@@ -297,6 +301,25 @@ ImageLowering::Outcome ImageLowering::operation(const Instruction& inst, std::sp
         ins.n = components(w[1]);
         if (ins.n > 4)
             return fail(hooks, "an image result of more than four components");
+    }
+    if (image->dim == kDimSubpassData) {
+        // subpassLoad: the input attachment's texel at the fragment's pixel plus the coordinate (an
+        // offset; "Input Attachments" in the interfaces chapter).
+        if (op != Op::OpImageRead || w.size() < 5 || (w.size() > 5 && w[5] != 0))
+            return fail(hooks, "input attachments are read by OpImageRead without image operands only");
+        const Type* coordinate = T(m_.type_of(w[4]));
+        if (components(m_.type_of(w[4])) < 2 || T(coordinate->element)->kind != TypeKind::Int)
+            return fail(hooks, "an input attachment read takes a 2-component integer coordinate");
+        if (!hooks.use(w[4], &table(t::Coordinate)))
+            return Outcome::Failed;
+        const uint32_t frag_coord = hooks.frag_coord();
+        if (frag_coord == UINT32_MAX)
+            return fail(hooks, "input attachments in a shader that indexes FragCoord dynamically");
+        table(t::Extra) = frag_coord;
+        ins.run = image_read_subpass;
+        ins.dst = hooks.define(w[2], w[1]);
+        hooks.emit(ins);
+        return Outcome::Done;
     }
 
     if (op == Op::OpImageQuerySize || op == Op::OpImageQuerySizeLod || op == Op::OpImageQueryLevels) {

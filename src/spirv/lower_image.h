@@ -27,6 +27,9 @@ public:
         std::function<uint32_t(uint32_t id, uint32_t type)> define;  // a result's registers
         std::function<void(uint32_t id, uint32_t type, uint32_t reg)> alias;  // a result already in `reg`
         std::function<uint32_t(uint32_t n)> allocate;                // fresh registers
+        // The registers of the fragment's FragCoord (added as a built-in input when the shader has
+        // none); UINT32_MAX when the shader keeps it in memory.
+        std::function<uint32_t()> frag_coord;
         std::function<uint32_t(uint32_t value)> constant_register;
         std::function<void(const Ins&)> emit;
         std::function<bool(const std::string&)> fail;                // records the reason, false

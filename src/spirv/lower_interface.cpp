@@ -146,4 +146,17 @@ bool Lowerer::interface_slots_of(uint32_t id, bool output, uint32_t pointee, uin
                            output ? &stage.outputs : &stage.inputs);
 }
 
+uint32_t Lowerer::frag_coord_register() {
+    for (const InterfaceSlot& slot : p_.stage.builtin_inputs)
+        if (slot.location == uint32_t(BuiltIn::FragCoord))
+            return slot.reg;
+    InterfaceSlot slot;
+    slot.location = uint32_t(BuiltIn::FragCoord);
+    slot.words = 4;
+    slot.kind = kFloatSlot;
+    slot.reg = allocate(4);
+    p_.stage.builtin_inputs.push_back(slot);
+    return slot.reg;
+}
+
 }  // namespace kiln::spirv::lowering

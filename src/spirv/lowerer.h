@@ -321,6 +321,10 @@ private:
     // value lives -- values are written only where they are defined. When the id was given
     // registers before (a phi naming it), the words are copied there.
     void alias(Instance& in, uint32_t id, uint32_t type, uint32_t r);
+    // The first of the four registers of the fragment's FragCoord built-in input, which the stage
+    // fills at batch start; a hidden one is added when the shader declares none. UINT32_MAX when the
+    // shader's own FragCoord lives in memory.
+    uint32_t frag_coord_register();
     // True when a type is made of 32-bit scalars only (built-ins are: one register per scalar).
     bool is_words(uint32_t type) const {
         const Type* t = T(type);
@@ -470,6 +474,7 @@ private:
         h.define = [this, &in](uint32_t id, uint32_t type) { return define(in, id, type); };
         h.alias = [this, &in](uint32_t id, uint32_t type, uint32_t reg) { alias(in, id, type, reg); };
         h.allocate = [this](uint32_t n) { return allocate(n); };
+        h.frag_coord = [this] { return frag_coord_register(); };
         h.constant_register = [this](uint32_t value) { return constant_register(value); };
         h.emit = [this](const Ins& ins) { emit(ins); };
         h.fail = [this](const std::string& why) { return fail(why); };

@@ -302,6 +302,26 @@ void image_read(const Ins& ins, Batch& b, LaneMask mask) {
     }
 }
 
+void image_read_subpass(const Ins& ins, Batch& b, LaneMask mask) {
+    const Program& p = *b.program;
+    const uint32_t coordinate = p.tables[ins.aux + t::Coordinate], frag_coord = p.tables[ins.aux + t::Extra];
+    for (uint32_t l = 0; l < kLanes; ++l) {
+        if (!active(mask, l))
+            continue;
+        uint32_t value[4] = {0, 0, 0, 0};
+        if (const ImageDescriptor* d = image_of(b, b.reg(ins.a)[l])) {
+            // FragCoord is the pixel's center (x + 0.5, y + 0.5): its integer part is the pixel.
+            const uint32_t x = uint32_t(int32_t(as_float(b.reg(frag_coord)[l]))) + b.reg(coordinate)[l];
+            const uint32_t y = uint32_t(int32_t(as_float(b.reg(frag_coord + 1)[l]))) + b.reg(coordinate + 1)[l];
+            if (const std::byte* texel = texel_at(*d, 0, x, y, 0, 0)) {
+                d->codec->read(*d->codec, texel, value);
+                apply_swizzle(*d, value);
+            }
+        }
+        write_result(b, ins.dst, ins.n, l, value);
+    }
+}
+
 void image_write(const Ins& ins, Batch& b, LaneMask mask) {
     const Program& p = *b.program;
     const uint32_t coordinate = p.tables[ins.aux + t::Coordinate], shape = p.tables[ins.aux + t::Shape];

@@ -34,6 +34,9 @@ enum : uint32_t {
 
 void image_read(const Ins& ins, Batch& b, LaneMask mask);    // OpImageRead, OpImageFetch (integer coordinates)
 void image_write(const Ins& ins, Batch& b, LaneMask mask);   // OpImageWrite
+// OpImageRead of an input attachment (Dim SubpassData): the texel at the fragment's pixel
+// (FragCoord, whose registers Extra names) plus the coordinate, in layer 0 of the view.
+void image_read_subpass(const Ins& ins, Batch& b, LaneMask mask);
 void image_sample(const Ins& ins, Batch& b, LaneMask mask);  // OpImageSample(Dref)ExplicitLod (Lod or Grad)
 // image_sample for every case, lane by lane; image_sample takes sample_rgba8_2d (sample_rgba8.h)
 // first, which must give the same bits (tests/unit/sample_rgba8_test.cpp compares the two).

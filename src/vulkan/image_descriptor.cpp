@@ -129,6 +129,7 @@ void resolve_image_descriptor(const Descriptor* d, spirv::ImageDescriptor* out) 
     case VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER:
     case VK_DESCRIPTOR_TYPE_SAMPLED_IMAGE:
     case VK_DESCRIPTOR_TYPE_STORAGE_IMAGE:
+    case VK_DESCRIPTOR_TYPE_INPUT_ATTACHMENT:
         if (d->image_view && d->type != VK_DESCRIPTOR_TYPE_SAMPLER)
             resolve_view(*d->image_view, out);
         if (d->sampler && (d->type == VK_DESCRIPTOR_TYPE_SAMPLER || d->type == VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER))
@@ -140,7 +141,7 @@ void resolve_image_descriptor(const Descriptor* d, spirv::ImageDescriptor* out) 
             resolve_texel_buffer(*d->buffer_view, out);
         break;
     default:
-        break;  // buffers and input attachments: nothing a compute shader's image reads
+        break;  // buffers: nothing an image instruction reads
     }
 }
 

@@ -80,7 +80,7 @@ std::vector<uint8_t> Bytes(const std::vector<float>& values) {
 bool LavapipeInstalled() { return access(KILN_LAVAPIPE_MANIFEST, R_OK) == 0; }
 
 VkResult CreatePipeline(VkDevice d, const Scene& scene, const VkPipelineShaderStageCreateInfo stages[2],
-                        VkPipelineLayout pipelineLayout, VkRenderPass pass, VkPipeline* pipeline) {
+                        VkPipelineLayout pipelineLayout, VkRenderPass pass, VkPipeline* pipeline, uint32_t subpass) {
   std::vector<VkVertexInputBindingDescription> bindings;
   for (uint32_t i = 0; i < scene.buffers.size(); ++i)
     bindings.push_back({i, scene.buffers[i].stride, scene.buffers[i].rate});
@@ -132,13 +132,12 @@ VkResult CreatePipeline(VkDevice d, const Scene& scene, const VkPipelineShaderSt
   pipelineInfo.pColorBlendState = &blend;
   pipelineInfo.layout = pipelineLayout;
   pipelineInfo.renderPass = pass;
+  pipelineInfo.subpass = subpass;
   return vkCreateGraphicsPipelines(d, VK_NULL_HANDLE, 1, &pipelineInfo, nullptr, pipeline);
 }
 
 namespace {
 
-// Render() on an instance that lives as long as `log` needs: `log` gets the instance's message log
-// (validation builds: every validation ERROR of the driver under test).
 // The aspect a texture is sampled and uploaded through.
 VkImageAspectFlags TextureAspect(const Texture& t) {
   return t.format == VK_FORMAT_D16_UNORM || t.format == VK_FORMAT_X8_D24_UNORM_PACK32 || t.format == VK_FORMAT_D32_SFLOAT
@@ -146,6 +145,8 @@ VkImageAspectFlags TextureAspect(const Texture& t) {
              : VK_IMAGE_ASPECT_COLOR_BIT;
 }
 
+// Render() on an instance that lives as long as `log` needs: `log` gets the instance's message log
+// (validation builds: every validation ERROR of the driver under test).
 Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::shared_ptr<MessageLog>* log) {
   InstanceOptions instanceOptions;
   instanceOptions.driverFiles = manifest;
@@ -164,9 +165,14 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
   const uint32_t W = scene.width, H = scene.height;
 
   // Attachments.
+  const bool twoSubpasses = !scene.subpass_frag.empty();
   VkImageCreateInfo colorInfo = ImageInfo(VK_IMAGE_TYPE_2D, kColorFormat, {W, H, 1});
   colorInfo.usage |= VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT;
+  if (twoSubpasses) colorInfo.usage |= VK_IMAGE_USAGE_INPUT_ATTACHMENT_BIT;
   Image color(*device, colorInfo);
+  std::unique_ptr<Image> final;  // the second subpass's target
+  if (twoSubpasses) final = std::make_unique<Image>(*device, colorInfo);
+  const Image& readBack = twoSubpasses ? *final : color;
   std::unique_ptr<Image> depth;
   const bool hasDepth = scene.depth_format != VK_FORMAT_UNDEFINED;
   if (hasDepth) {
@@ -187,11 +193,13 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
   };
   std::vector<VkImageView> views = {makeView(color.handle(), kColorFormat, VK_IMAGE_ASPECT_COLOR_BIT, 1)};
   if (hasDepth) views.push_back(makeView(depth->handle(), scene.depth_format, DepthAspects(scene.depth_format), 1));
+  const uint32_t finalIndex = uint32_t(views.size());
+  if (twoSubpasses) views.push_back(makeView(final->handle(), kColorFormat, VK_IMAGE_ASPECT_COLOR_BIT, 1));
 
   // Render pass: clear, store, everything in GENERAL.
-  VkAttachmentDescription attachments[2] = {};
-  for (uint32_t i = 0; i < 2; ++i) {
-    attachments[i].format = i == 0 ? kColorFormat : scene.depth_format;
+  VkAttachmentDescription attachments[3] = {};
+  for (uint32_t i = 0; i < 3; ++i) {
+    attachments[i].format = i == 1 && hasDepth ? scene.depth_format : kColorFormat;
     attachments[i].samples = VK_SAMPLE_COUNT_1_BIT;
     attachments[i].loadOp = attachments[i].stencilLoadOp = VK_ATTACHMENT_LOAD_OP_CLEAR;
     attachments[i].storeOp = attachments[i].stencilStoreOp = VK_ATTACHMENT_STORE_OP_STORE;
@@ -203,11 +211,28 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
   subpass.colorAttachmentCount = 1;
   subpass.pColorAttachments = &colorRef;
   subpass.pDepthStencilAttachment = hasDepth ? &depthRef : nullptr;
+  // The second subpass reads attachment 0 at its own pixel (an input attachment) and writes the last.
+  VkAttachmentReference inputRef{0, VK_IMAGE_LAYOUT_GENERAL}, finalRef{finalIndex, VK_IMAGE_LAYOUT_GENERAL};
+  VkSubpassDescription subpasses[2] = {subpass, {}};
+  subpasses[1].pipelineBindPoint = VK_PIPELINE_BIND_POINT_GRAPHICS;
+  subpasses[1].inputAttachmentCount = 1;
+  subpasses[1].pInputAttachments = &inputRef;
+  subpasses[1].colorAttachmentCount = 1;
+  subpasses[1].pColorAttachments = &finalRef;
+  const VkSubpassDependency dependency{0,
+                                       1,
+                                       VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT,
+                                       VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT,
+                                       VK_ACCESS_COLOR_ATTACHMENT_WRITE_BIT,
+                                       VK_ACCESS_INPUT_ATTACHMENT_READ_BIT,
+                                       VK_DEPENDENCY_BY_REGION_BIT};
   auto passInfo = Struct<VkRenderPassCreateInfo>(VK_STRUCTURE_TYPE_RENDER_PASS_CREATE_INFO);
-  passInfo.attachmentCount = hasDepth ? 2 : 1;
+  passInfo.attachmentCount = uint32_t(views.size());
   passInfo.pAttachments = attachments;
-  passInfo.subpassCount = 1;
-  passInfo.pSubpasses = &subpass;
+  passInfo.subpassCount = twoSubpasses ? 2 : 1;
+  passInfo.pSubpasses = subpasses;
+  passInfo.dependencyCount = twoSubpasses ? 1 : 0;
+  passInfo.pDependencies = &dependency;
   VkRenderPass pass;
   KT_CHECK(vkCreateRenderPass(d, &passInfo, nullptr, &pass));
   objects.Add([=] { vkDestroyRenderPass(d, pass, nullptr); });
@@ -283,24 +308,72 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
   VkPipelineLayout pipelineLayout;
   KT_CHECK(vkCreatePipelineLayout(d, &layoutInfo, nullptr, &pipelineLayout));
   objects.Add([=] { vkDestroyPipelineLayout(d, pipelineLayout, nullptr); });
-  VkPipelineShaderStageCreateInfo stages[2];
-  const std::string names[2] = {scene.vert, scene.frag};
-  for (int i = 0; i < 2; ++i) {
-    const std::vector<uint32_t> words = ShaderWords(names[i]);
+  auto makeStage = [&](const std::string& name, VkShaderStageFlagBits stage) {
+    const std::vector<uint32_t> words = ShaderWords(name);
     auto moduleInfo = Struct<VkShaderModuleCreateInfo>(VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO);
     moduleInfo.codeSize = words.size() * 4;
     moduleInfo.pCode = words.data();
     VkShaderModule module;
     KT_CHECK(vkCreateShaderModule(d, &moduleInfo, nullptr, &module));
     objects.Add([=] { vkDestroyShaderModule(d, module, nullptr); });
-    stages[i] = Struct<VkPipelineShaderStageCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO);
-    stages[i].stage = i == 0 ? VK_SHADER_STAGE_VERTEX_BIT : VK_SHADER_STAGE_FRAGMENT_BIT;
-    stages[i].module = module;
-    stages[i].pName = "main";
-  }
+    auto info = Struct<VkPipelineShaderStageCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO);
+    info.stage = stage;
+    info.module = module;
+    info.pName = "main";
+    return info;
+  };
+  const VkPipelineShaderStageCreateInfo stages[2] = {makeStage(scene.vert, VK_SHADER_STAGE_VERTEX_BIT),
+                                                     makeStage(scene.frag, VK_SHADER_STAGE_FRAGMENT_BIT)};
   VkPipeline pipeline;
   KT_CHECK(CreatePipeline(d, scene, stages, pipelineLayout, pass, &pipeline));
   objects.Add([=] { vkDestroyPipeline(d, pipeline, nullptr); });
+
+  // The second subpass: its own set (the input attachment), layout and pipeline.
+  VkPipeline subpassPipeline = VK_NULL_HANDLE;
+  VkPipelineLayout subpassLayout = VK_NULL_HANDLE;
+  VkDescriptorSet inputSet = VK_NULL_HANDLE;
+  if (twoSubpasses) {
+    VkDescriptorSetLayoutBinding binding{0, VK_DESCRIPTOR_TYPE_INPUT_ATTACHMENT, 1, VK_SHADER_STAGE_FRAGMENT_BIT, nullptr};
+    auto setLayoutInfo = Struct<VkDescriptorSetLayoutCreateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO);
+    setLayoutInfo.bindingCount = 1;
+    setLayoutInfo.pBindings = &binding;
+    VkDescriptorSetLayout inputLayout;
+    KT_CHECK(vkCreateDescriptorSetLayout(d, &setLayoutInfo, nullptr, &inputLayout));
+    objects.Add([=] { vkDestroyDescriptorSetLayout(d, inputLayout, nullptr); });
+    VkDescriptorPoolSize poolSize{VK_DESCRIPTOR_TYPE_INPUT_ATTACHMENT, 1};
+    auto poolInfo = Struct<VkDescriptorPoolCreateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO);
+    poolInfo.maxSets = 1;
+    poolInfo.poolSizeCount = 1;
+    poolInfo.pPoolSizes = &poolSize;
+    VkDescriptorPool pool;
+    KT_CHECK(vkCreateDescriptorPool(d, &poolInfo, nullptr, &pool));
+    objects.Add([=] { vkDestroyDescriptorPool(d, pool, nullptr); });
+    auto allocInfo = Struct<VkDescriptorSetAllocateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO);
+    allocInfo.descriptorPool = pool;
+    allocInfo.descriptorSetCount = 1;
+    allocInfo.pSetLayouts = &inputLayout;
+    KT_CHECK(vkAllocateDescriptorSets(d, &allocInfo, &inputSet));
+    VkDescriptorImageInfo imageInfo{VK_NULL_HANDLE, views[0], VK_IMAGE_LAYOUT_GENERAL};
+    auto write = Struct<VkWriteDescriptorSet>(VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET);
+    write.dstSet = inputSet;
+    write.descriptorCount = 1;
+    write.descriptorType = VK_DESCRIPTOR_TYPE_INPUT_ATTACHMENT;
+    write.pImageInfo = &imageInfo;
+    vkUpdateDescriptorSets(d, 1, &write, 0, nullptr);
+    auto subpassLayoutInfo = Struct<VkPipelineLayoutCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO);
+    subpassLayoutInfo.setLayoutCount = 1;
+    subpassLayoutInfo.pSetLayouts = &inputLayout;
+    KT_CHECK(vkCreatePipelineLayout(d, &subpassLayoutInfo, nullptr, &subpassLayout));
+    objects.Add([=] { vkDestroyPipelineLayout(d, subpassLayout, nullptr); });
+    Scene fullScreen;  // no vertex input, no depth, no blending
+    fullScreen.width = W;
+    fullScreen.height = H;
+    const VkPipelineShaderStageCreateInfo subpassStages[2] = {
+        makeStage("fullscreen.vert", VK_SHADER_STAGE_VERTEX_BIT),
+        makeStage(scene.subpass_frag, VK_SHADER_STAGE_FRAGMENT_BIT)};
+    KT_CHECK(CreatePipeline(d, fullScreen, subpassStages, subpassLayout, pass, &subpassPipeline, 1));
+    objects.Add([=] { vkDestroyPipeline(d, subpassPipeline, nullptr); });
+  }
 
   // Vertex and index buffers; readback buffers.
   std::vector<std::unique_ptr<Buffer>> vertexBuffers;
@@ -349,6 +422,7 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
 
   RunOnce(*device, [&](VkCommandBuffer cmd) {
     ToGeneral(cmd, color, VK_IMAGE_ASPECT_COLOR_BIT);
+    if (final) ToGeneral(cmd, *final, VK_IMAGE_ASPECT_COLOR_BIT);
     if (hasDepth) ToGeneral(cmd, *depth, DepthAspects(scene.depth_format));
     if (texture) {
       const VkImageAspectFlags aspect = TextureAspect(*scene.texture);
@@ -369,14 +443,15 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
                              regions.data());
     }
     FullBarrier(cmd);
-    VkClearValue clears[2];
+    VkClearValue clears[3];
     clears[0].color = scene.clear_color;
     clears[1].depthStencil = {scene.clear_depth, scene.clear_stencil};
+    clears[finalIndex].color = scene.clear_color;
     auto begin = Struct<VkRenderPassBeginInfo>(VK_STRUCTURE_TYPE_RENDER_PASS_BEGIN_INFO);
     begin.renderPass = pass;
     begin.framebuffer = framebuffer;
     begin.renderArea = {{0, 0}, {W, H}};
-    begin.clearValueCount = hasDepth ? 2 : 1;
+    begin.clearValueCount = uint32_t(views.size());
     begin.pClearValues = clears;
     vkCmdBeginRenderPass(cmd, &begin, VK_SUBPASS_CONTENTS_INLINE);
     vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, pipeline);
@@ -396,12 +471,18 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
       else
         vkCmdDraw(cmd, draw.count, draw.instances, draw.first, draw.first_instance);
     }
+    if (twoSubpasses) {
+      vkCmdNextSubpass(cmd, VK_SUBPASS_CONTENTS_INLINE);
+      vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, subpassPipeline);
+      vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, subpassLayout, 0, 1, &inputSet, 0, nullptr);
+      vkCmdDraw(cmd, 3, 1, 0, 0);
+    }
     vkCmdEndRenderPass(cmd);
     FullBarrier(cmd);
     VkBufferImageCopy region{};
     region.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
     region.imageExtent = {W, H, 1};
-    vkCmdCopyImageToBuffer(cmd, color.handle(), VK_IMAGE_LAYOUT_GENERAL, colorOut.handle(), 1, &region);
+    vkCmdCopyImageToBuffer(cmd, readBack.handle(), VK_IMAGE_LAYOUT_GENERAL, colorOut.handle(), 1, &region);
     if (depthOut) {
       region.imageSubresource.aspectMask = VK_IMAGE_ASPECT_DEPTH_BIT;
       vkCmdCopyImageToBuffer(cmd, depth->handle(), VK_IMAGE_LAYOUT_GENERAL, depthOut->handle(), 1, &region);

@@ -80,6 +80,9 @@ struct Scene {
   std::optional<VkRect2D> scissor;     // default: the whole attachment
   std::optional<Texture> texture;
   std::vector<DrawCall> draws;
+  // A second subpass: a full-screen triangle whose fragment shader reads the first subpass's color
+  // as input attachment 0 (set 0, binding 0) and writes the color that is read back.
+  std::string subpass_frag;
 };
 
 struct Pixels {
@@ -94,9 +97,9 @@ struct Pixels {
 Pixels Render(const std::string& manifest, const Scene& scene);
 
 // The graphics pipeline of `scene` (its vertex input and fixed-function state) with `stages`
-// (vertex, fragment), for subpass 0 of `pass`: vkCreateGraphicsPipelines' result.
+// (vertex, fragment), for `subpass` of `pass`: vkCreateGraphicsPipelines' result.
 VkResult CreatePipeline(VkDevice device, const Scene& scene, const VkPipelineShaderStageCreateInfo stages[2],
-                        VkPipelineLayout layout, VkRenderPass pass, VkPipeline* pipeline);
+                        VkPipelineLayout layout, VkRenderPass pass, VkPipeline* pipeline, uint32_t subpass = 0);
 
 // Float vertex data as bytes, for VertexBuffer::bytes.
 std::vector<uint8_t> Bytes(const std::vector<float>& values);

@@ -114,6 +114,24 @@ TEST(KILN_SUITE(Draw), ClippingAgainstNearFarAndFarBeyondTheGuardBand) {
   DrawOnBoth("clipping", s, 1, 1e-5f);
 }
 
+TEST(KILN_SUITE(Draw), SecondSubpassReadsTheFirstsColorAsAnInputAttachment) {
+  // Subpass 0 draws interpolated colors over a clear; subpass 1 reads them at each pixel
+  // (subpassLoad) and writes their complement. Against the first subpass drawn alone, on the host.
+  Scene s = ColorScene({{-0.9f, -0.8f, 0.5f, 1, 1, 0, 0, 1},
+                        {0.85f, -0.2f, 0.5f, 1, 0, 1, 0, 0.5f},
+                        {-0.3f, 0.95f, 0.5f, 1, 0, 0, 1, 1}});
+  s.clear_color = {{0.2f, 0.4f, 0.6f, 1.0f}};
+  const Pixels first = Render(KILN_TEST_MANIFEST, s);
+  s.subpass_frag = "invert_input.frag";
+  const Pixels p = DrawOnBoth("input_attachment", s, 1);
+  for (uint32_t y = 0; y < p.height; ++y)
+    for (uint32_t x = 0; x < p.width; ++x)
+      for (int c = 0; c < 4; ++c) {
+        const int expected = c == 3 ? first.at(x, y)[3] : 255 - first.at(x, y)[c];
+        ASSERT_NEAR(p.at(x, y)[c], expected, 1) << "pixel (" << x << ", " << y << ") component " << c;
+      }
+}
+
 TEST(KILN_SUITE(Draw), DepthTestKeepsTheNearestOfOverlappingTriangles) {
   std::vector<ColorVertex> v;
   std::mt19937 rng(5);
