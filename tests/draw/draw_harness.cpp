@@ -140,6 +140,7 @@ namespace {
 
 // The aspect a texture is sampled and uploaded through.
 VkImageAspectFlags TextureAspect(const Texture& t) {
+  if (t.aspect) return t.aspect;
   return t.format == VK_FORMAT_D16_UNORM || t.format == VK_FORMAT_X8_D24_UNORM_PACK32 || t.format == VK_FORMAT_D32_SFLOAT
              ? VK_IMAGE_ASPECT_DEPTH_BIT
              : VK_IMAGE_ASPECT_COLOR_BIT;
@@ -426,10 +427,13 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
     if (hasDepth) ToGeneral(cmd, *depth, DepthAspects(scene.depth_format));
     if (texture) {
       const VkImageAspectFlags aspect = TextureAspect(*scene.texture);
-      ToGeneral(cmd, *texture, aspect);
+      // A layout transition covers every aspect of the format (VUID-VkImageMemoryBarrier-image-01207).
+      ToGeneral(cmd, *texture, aspect == VK_IMAGE_ASPECT_COLOR_BIT ? aspect : DepthAspects(scene.texture->format));
       std::vector<VkBufferImageCopy> regions;
       VkDeviceSize offset = 0;
-      const VkDeviceSize texel = scene.texture->format == VK_FORMAT_D16_UNORM ? 2 : 4;
+      const VkDeviceSize texel = aspect == VK_IMAGE_ASPECT_STENCIL_BIT           ? 1
+                                 : scene.texture->format == VK_FORMAT_D16_UNORM ? 2
+                                                                                : 4;
       for (uint32_t m = 0; m < scene.texture->mips; ++m) {
         const uint32_t w = std::max(1u, scene.texture->width >> m), h = std::max(1u, scene.texture->height >> m);
         VkBufferImageCopy r{};

@@ -32,6 +32,9 @@ struct Texture {
   uint32_t width = 0, height = 0, mips = 1;
   VkFormat format = VK_FORMAT_R8G8B8A8_UNORM;
   std::vector<uint8_t> rgba;
+  // For depth/stencil formats, the aspect sampled and uploaded (0: depth). `rgba` holds the
+  // aspect's texels: 1 byte per stencil value.
+  VkImageAspectFlags aspect = 0;
   VkBool32 compare = VK_FALSE;  // the sampler's compareEnable and compareOp
   VkCompareOp compare_op = VK_COMPARE_OP_ALWAYS;
   VkFilter mag = VK_FILTER_NEAREST, min = VK_FILTER_NEAREST;

@@ -335,6 +335,22 @@ KILN_INSTANTIATE(Formats, KILN_SUITE(DrawDepthTexture), ::testing::Values(VK_FOR
                    return std::string(info.param == VK_FORMAT_D16_UNORM ? "D16" : "D32");
                  });
 
+TEST(KILN_SUITE(Draw), StencilAspectSampledAsUnsignedIntegers) {
+  // The stencil aspect of a D32_SFLOAT_S8_UINT texture through a usampler2D: each pixel's red is
+  // its texel's stencil value.
+  Texture t;
+  t.width = t.height = 16;
+  t.format = VK_FORMAT_D32_SFLOAT_S8_UINT;
+  t.aspect = VK_IMAGE_ASPECT_STENCIL_BIT;
+  for (uint32_t i = 0; i < 256; ++i) t.rgba.push_back(uint8_t(i * 37 + 11));
+  Scene s = TexturedQuad(0, 1, t);
+  s.frag = "stencil_texture.frag";
+  s.width = s.height = 16;
+  const Pixels p = DrawOnBoth("stencil_texture", s, 0);
+  for (uint32_t y = 0; y < 16; ++y)
+    for (uint32_t x = 0; x < 16; ++x) ASSERT_EQ(p.at(x, y)[0], t.rgba[y * 16 + x]) << "pixel (" << x << ", " << y << ")";
+}
+
 TEST(KILN_SUITE(Draw), MipmappedTextureMinifiedInPerspective) {
   // A floor receding into the distance: the LOD grows along it and every level is reached.
   Texture t = Checker(64, 7);
