@@ -13,6 +13,7 @@
 #include <memory>
 #include <sstream>
 
+#include "png_image.h"
 #include "vk_test_util.h"
 
 namespace kiln_test {
@@ -521,22 +522,14 @@ Pixels Render(const std::string& manifest, const Scene& scene) {
   return pixels;
 }
 
-namespace {
-
-void WritePpm(const std::string& path, const Pixels& p) {
-  std::ofstream f(path, std::ios::binary);
-  f << "P6\n" << p.width << ' ' << p.height << "\n255\n";
-  for (size_t i = 0; i < p.color.size(); i += 4) f.write(reinterpret_cast<const char*>(&p.color[i]), 3);
-}
-
-}  // namespace
-
 ::testing::AssertionResult SamePixels(const std::string& name, const Pixels& actual, const Pixels& expected,
                                       int tolerance, float depth_tolerance) {
   if (actual.width != expected.width || actual.height != expected.height || actual.color.size() != expected.color.size())
     return ::testing::AssertionFailure() << name << ": sizes differ";
   std::ostringstream report;
   uint32_t bad = 0;
+  // The difference image: differing pixels red, the others the expected image's, dimmed to gray.
+  std::vector<uint8_t> diff(actual.color.size());
   for (uint32_t y = 0; y < actual.height; ++y)
     for (uint32_t x = 0; x < actual.width; ++x) {
       const uint8_t *a = actual.at(x, y), *e = expected.at(x, y);
@@ -546,6 +539,9 @@ void WritePpm(const std::string& path, const Pixels& p) {
       if (!actual.depth.empty() && i < expected.depth.size())
         differs |= !(std::fabs(actual.depth[i] - expected.depth[i]) <= depth_tolerance);
       if (!actual.stencil.empty() && i < expected.stencil.size()) differs |= actual.stencil[i] != expected.stencil[i];
+      const uint8_t gray = uint8_t((int(e[0]) + int(e[1]) + int(e[2])) / 6);
+      const uint8_t shown[4] = {differs ? uint8_t(255) : gray, differs ? uint8_t(0) : gray, differs ? uint8_t(0) : gray, 255};
+      std::copy(shown, shown + 4, &diff[i * 4]);
       if (differs && bad++ < 8) {
         report << "\n  (" << x << ", " << y << "): " << int(a[0]) << ' ' << int(a[1]) << ' ' << int(a[2]) << ' '
                << int(a[3]) << " vs " << int(e[0]) << ' ' << int(e[1]) << ' ' << int(e[2]) << ' ' << int(e[3]);
@@ -556,8 +552,9 @@ void WritePpm(const std::string& path, const Pixels& p) {
   if (bad == 0) return ::testing::AssertionSuccess();
   const std::string folder = KILN_DRAW_OUTPUT_DIR;
   if (std::system(("mkdir -p '" + folder + "'").c_str()) == 0) {
-    WritePpm(folder + "/" + name + "_actual.ppm", actual);
-    WritePpm(folder + "/" + name + "_expected.ppm", expected);
+    WritePng(folder + "/" + name + "_actual.png", actual.width, actual.height, actual.color);
+    WritePng(folder + "/" + name + "_expected.png", expected.width, expected.height, expected.color);
+    WritePng(folder + "/" + name + "_diff.png", actual.width, actual.height, diff);
   }
   return ::testing::AssertionFailure() << name << ": " << bad << " pixels differ (tolerance " << tolerance
                                        << "); images in " << folder << report.str();

@@ -109,7 +109,7 @@ std::vector<uint8_t> Bytes(const std::vector<float>& values);
 
 // Compares two renderings: coverage (alpha == 0 or not) exactly, colors within `tolerance` codes
 // per channel, depth within `depth_tolerance`, stencil exactly. On failure the message names the
-// first differing pixels and both images are written as PPM to the suite's output folder.
+// first differing pixels and the images (actual, expected, difference) are written as PNG to the suite's output folder.
 ::testing::AssertionResult SamePixels(const std::string& name, const Pixels& actual, const Pixels& expected,
                                       int tolerance = 1, float depth_tolerance = 1e-6f);
 

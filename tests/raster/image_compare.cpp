@@ -1,6 +1,7 @@
 #include "image_compare.h"
 
-#include <png.h>
+#include "png_image.h"
+
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -108,15 +109,6 @@ std::string OutputFolder() {
   std::string folder = KILN_RASTER_OUTPUT_DIR;
   mkdir(folder.c_str(), 0755);
   return folder;
-}
-
-bool WritePng(const std::string& path, uint32_t width, uint32_t height, const std::vector<uint8_t>& rgba) {
-  png_image image{};
-  image.version = PNG_IMAGE_VERSION;
-  image.width = width;
-  image.height = height;
-  image.format = PNG_FORMAT_RGBA;
-  return png_image_write_to_file(&image, path.c_str(), 0, rgba.data(), 0, nullptr) != 0;
 }
 
 ::testing::AssertionResult ImagesMatch(const std::string& name, const ImageBytes& actual, const ImageBytes& expected,

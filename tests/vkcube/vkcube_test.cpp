@@ -2,7 +2,7 @@
 // the last frame they leave in their window matches lavapipe's last frame of the same run length.
 // vkcube turns the cube by a fixed angle per frame, so frame N is the same picture on any driver;
 // the frame is read back from the X server by an LD_PRELOAD shim (frame_capture.cpp) when vkcube
-// destroys its window at exit. Images that differ are saved as PPM (Kiln's, lavapipe's, the
+// destroys its window at exit. Images that differ are saved as PNG (Kiln's, lavapipe's, the
 // difference) into the test's output folder.
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "png_image.h"
 #include "../wsi/xvfb.h"
 #include "kiln_test_config.h"
 
@@ -33,12 +34,6 @@ bool ReadPpm(const std::string& path, Ppm* out) {
     f.get();  // the one whitespace after the header
     out->rgb.resize(size_t(out->width) * out->height * 3);
     return bool(f.read(reinterpret_cast<char*>(out->rgb.data()), std::streamsize(out->rgb.size())));
-}
-
-void WritePpm(const std::string& path, const Ppm& image) {
-    std::ofstream f(path, std::ios::binary);
-    f << "P6\n" << image.width << ' ' << image.height << "\n255\n";
-    f.write(reinterpret_cast<const char*>(image.rgb.data()), std::streamsize(image.rgb.size()));
 }
 
 std::string OutputFolder() {
@@ -109,8 +104,15 @@ void CubeMatchesLavapipe(const std::string& program) {
     const double pixels = double(ours.width) * ours.height;
     const double mean = double(total) / double(ours.rgb.size());
     const bool match = far <= pixels / 100 && mean < 2.0;
-    if (!match)
-        WritePpm(folder + "/" + program + "_diff.ppm", diff);
+    if (!match) {
+        // Failing frames as PNG: Kiln's, lavapipe's and their difference (8 x |a - b|).
+        for (const auto& [image, suffix] : {std::pair{&ours, "kiln"}, {&theirs, "lavapipe"}, {&diff, "diff"}}) {
+            std::vector<uint8_t> rgba;
+            for (size_t i = 0; i < image->rgb.size(); i += 3)
+                rgba.insert(rgba.end(), {image->rgb[i], image->rgb[i + 1], image->rgb[i + 2], 255});
+            kiln_test::WritePng(folder + "/" + program + "_" + suffix + ".png", image->width, image->height, rgba);
+        }
+    }
     EXPECT_TRUE(match) << program << ": " << far << " of " << pixels << " pixels differ by more than 24, mean "
                        << mean << " codes; images in " << folder;
 }
