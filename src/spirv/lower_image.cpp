@@ -15,7 +15,7 @@ namespace {
 using spv::Op;
 namespace t = image_table;
 
-constexpr uint32_t kDim1D = 0, kDim2D = 1, kDim3D = 2, kDimBuffer = 5, kDimSubpassData = 6;
+constexpr uint32_t kDim1D = 0, kDim2D = 1, kDim3D = 2, kDimCube = 3, kDimBuffer = 5, kDimSubpassData = 6;
 constexpr uint32_t kFragmentModel = uint32_t(spv::ExecutionModel::Fragment);
 constexpr uint32_t kMaxImageDescriptors = 4096;  // slots of one pipeline (maxPerStageResources is far below)
 
@@ -57,7 +57,7 @@ bool ImageLowering::image_type(uint32_t type, const Type** image, const Hooks& h
         *image = t;  // an input attachment: only OpImageRead takes it (operation())
         return true;
     }
-    if (t->dim != kDim1D && t->dim != kDim2D && t->dim != kDim3D && t->dim != kDimBuffer)
+    if (t->dim != kDim1D && t->dim != kDim2D && t->dim != kDim3D && t->dim != kDimBuffer && t->dim != kDimCube)
         return hooks.fail("images of Dim " + std::to_string(t->dim) +
                           " (Cube, Rect, SubpassData) are not supported in compute shaders yet");
     if (t->dim == kDim3D && t->arrayed)
@@ -252,6 +252,8 @@ ImageLowering::Outcome ImageLowering::operation(const Instruction& inst, std::sp
         const Type* image = nullptr;
         if (!image_type(T(m_.type_of(w[3]))->element, &image, hooks))
             return Outcome::Failed;
+        if (image->dim == kDimCube)
+            return fail(hooks, "atomics on cube images are not supported");
         const uint32_t needed = spatial_components(image->dim) + (image->arrayed ? 1 : 0);
         if (components(m_.type_of(w[4])) < needed)
             return fail(hooks, "OpImageTexelPointer: too few coordinate components for the image");
@@ -290,8 +292,14 @@ ImageLowering::Outcome ImageLowering::operation(const Instruction& inst, std::sp
     p_.tables.resize(p_.tables.size() + t::kSize, t::kNone);
     auto table = [&](uint32_t field) -> uint32_t& { return p_.tables[ins.aux + field]; };
     table(t::Shape) = image->dim | image->arrayed << 8;
-    const uint32_t spatial = spatial_components(image->dim);
-    const uint32_t coordinates = spatial + (image->arrayed ? 1 : 0);
+    // Cube images are sampled by a direction (three components); read and written as the 2D array
+    // of their faces (x, y, face + 6 * cube).
+    const bool cube = image->dim == kDimCube;
+    const bool cube_as_array = cube && (op == Op::OpImageRead || op == Op::OpImageWrite || op == Op::OpImageFetch);
+    if (cube_as_array)
+        table(t::Shape) = kDim2D | 1u << 8;
+    const uint32_t spatial = cube && !cube_as_array ? 3 : spatial_components(image->dim);
+    const uint32_t coordinates = spatial + (image->arrayed || cube_as_array ? 1 : 0);
 
     if (!write) {
         const Type* result = T(w[1]);
@@ -327,7 +335,7 @@ ImageLowering::Outcome ImageLowering::operation(const Instruction& inst, std::sp
             ins.run = image_query_levels;
         } else {
             ins.run = image_query_size;
-            if (ins.n != (image->dim == kDim3D ? 3 : spatial) + (image->arrayed ? 1 : 0))
+            if (ins.n != (image->dim == kDim3D ? 3 : cube ? 2 : spatial) + (image->arrayed ? 1 : 0))
                 return fail(hooks, "OpImageQuerySize: the result's components do not match the image");
             if (op == Op::OpImageQuerySizeLod && !hooks.use(w[4], &table(t::Lod)))
                 return Outcome::Failed;
@@ -424,6 +432,8 @@ ImageLowering::Outcome ImageLowering::operation(const Instruction& inst, std::sp
         return fail(hooks, "texel buffers cannot be sampled");
     if (op == Op::OpImageGather && image->dim != kDim2D)
         return fail(hooks, "OpImageGather on an image that is not 2D");
+    if (cube && (mask & (uint32_t(M::ConstOffset) | uint32_t(M::Offset))))
+        return fail(hooks, "texel offsets on a cube image");
     switch (op) {
     case Op::OpImageRead:
     case Op::OpImageFetch: ins.run = image_read; break;

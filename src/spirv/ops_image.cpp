@@ -12,6 +12,7 @@
 
 #include "format/texel_codec.h"
 #include "image.h"
+#include "cube_map.h"
 #include "image_access.h"
 #include "sample_rgba8.h"
 
@@ -97,6 +98,10 @@ struct SampleSpot {
     uint32_t layer;
     bool compare = false;  // Dref sampling through a sampler with compareEnable
     float dref = 0.0f;     // the reference, clamped to [0, 1] for UNORM depth
+    // Cube images: the face sampled (layer = first_face_layer + face) and the direction.
+    bool cube = false;
+    uint32_t face = 0, first_face_layer = 0;
+    float direction[3] = {0, 0, 0};
 };
 
 // "Depth Compare Operation": reference op texel, 1.0 when it holds, else 0.0.
@@ -119,8 +124,45 @@ void apply_compare(const SampleSpot& s, uint32_t texel[4]) {
         texel[0] = as_bits(depth_compare(s.sampler->compare_op, s.dref, as_float(texel[0])) ? 1.0f : 0.0f);
 }
 
+// Texel (i, j, k) of `layer` of `level`, which the caller wrapped: decoded, and compared for Dref.
+void read_texel(const SampleSpot& s, uint32_t level, int32_t i, int32_t j, int32_t k, uint32_t layer, uint32_t out[4]) {
+    const std::byte* p = texel_at(*s.image, level, uint32_t(i), uint32_t(j), uint32_t(k), layer);
+    if (!p) {
+        out[0] = out[1] = out[2] = out[3] = 0;
+        return;
+    }
+    s.image->codec->read(*s.image->codec, p, out);
+    apply_compare(s, out);
+}
+
+// A texel of a cube face, the address modes ignored ("Cube Map Edge Handling"): past one edge it is
+// the adjacent face's; past a corner, the average of the three texels that meet there.
+void fetch_cube(const SampleSpot& s, uint32_t level, int32_t i, int32_t j, uint32_t out[4]) {
+    const int32_t n = int32_t(s.image->levels[level].width);
+    const bool i_out = i < 0 || i >= n, j_out = j < 0 || j >= n;
+    if (!i_out && !j_out)
+        return read_texel(s, level, i, j, 0, s.first_face_layer + s.face, out);
+    auto neighbour = [&](int32_t x, int32_t y, uint32_t texel[4]) {
+        uint32_t face;
+        int32_t nx, ny;
+        cube::across_edge(s.face, x, y, n, &face, &nx, &ny);
+        read_texel(s, level, nx, ny, 0, s.first_face_layer + face, texel);
+    };
+    if (i_out != j_out)
+        return neighbour(i, j, out);
+    const int32_t ci = std::clamp(i, 0, n - 1), cj = std::clamp(j, 0, n - 1);
+    uint32_t texels[3][4];
+    read_texel(s, level, ci, cj, 0, s.first_face_layer + s.face, texels[0]);
+    neighbour(i, cj, texels[1]);
+    neighbour(ci, j, texels[2]);
+    for (int c = 0; c < 4; ++c)
+        out[c] = as_bits((as_float(texels[0][c]) + as_float(texels[1][c]) + as_float(texels[2][c])) / 3.0f);
+}
+
 // One texel (i, j, k) of `level` after wrapping, or the border color.
 void fetch_wrapped(const SampleSpot& s, uint32_t level, int32_t i, int32_t j, int32_t k, uint32_t out[4]) {
+    if (s.cube)
+        return fetch_cube(s, level, i, j, out);
     const ImageLevel& lv = s.image->levels[level];
     const int32_t size[3] = {int32_t(lv.width), int32_t(lv.height), int32_t(lv.depth)};
     int32_t c[3] = {i, j, k};
@@ -151,6 +193,11 @@ void filter_level(const SampleSpot& s, uint32_t level, const float u[3], bool li
         int32_t i[3];
         for (int a = 0; a < 3; ++a)
             i[a] = int32_t(std::floor(clamp_coordinate(u[a])));
+        if (s.cube) {  // cube faces clamp to their edges for NEAREST
+            const int32_t n = int32_t(s.image->levels[level].width);
+            i[0] = std::clamp(i[0], 0, n - 1);
+            i[1] = std::clamp(i[1], 0, n - 1);
+        }
         fetch_wrapped(s, level, i[0], i[1], i[2], out);
         return;
     }
@@ -256,8 +303,27 @@ bool sample_spot(const Batch& b, const Ins& ins, uint32_t l, SampleSpot* s, floa
         return false;
     const uint32_t shape = p.tables[ins.aux + t::Shape];
     const uint32_t dim = shape & 0xff;
-    s->dims = spatial_components(dim);
     const uint32_t coordinate = p.tables[ins.aux + t::Coordinate];
+    if (dim == kDimCube) {
+        // A direction: its face, and where in the face ("Cube Map Face Selection").
+        for (uint32_t a = 0; a < 3; ++a) {
+            const float r = as_float(b.reg(coordinate + a)[l]);
+            s->direction[a] = std::isnan(r) ? 0.0f : r;
+        }
+        const cube::FacePoint point = cube::select(s->direction);
+        s->cube = true;
+        s->dims = 2;
+        s->face = point.face;
+        coords[0] = point.s, coords[1] = point.t, coords[2] = 0.0f;
+        const uint32_t cubes = std::max(s->image->layer_count / 6, 1u);
+        if (shape >> 8) {
+            const float a = as_float(b.reg(coordinate + 3)[l]);
+            s->first_face_layer = 6 * uint32_t(std::clamp(std::nearbyint(std::isnan(a) ? 0.0f : a), 0.0f, float(cubes - 1)));
+        }
+        s->layer = s->first_face_layer + s->face;
+        return s->image->layer_count >= 6 && s->image->levels[0].width == s->image->levels[0].height;
+    }
+    s->dims = spatial_components(dim);
     for (uint32_t a = 0; a < 3; ++a)
         coords[a] = a < s->dims ? as_float(b.reg(coordinate + a)[l]) : 0.0f;
     s->layer = 0;
@@ -373,7 +439,14 @@ void image_sample_generic(const Ins& ins, Batch& b, LaneMask mask) {
             float lambda = 0.0f;
             if (lod != t::kNone)
                 lambda = as_float(b.reg(lod)[l]);
-            else if (grad_x != t::kNone)
+            else if (grad_x != t::kNone && s.cube) {
+                float dx[3], dy[3];
+                for (uint32_t a = 0; a < 3; ++a) {
+                    dx[a] = as_float(b.reg(grad_x + a)[l]);
+                    dy[a] = as_float(b.reg(grad_y + a)[l]);
+                }
+                lambda = cube::lambda(s.direction, dx, dy, s.image->levels[0].width);
+            } else if (grad_x != t::kNone)
                 lambda = lambda_from_gradients(b, grad_x, grad_y, s.dims, s.image->levels[0], l);
             int32_t offset[3];
             read_offset(b, offset_reg, s.dims, l, offset);
@@ -434,7 +507,7 @@ void image_query_size(const Ins& ins, Batch& b, LaneMask mask) {
             for (uint32_t a = 0; a < dims; ++a)
                 value[a] = extent[a];
             if (shape >> 8)
-                value[dims] = d->layer_count;
+                value[dims] = dim == kDimCube ? d->layer_count / 6 : d->layer_count;  // cube arrays: cubes
         }
         write_result(b, ins.dst, ins.n, l, value);
     }

@@ -29,7 +29,7 @@ void ToGeneral(VkCommandBuffer cmd, const Image& image, VkImageAspectFlags aspec
   barrier.newLayout = VK_IMAGE_LAYOUT_GENERAL;
   barrier.srcQueueFamilyIndex = barrier.dstQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
   barrier.image = image.handle();
-  barrier.subresourceRange = {aspects, 0, VK_REMAINING_MIP_LEVELS, 0, 1};
+  barrier.subresourceRange = {aspects, 0, VK_REMAINING_MIP_LEVELS, 0, VK_REMAINING_ARRAY_LAYERS};
   vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, 0, 0, nullptr, 0,
                        nullptr, 1, &barrier);
 }
@@ -256,12 +256,24 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
   VkDescriptorSet set = VK_NULL_HANDLE;
   if (scene.texture) {
     const Texture& t = *scene.texture;
-    VkImageCreateInfo info = ImageInfo(VK_IMAGE_TYPE_2D, t.format, {t.width, t.height, 1}, t.mips);
+    VkImageCreateInfo info = ImageInfo(VK_IMAGE_TYPE_2D, t.format, {t.width, t.height, 1}, t.mips, t.cube ? 6 : 1);
     info.usage = VK_IMAGE_USAGE_SAMPLED_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT;
+    if (t.cube) info.flags = VK_IMAGE_CREATE_CUBE_COMPATIBLE_BIT;
     texture = std::make_unique<Image>(*device, info);
     upload = std::make_unique<Buffer>(*device, t.rgba.size(), MemoryKind::Host);
     std::memcpy(upload->data(), t.rgba.data(), t.rgba.size());
-    const VkImageView view = makeView(texture->handle(), t.format, TextureAspect(t), t.mips);
+    VkImageView view;
+    if (t.cube) {
+      auto viewInfo = Struct<VkImageViewCreateInfo>(VK_STRUCTURE_TYPE_IMAGE_VIEW_CREATE_INFO);
+      viewInfo.image = texture->handle();
+      viewInfo.viewType = VK_IMAGE_VIEW_TYPE_CUBE;
+      viewInfo.format = t.format;
+      viewInfo.subresourceRange = {VK_IMAGE_ASPECT_COLOR_BIT, 0, t.mips, 0, 6};
+      KT_CHECK(vkCreateImageView(d, &viewInfo, nullptr, &view));
+      objects.Add([=] { vkDestroyImageView(d, view, nullptr); });
+    } else {
+      view = makeView(texture->handle(), t.format, TextureAspect(t), t.mips);
+    }
     auto samplerInfo = Struct<VkSamplerCreateInfo>(VK_STRUCTURE_TYPE_SAMPLER_CREATE_INFO);
     samplerInfo.magFilter = t.mag;
     samplerInfo.minFilter = t.min;
@@ -437,12 +449,13 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
                                                                                 : 4;
       for (uint32_t m = 0; m < scene.texture->mips; ++m) {
         const uint32_t w = std::max(1u, scene.texture->width >> m), h = std::max(1u, scene.texture->height >> m);
+        const uint32_t layers = scene.texture->cube ? 6 : 1;
         VkBufferImageCopy r{};
         r.bufferOffset = offset;
-        r.imageSubresource = {aspect, m, 0, 1};
+        r.imageSubresource = {aspect, m, 0, layers};
         r.imageExtent = {w, h, 1};
         regions.push_back(r);
-        offset += VkDeviceSize(w) * h * texel;
+        offset += VkDeviceSize(w) * h * texel * layers;
       }
       vkCmdCopyBufferToImage(cmd, upload->handle(), texture->handle(), VK_IMAGE_LAYOUT_GENERAL, uint32_t(regions.size()),
                              regions.data());

@@ -35,6 +35,7 @@ struct Texture {
   // For depth/stencil formats, the aspect sampled and uploaded (0: depth). `rgba` holds the
   // aspect's texels: 1 byte per stencil value.
   VkImageAspectFlags aspect = 0;
+  bool cube = false;  // six faces (+X, -X, +Y, -Y, +Z, -Z) one after another, sampled as a cube
   VkBool32 compare = VK_FALSE;  // the sampler's compareEnable and compareOp
   VkCompareOp compare_op = VK_COMPARE_OP_ALWAYS;
   VkFilter mag = VK_FILTER_NEAREST, min = VK_FILTER_NEAREST;

@@ -351,6 +351,31 @@ TEST(KILN_SUITE(Draw), StencilAspectSampledAsUnsignedIntegers) {
     for (uint32_t x = 0; x < 16; ++x) ASSERT_EQ(p.at(x, y)[0], t.rgba[y * 16 + x]) << "pixel (" << x << ", " << y << ")";
 }
 
+class KILN_SUITE(DrawCube) : public ::testing::TestWithParam<VkFilter> {};
+
+TEST_P(KILN_SUITE(DrawCube), DirectionsPickTheirFaceAndFilterAcrossEdges) {
+  // Directions (x, y, 0.75) over x, y in [-2, 2]: the +Z face in the middle and the four side faces
+  // around it, their edges and corners crossed by the linear filter ("Cube Map Edge Handling").
+  // Each face its own hue, a gradient inside it.
+  Texture t;
+  t.width = t.height = 8;
+  t.cube = true;
+  t.mag = t.min = GetParam();
+  for (uint32_t face = 0; face < 6; ++face)
+    for (uint32_t y = 0; y < 8; ++y)
+      for (uint32_t x = 0; x < 8; ++x)
+        t.rgba.insert(t.rgba.end(), {uint8_t(40 * face + 20), uint8_t(x * 32 + 8), uint8_t(y * 32 + 8), 255});
+  Scene s = TexturedQuad(-2.0f, 2.03f, t);
+  s.frag = "cube.frag";
+  s.width = s.height = 64;
+  DrawOnBoth("cube_" + std::to_string(GetParam()), s, 1);
+}
+
+KILN_INSTANTIATE(Filters, KILN_SUITE(DrawCube), ::testing::Values(VK_FILTER_NEAREST, VK_FILTER_LINEAR),
+                 [](const ::testing::TestParamInfo<VkFilter>& info) {
+                   return std::string(info.param == VK_FILTER_NEAREST ? "Nearest" : "Linear");
+                 });
+
 TEST(KILN_SUITE(Draw), MipmappedTextureMinifiedInPerspective) {
   // A floor receding into the distance: the LOD grows along it and every level is reached.
   Texture t = Checker(64, 7);
