@@ -7,6 +7,7 @@
 #include <cstring>
 #include <memory>
 #include <spirv/unified1/spirv.hpp11>
+#include <unordered_map>
 #include <vector>
 
 #include "command_stream.h"
@@ -308,16 +309,31 @@ void draw_once(const DrawCmd& cmd, const Parameters& d, uint32_t draw_index, Ver
         read_indices(cmd, d, &indices);
         const uint32_t restart = cmd.index_type == VK_INDEX_TYPE_UINT32 ? 0xffffffffu
                                  : cmd.index_type == VK_INDEX_TYPE_UINT8_EXT ? 0xffu : 0xffffu;
-        // Each index shaded once per occurrence (a cache of shaded vertices is a later step).
+        // Each distinct index is shaded once: the spec lets an implementation reuse a vertex's
+        // shading when the invocations would give the same results, and Kiln's vertex shaders
+        // have no side effects (vertexPipelineStoresAndAtomics is not offered).
         shade.reserve(indices.size());
         stream_indices.reserve(indices.size());
+        uint32_t low = UINT32_MAX, high = 0;
+        for (uint32_t index : indices)
+            if (!(cmd.primitive_restart && index == restart))
+                low = std::min(low, index), high = std::max(high, index);
+        // Slots by index: a table over the indices' range when it is small, else a hash map.
+        const uint64_t range = low <= high ? uint64_t(high) - low + 1 : 0;
+        const bool table = range <= std::max<uint64_t>(16 * uint64_t(indices.size()), 1024);
+        std::vector<uint32_t> slots(table ? range : 0, UINT32_MAX);
+        std::unordered_map<uint32_t, uint32_t> slot_map;
         for (uint32_t index : indices) {
             if (cmd.primitive_restart && index == restart) {
                 stream_indices.push_back(0xffffffffu);
                 continue;
             }
-            stream_indices.push_back(uint32_t(shade.size()));
-            shade.push_back(uint32_t(int64_t(index) + d.vertex_offset));
+            uint32_t& slot = table ? slots[index - low] : slot_map.try_emplace(index, UINT32_MAX).first->second;
+            if (slot == UINT32_MAX) {
+                slot = uint32_t(shade.size());
+                shade.push_back(uint32_t(int64_t(index) + d.vertex_offset));
+            }
+            stream_indices.push_back(slot);
         }
     } else {
         shade.resize(d.count);

@@ -434,6 +434,36 @@ TEST(KILN_SUITE(Draw), IndexedStripsAndFansRestartWhereTheIndexSaysSo) {
   }
 }
 
+TEST(KILN_SUITE(Draw), SharedAndFarApartIndicesDrawTheSameMesh) {
+  // A grid of 6 x 4 vertices as an indexed triangle list (an inner vertex is used by six
+  // triangles); the vertex buffer holds the grid twice, 5000 vertices apart. Drawn with dense
+  // indices into the first copy, then with every odd vertex taken from the far copy and the whole
+  // moved by vertexOffset: the same pixels each time, and lavapipe's.
+  std::vector<float> grid;
+  for (int j = 0; j < 4; ++j)
+    for (int i = 0; i < 6; ++i)
+      grid.insert(grid.end(), {-0.9f + 0.35f * i + 0.03f * j, -0.9f + 0.55f * j + 0.04f * (i & 1), 0.5f, 1, 0.15f * i,
+                               0.3f * j, 1 - 0.1f * i, 1});
+  constexpr uint32_t kFar = 5000;
+  std::vector<float> data((kFar + 24) * 8, 0.0f);
+  std::copy(grid.begin(), grid.end(), data.begin());
+  std::copy(grid.begin(), grid.end(), data.begin() + kFar * 8);
+  Scene s;
+  s.buffers.push_back({Bytes(data), 32});
+  s.attributes = {{0, 0, VK_FORMAT_R32G32B32A32_SFLOAT, 0}, {1, 0, VK_FORMAT_R32G32B32A32_SFLOAT, 16}};
+  for (uint32_t j = 0; j < 3; ++j)
+    for (uint32_t i = 0; i < 5; ++i) {
+      const uint32_t a = j * 6 + i;
+      s.indices.insert(s.indices.end(), {a, a + 1, a + 6, a + 1, a + 7, a + 6});
+    }
+  s.draws = {{uint32_t(s.indices.size()), 1, 0, 0, 0, true}};
+  const Pixels dense = DrawOnBoth("grid_dense", s, 1);
+  for (uint32_t& index : s.indices) index = (index % 2 ? index + kFar : index) + 3000000;
+  s.draws[0].vertex_offset = -3000000;
+  const Pixels sparse = DrawOnBoth("grid_sparse", s, 1);
+  EXPECT_TRUE(SamePixels("grid_sparse_vs_dense", sparse, dense, 0));
+}
+
 TEST(KILN_SUITE(Draw), CullModesAndFrontFace) {
   // One counter-clockwise and one clockwise triangle (in framebuffer coordinates, y down).
   const std::vector<ColorVertex> v = {{-0.9f, -0.8f, 0.5f, 1, 1, 0, 0, 1}, {-0.9f, 0.8f, 0.5f, 1, 1, 0, 0, 1}, {-0.1f, 0, 0.5f, 1, 1, 0, 0, 1},
