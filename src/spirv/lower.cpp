@@ -11,6 +11,7 @@
 #include <spirv/unified1/GLSL.std.450.h>
 #include <spirv/unified1/spirv.hpp11>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "lowerer.h"
 #include "ops_quad.h"
@@ -256,14 +257,24 @@ bool Lowerer::run(uint32_t model, const std::string& name) {
 bool Lowerer::function(const Function& f, Instance& in) {
     if (in.depth > 32)
         return fail("calls nest too deep (recursion is not allowed in Vulkan SPIR-V)");
-    // Every value of the function gets its registers first: a phi may use a value that a later
-    // block (the loop's continue block) defines.
+    // A phi may use a value that a later block (the loop's continue block) defines: the values
+    // phis use get their registers first. Every other value is used only after its definition (a
+    // block comes after the blocks that dominate it), where it gets registers -- or names the
+    // registers of the value it copies (alias()).
+    std::unordered_set<uint32_t> phi_operands;
+    for (const Block& block : f.blocks)
+        for (uint32_t i = block.first; i <= block.last && i < b_.instructions().size(); ++i)
+            if (Op(b_.instructions()[i].opcode) == Op::OpPhi) {
+                const std::span<const uint32_t> w = b_.words(b_.instructions()[i]);
+                for (size_t k = 3; k < w.size(); k += 2)
+                    phi_operands.insert(w[k]);
+            }
     for (const Block& block : f.blocks)
         for (uint32_t i = block.first; i <= block.last && i < b_.instructions().size(); ++i) {
             const std::span<const uint32_t> w = b_.words(b_.instructions()[i]);
             const grammar::Instruction* g = grammar::instruction(b_.instructions()[i].opcode);
             if (g && g->operand_count >= 2 && grammar::kOperands[g->first_operand].kind == grammar::OperandKind::IdResultType &&
-                w.size() > 2 && !in.reg.count(w[2]))
+                w.size() > 2 && !in.reg.count(w[2]) && phi_operands.count(w[2]))
                 define(in, w[2], w[1]);
         }
     for (const Block& block : f.blocks) {
