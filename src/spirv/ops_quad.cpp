@@ -30,14 +30,22 @@ template <Axis A, bool Fine>
 void derivative(const Ins& ins, Batch& b, LaneMask) {
     for (uint32_t c = 0; c < ins.n; ++c) {
         const uint32_t* v = b.reg(ins.a + c);
-        uint32_t out[kLanes];
-        for (uint32_t q = 0; q < kLanes; q += 4)
-            for (uint32_t i = 0; i < 4; ++i) {
+        float out[kLanes];
+        for (uint32_t q = 0; q < kLanes; q += 4) {
+            if constexpr (!Fine) {
+                // Coarse: one value for the whole quad.
                 float dx, dy;
-                differences<Fine>(v, q, i, &dx, &dy);
+                differences<false>(v, q, 0, &dx, &dy);
                 const float r = A == Axis::X ? dx : A == Axis::Y ? dy : std::fabs(dx) + std::fabs(dy);
-                std::memcpy(&out[q + i], &r, 4);
+                out[q] = out[q + 1] = out[q + 2] = out[q + 3] = r;
+            } else {
+                for (uint32_t i = 0; i < 4; ++i) {
+                    float dx, dy;
+                    differences<true>(v, q, i, &dx, &dy);
+                    out[q + i] = A == Axis::X ? dx : A == Axis::Y ? dy : std::fabs(dx) + std::fabs(dy);
+                }
             }
+        }
         std::memcpy(b.reg(ins.dst + c), out, sizeof out);
     }
 }
