@@ -467,4 +467,13 @@ void WritePpm(const std::string& path, const Pixels& p) {
                                        << "); images in " << folder << report.str();
 }
 
+Pixels DrawOnBoth(const std::string& name, const Scene& scene, int tolerance, float depth_tolerance) {
+  Pixels kiln = Render(KILN_TEST_MANIFEST, scene);
+  if (LavapipeInstalled()) {
+    const Pixels lavapipe = Render(KILN_LAVAPIPE_MANIFEST, scene);
+    EXPECT_TRUE(SamePixels(name, kiln, lavapipe, tolerance, depth_tolerance));
+  }
+  return kiln;
+}
+
 }  // namespace kiln_test
