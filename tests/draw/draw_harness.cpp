@@ -149,6 +149,8 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
   // A depth bias clamp needs its feature (VUID-VkGraphicsPipelineCreateInfo-pDynamicStates-00754).
   VkPhysicalDeviceFeatures features{};
   features.depthBiasClamp = scene.depth_bias && scene.bias_clamp != 0.0f;
+  // Point sizes other than 1 need largePoints ("Points").
+  features.largePoints = scene.topology == VK_PRIMITIVE_TOPOLOGY_POINT_LIST;
   DeviceOptions deviceOptions;
   deviceOptions.features = &features;
   auto device = Device::Create(*instance, deviceOptions);

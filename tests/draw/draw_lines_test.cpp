@@ -121,6 +121,38 @@ TEST(KILN_SUITE(DrawPoints), SizesOnAndBetweenPixelCenters) {
   }
 }
 
+TEST(KILN_SUITE(DrawPoints), ReportedLimitsAreTheSizesDrawn) {
+  // Kiln reports largePoints with pointSizeRange [1, 1024] and clamps PointSize to it; lines are
+  // strict and 1 wide.
+  KT_REQUIRE_KILN();
+  auto instance = Instance::Create();
+  VkPhysicalDeviceFeatures features;
+  vkGetPhysicalDeviceFeatures(instance->PhysicalDevice(), &features);
+  VkPhysicalDeviceProperties properties;
+  vkGetPhysicalDeviceProperties(instance->PhysicalDevice(), &properties);
+  const VkPhysicalDeviceLimits& l = properties.limits;
+  EXPECT_TRUE(features.largePoints);
+  EXPECT_FALSE(features.wideLines);
+  EXPECT_EQ(l.pointSizeRange[0], 1.0f);
+  EXPECT_EQ(l.pointSizeRange[1], 1024.0f);
+  EXPECT_EQ(l.pointSizeGranularity, 1.0f / 256);
+  EXPECT_EQ(l.lineWidthRange[0], 1.0f);
+  EXPECT_EQ(l.lineWidthRange[1], 1.0f);
+  EXPECT_TRUE(l.strictLines);
+  // A point of size s at a pixel center covers s columns of its row, up to pointSizeRange[1].
+  for (float size : {1000.0f, l.pointSizeRange[1], l.pointSizeRange[1] + 100, 0.25f}) {
+    Scene s;
+    s.width = 1100;
+    s.height = 4;
+    Scene scene = VertexScene({At(s, 550.5, 2.5, 1, 1, 1, size)}, VK_PRIMITIVE_TOPOLOGY_POINT_LIST);
+    scene.width = s.width, scene.height = s.height;
+    const Pixels p = Render(KILN_TEST_MANIFEST, scene);
+    uint32_t columns = 0;
+    for (uint32_t x = 0; x < p.width; ++x) columns += p.at(x, 2)[3] != 0;
+    EXPECT_EQ(columns, uint32_t(std::clamp(size, l.pointSizeRange[0], l.pointSizeRange[1]))) << "size " << size;
+  }
+}
+
 TEST(KILN_SUITE(DrawPoints), PointCoordAsColor) {
   // PointCoord: (0, 0) at the square's top-left corner, (1, 1) at its bottom-right one.
   Scene s;
