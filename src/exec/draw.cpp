@@ -190,8 +190,9 @@ private:
     const DrawCmd& cmd_;
     spirv::StageRunner runner_;
     const StageLink& interface_;
-    const spirv::InterfaceSlot *position_ = nullptr, *point_size_ = nullptr, *vertex_index_ = nullptr, *instance_index_ = nullptr,
-                               *base_vertex_ = nullptr, *base_instance_ = nullptr, *draw_index_ = nullptr;
+    const spirv::InterfaceSlot *position_ = nullptr, *point_size_ = nullptr, *vertex_index_ = nullptr,
+                               *instance_index_ = nullptr, *base_vertex_ = nullptr, *base_instance_ = nullptr,
+                               *draw_index_ = nullptr;
     std::vector<Fetch> fetches_;
 };
 

@@ -3,7 +3,8 @@
 // its state here as plain structs (Vulkan enums and VkViewport / VkRect2D as the application gave them).
 //
 // The pipeline of a draw (docs/raster.md):
-//   primitive assembly of points, lines or triangles (assembly.h) -> clipping against the view volume and a guard band (clip.h)
+//   primitive assembly of points, lines or triangles (assembly.h)
+//   -> clipping against the view volume and a guard band (clip.h)
 //   -> setup: division by w, viewport, culling, depth bias, fixed-point edges (setup.h)
 //   -> binning into 64x64 tiles in API order (tiles.h) -> per tile, on one worker, in API order:
 //   2x2 quads -> batches of up to 8 quads (32 lanes) -> FragmentShader::shade -> output merge
@@ -61,8 +62,8 @@ struct VertexStream {
     uint32_t varying_words = 0;
     const Interpolation* interpolation = nullptr;  // varying_words entries; NULL: all Smooth
     uint32_t vertex_count = 0;
-    // PointSize of each vertex, for point lists; NULL: 1 (the shader did not write it, which the
-    // spec leaves undefined).
+    // PointSize of each vertex, for point lists; NULL: 1 (the vertex shader has no PointSize, whose
+    // value the spec then leaves undefined).
     const float* point_sizes = nullptr;
 };
 

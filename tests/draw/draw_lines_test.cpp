@@ -253,7 +253,8 @@ TEST(KILN_SUITE(DrawLines), IndexedStripsRestartWhereTheIndexSaysSo) {
   for (bool index16 : {false, true}) {
     Scene s;
     std::vector<Vertex> v;
-    for (int i = 0; i < 12; ++i) v.push_back(At(s, 4.5 + 5 * i, i % 2 ? 12.25 : 50.75, float(i % 3) / 2, 1 - float(i) / 12, 0.5f));
+    for (int i = 0; i < 12; ++i)
+      v.push_back(At(s, 4.5 + 5 * i, i % 2 ? 12.25 : 50.75, float(i % 3) / 2, 1 - float(i) / 12, 0.5f));
     Scene scene = VertexScene(v, VK_PRIMITIVE_TOPOLOGY_LINE_STRIP);
     scene.primitive_restart = true;
     scene.index16 = index16;
@@ -356,7 +357,8 @@ TEST(KILN_SUITE(DrawLines), DegenerateAndNonFiniteLinesDoNotCrash) {
   std::vector<Vertex> bad = {{nan, 0, 0.5f, 1, 1, 1, 1, 1, nan}, {0.5f, 0.5f, 0.5f, 1, 1, 1, 1, 1, 1},
                              {inf, -inf, 0.5f, 1, 1, 1, 1, 1, inf}, {0, 0, 0.5f, inf, 1, 1, 1, 1, -inf},
                              {0, 0, nan, 1, 1, 1, 1, 1, 0}, {0.1f, 0.2f, 0.5f, 0, 1, 1, 1, 1, 1e30f}};
-  for (VkPrimitiveTopology t : {VK_PRIMITIVE_TOPOLOGY_LINE_LIST, VK_PRIMITIVE_TOPOLOGY_LINE_STRIP, VK_PRIMITIVE_TOPOLOGY_POINT_LIST})
+  for (VkPrimitiveTopology t :
+       {VK_PRIMITIVE_TOPOLOGY_LINE_LIST, VK_PRIMITIVE_TOPOLOGY_LINE_STRIP, VK_PRIMITIVE_TOPOLOGY_POINT_LIST})
     Render(KILN_TEST_MANIFEST, VertexScene(bad, t));
 }
 
