@@ -405,6 +405,34 @@ TEST(RasterPoints, SizesAreClampedToTheReportedRange) {
     EXPECT_EQ(r.shader.count(10, 10), 1);
 }
 
+TEST(RasterLines, ManyThreadsGiveTheSingleThreadedResult) {
+    // Long lines and big points cross many 64x64 tiles: the halves of their rectangles and squares
+    // are binned like triangles, and every worker sees the same pixels.
+    std::mt19937 rng(12);
+    for (VkPrimitiveTopology topology : {VK_PRIMITIVE_TOPOLOGY_LINE_STRIP, VK_PRIMITIVE_TOPOLOGY_POINT_LIST}) {
+        TestDraw t(kSize, kSize);
+        std::vector<float> sizes;
+        for (int i = 0; i < 300; ++i) {
+            t.add_window_vertex(grid(rng, -10, kSize + 10), grid(rng, -10, kSize + 10));
+            sizes.push_back(float(grid(rng, 1, 40)));
+        }
+        t.draw.primitives.topology = topology;
+        t.finish();
+        t.draw.vertices.point_sizes = sizes.data();
+        RecordingShader one(kSize, kSize), many(kSize, kSize);
+        Rasterizer r;
+        InlineJobRunner inline_jobs;
+        test::ThreadJobRunner threads(4);
+        ASSERT_EQ(r.draw(t.draw, one, inline_jobs), Status::Ok);
+        ASSERT_EQ(r.draw(t.draw, many, threads), Status::Ok);
+        EXPECT_EQ(one.counts, many.counts) << topology;
+        int total = 0;
+        for (int v : one.counts)
+            total += v;
+        EXPECT_GT(total, 1000) << topology;
+    }
+}
+
 TEST(RasterHostile, NaNInfiniteAndZeroLengthPointsAndLinesDoNotCrash) {
     const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
     const float bad[][4] = {{nan, 0, 0.5f, 1}, {0, inf, 0.5f, 1}, {0, 0, nan, 1}, {0, 0, 0.5f, nan},
