@@ -105,6 +105,9 @@ public:
         : cmd_(cmd), runner_(context), interface_(interface) {
         const spirv::Program& p = *context.program;
         position_ = find_builtin(p.stage.builtin_outputs, spv::BuiltIn::Position);
+        // PointSize matters for point lists only; other topologies ignore it.
+        if (cmd.topology == VK_PRIMITIVE_TOPOLOGY_POINT_LIST)
+            point_size_ = find_builtin(p.stage.builtin_outputs, spv::BuiltIn::PointSize);
         vertex_index_ = find_builtin(p.stage.builtin_inputs, spv::BuiltIn::VertexIndex);
         instance_index_ = find_builtin(p.stage.builtin_inputs, spv::BuiltIn::InstanceIndex);
         base_vertex_ = find_builtin(p.stage.builtin_inputs, spv::BuiltIn::BaseVertex);
@@ -123,11 +126,14 @@ public:
         }
     }
 
-    // Shades vertices whose VertexIndex values are `indices` for instance `instance`.
+    // Shades vertices whose VertexIndex values are `indices` for instance `instance`. `point_sizes`
+    // gets each vertex's PointSize, or stays empty when the shader has none (or the draw is not
+    // of points).
     void shade(const std::vector<uint32_t>& indices, uint32_t instance, uint32_t base_vertex, uint32_t draw_index,
-               std::vector<float>* positions, std::vector<uint32_t>* varyings) {
+               std::vector<float>* positions, std::vector<uint32_t>* varyings, std::vector<float>* point_sizes) {
         const uint32_t n = uint32_t(indices.size());
         positions->assign(size_t(n) * 4, 0.0f);
+        point_sizes->assign(point_size_ ? n : 0, 1.0f);
         varyings->assign(size_t(n) * interface_.words, 0u);
         for (uint32_t first = 0; first < n; first += spirv::kLanes) {
             const uint32_t count = std::min(spirv::kLanes, n - first);
@@ -146,6 +152,8 @@ public:
                 if (position_)
                     for (uint32_t c = 0; c < 4; ++c)
                         std::memcpy(positions->data() + size_t(first + l) * 4 + c, slot_word(runner_, *position_, l, c), 4);
+                if (point_size_)
+                    std::memcpy(point_sizes->data() + first + l, slot_word(runner_, *point_size_, l, 0), 4);
                 uint32_t* out = varyings->data() + size_t(first + l) * interface_.words;
                 for (const Varying& v : interface_.varyings)
                     if (v.vertex)
@@ -183,8 +191,9 @@ private:
     const DrawCmd& cmd_;
     spirv::StageRunner runner_;
     const StageLink& interface_;
-    const spirv::InterfaceSlot *position_ = nullptr, *vertex_index_ = nullptr, *instance_index_ = nullptr,
-                               *base_vertex_ = nullptr, *base_instance_ = nullptr, *draw_index_ = nullptr;
+    const spirv::InterfaceSlot *position_ = nullptr, *point_size_ = nullptr, *vertex_index_ = nullptr,
+                               *instance_index_ = nullptr, *base_vertex_ = nullptr, *base_instance_ = nullptr,
+                               *draw_index_ = nullptr;
     std::vector<Fetch> fetches_;
 };
 
@@ -197,6 +206,7 @@ public:
         frag_coord_ = find_builtin(p.stage.builtin_inputs, spv::BuiltIn::FragCoord);
         front_facing_ = find_builtin(p.stage.builtin_inputs, spv::BuiltIn::FrontFacing);
         helper_ = find_builtin(p.stage.builtin_inputs, spv::BuiltIn::HelperInvocation);
+        point_coord_ = find_builtin(p.stage.builtin_inputs, spv::BuiltIn::PointCoord);
         frag_depth_ = find_builtin(p.stage.builtin_outputs, spv::BuiltIn::FragDepth);
     }
 
@@ -229,6 +239,10 @@ public:
             if (helper_)
                 put_row(*runner, *helper_, 0, helper, lanes);
         }
+        // PointCoord: the rasterizer gives a point's (s, t) as its linear barycentrics (raster.h).
+        if (point_coord_)
+            for (uint32_t c = 0; c < 2 && c < point_coord_->words; ++c)
+                put_row(*runner, *point_coord_, c, in.bary_linear[c], lanes);
         for (const Varying& v : interface_.varyings)
             for (uint32_t w = 0; w < v.words; ++w)
                 put_row(*runner, *v.fragment, w, in.varyings[v.row + w], lanes);
@@ -250,7 +264,7 @@ private:
     const StageLink& interface_;
     std::vector<std::unique_ptr<spirv::StageRunner>> runners_;
     const spirv::InterfaceSlot *frag_coord_ = nullptr, *front_facing_ = nullptr, *helper_ = nullptr,
-                               *frag_depth_ = nullptr;
+                               *point_coord_ = nullptr, *frag_depth_ = nullptr;
 };
 
 // The queue's workers as the rasterizer's job runner (raster/jobs.h).
@@ -343,10 +357,11 @@ void draw_once(const DrawCmd& cmd, const Parameters& d, uint32_t draw_index, Ver
     thread_local raster::Rasterizer rasterizer;
     std::vector<float> positions;
     std::vector<uint32_t> varyings;
+    std::vector<float> point_sizes;
     const uint32_t base_vertex = cmd.indexed ? uint32_t(d.vertex_offset) : d.first;
     for (uint32_t i = 0; i < d.instance_count; ++i) {
         const uint32_t instance = d.first_instance + i;
-        vertices.shade(shade, instance, base_vertex, draw_index, &positions, &varyings);
+        vertices.shade(shade, instance, base_vertex, draw_index, &positions, &varyings, &point_sizes);
         if (cmd.rasterizer_discard)
             continue;
         raster::Draw draw;
@@ -356,6 +371,7 @@ void draw_once(const DrawCmd& cmd, const Parameters& d, uint32_t draw_index, Ver
         draw.vertices.varying_words = interface.words;
         draw.vertices.interpolation = interface.interpolation.data();
         draw.vertices.vertex_count = uint32_t(shade.size());
+        draw.vertices.point_sizes = point_sizes.empty() ? nullptr : point_sizes.data();
         draw.primitives.topology = cmd.topology;
         draw.primitives.primitive_restart = cmd.primitive_restart;
         if (cmd.indexed) {

@@ -7,6 +7,14 @@ bool is_triangle_topology(VkPrimitiveTopology topology) {
            topology == VK_PRIMITIVE_TOPOLOGY_TRIANGLE_FAN;
 }
 
+bool is_line_topology(VkPrimitiveTopology topology) {
+    return topology == VK_PRIMITIVE_TOPOLOGY_LINE_LIST || topology == VK_PRIMITIVE_TOPOLOGY_LINE_STRIP;
+}
+
+bool is_supported_topology(VkPrimitiveTopology topology) {
+    return topology == VK_PRIMITIVE_TOPOLOGY_POINT_LIST || is_line_topology(topology) || is_triangle_topology(topology);
+}
+
 namespace {
 
 // Feeds vertices one at a time and emits triangles; a restart index starts a new primitive.
@@ -20,6 +28,23 @@ public:
 
     void push(uint32_t v) {
         switch (topology_) {
+        case VK_PRIMITIVE_TOPOLOGY_POINT_LIST:  // "Point Lists": every vertex is a point
+            emit(v, v, v);
+            break;
+        case VK_PRIMITIVE_TOPOLOGY_LINE_LIST:
+            // "Line Lists": vertices 2i, 2i+1; the first is provoking.
+            if (n_ % 2 == 1)
+                emit(window_[0], v, v);
+            window_[0] = v;
+            ++n_;
+            break;
+        case VK_PRIMITIVE_TOPOLOGY_LINE_STRIP:
+            // "Line Strips": line i is (v_i, v_i+1); v_i is provoking.
+            if (n_ >= 1)
+                emit(window_[0], v, v);
+            window_[0] = v;
+            ++n_;
+            break;
         case VK_PRIMITIVE_TOPOLOGY_TRIANGLE_LIST:
             // "Triangle Lists": vertices 3i, 3i+1, 3i+2.
             window_[n_ % 3] = v;
@@ -85,9 +110,9 @@ void assemble_indexed(Assembler& a, const Index* indices, uint32_t count, bool r
 
 }  // namespace
 
-void assemble_triangles(const PrimitiveInput& input, uint32_t vertex_count, std::vector<AssembledTriangle>& out) {
+void assemble_primitives(const PrimitiveInput& input, uint32_t vertex_count, std::vector<AssembledTriangle>& out) {
     out.clear();
-    if (!is_triangle_topology(input.topology))
+    if (!is_supported_topology(input.topology))
         return;
     Assembler a(input.topology, vertex_count, input.first_primitive_id, out);
     if (!input.indices) {

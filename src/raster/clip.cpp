@@ -1,5 +1,6 @@
 #include "raster/clip.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace kiln::raster {
@@ -94,6 +95,44 @@ uint32_t clip_triangle(const ClipPlanes& planes, uint32_t planes_to_clip, const 
     for (uint32_t i = 0; i < n; ++i)
         out[i] = src[i];
     return n < 3 ? 0 : n;
+}
+
+bool clip_line(const ClipPlanes& planes, uint32_t planes_to_clip, const ClipVertex in[2], ClipVertex out[2]) {
+    // Parametric clipping: the part t0 <= t <= t1 of a + t (b - a) inside every plane.
+    float t0 = 0.0f, t1 = 1.0f;
+    for (uint32_t p = 0; p < planes.count; ++p) {
+        if (!(planes_to_clip & (1u << p)))
+            continue;
+        const bool w_plane = p == planes.count - 1;
+        const float da = distance(planes.plane[p], in[0].pos) - (w_plane ? 1e-30f : 0.0f);
+        const float db = distance(planes.plane[p], in[1].pos) - (w_plane ? 1e-30f : 0.0f);
+        const bool a_in = da >= 0.0f, b_in = db >= 0.0f;  // NaN is outside
+        if (!a_in && !b_in)
+            return false;
+        if (a_in && b_in)
+            continue;
+        const float t = da / (da - db);
+        if (!std::isfinite(t))
+            return false;
+        if (a_in)
+            t1 = std::min(t1, t);
+        else
+            t0 = std::max(t0, t);
+    }
+    if (!(t0 <= t1))
+        return false;
+    out[0] = t0 > 0.0f ? lerp(in[0], in[1], t0) : in[0];
+    out[1] = t1 < 1.0f ? lerp(in[0], in[1], t1) : in[1];
+    return true;
+}
+
+bool point_in_view_volume(const float pos[4], bool depth_clamp) {
+    const float x = pos[0], y = pos[1], z = pos[2], w = pos[3];
+    if (!(w > 1e-30f))  // also NaN
+        return false;
+    if (!(-w <= x && x <= w && -w <= y && y <= w))
+        return false;
+    return depth_clamp || (0.0f <= z && z <= w);
 }
 
 }  // namespace kiln::raster

@@ -43,4 +43,13 @@ uint32_t clip_code(const ClipPlanes& planes, const float pos[4]);
 uint32_t clip_triangle(const ClipPlanes& planes, uint32_t planes_to_clip, const ClipVertex in[3],
                        ClipVertex out[kMaxClipVertices]);
 
+// Clips line a-b (weights: (1, 0, 0) and (0, 1, 0)) against the planes whose bits are set; false when
+// nothing is left. The ends keep their order, so `out[0]` stays the provoking end.
+bool clip_line(const ClipPlanes& planes, uint32_t planes_to_clip, const ClipVertex in[2], ClipVertex out[2]);
+
+// Points are clipped by their center against the view volume itself, not the guard band
+// ("Primitive Clipping": a point whose vertex lies outside the clip volume is discarded;
+// VK_POINT_CLIPPING_BEHAVIOR_ALL_CLIP_PLANES): -w <= x, y <= w, 0 <= z <= w unless depth clamp, w > 0.
+bool point_in_view_volume(const float pos[4], bool depth_clamp);
+
 }  // namespace kiln::raster

@@ -3,7 +3,8 @@
 // its state here as plain structs (Vulkan enums and VkViewport / VkRect2D as the application gave them).
 //
 // The pipeline of a draw (docs/raster.md):
-//   primitive assembly (assembly.h) -> clipping against the view volume and a guard band (clip.h)
+//   primitive assembly of points, lines or triangles (assembly.h)
+//   -> clipping against the view volume and a guard band (clip.h)
 //   -> setup: division by w, viewport, culling, depth bias, fixed-point edges (setup.h)
 //   -> binning into 64x64 tiles in API order (tiles.h) -> per tile, on one worker, in API order:
 //   2x2 quads -> batches of up to 8 quads (32 lanes) -> FragmentShader::shade -> output merge
@@ -31,10 +32,16 @@ inline constexpr uint32_t kQuadsPerBatch = kLanes / 4;
 inline constexpr uint32_t kMaxVaryingWords = 128;
 inline constexpr uint32_t kMaxColorAttachments = 8;
 inline constexpr uint32_t kTileSize = 64;  // pixels, a power of two
+// Point sizes ("Basic Point Rasterization"): PointSize is clamped to [kMinPointSize, kMaxPointSize]
+// (a NaN gives kMinPointSize) and rounded to kPointSizeGranularity, the 1/256 pixel of the
+// subpixel grid: pointSizeRange and pointSizeGranularity say the same (physical_device.cpp).
+inline constexpr float kMinPointSize = 1.0f;
+inline constexpr float kMaxPointSize = 1024.0f;
+inline constexpr float kPointSizeGranularity = 1.0f / 256.0f;
 
 enum class Status : uint8_t {
     Ok,
-    UnsupportedTopology,       // point and line topologies are not implemented
+    UnsupportedTopology,       // adjacency topologies and patch lists are not implemented
     TooManyVaryings,           // varying_words > kMaxVaryingWords
     UnsupportedColorFormat,    // a color attachment format output_merge cannot write
     UnsupportedDepthFormat,    // a depth/stencil attachment format output_merge cannot write
@@ -55,6 +62,9 @@ struct VertexStream {
     uint32_t varying_words = 0;
     const Interpolation* interpolation = nullptr;  // varying_words entries; NULL: all Smooth
     uint32_t vertex_count = 0;
+    // PointSize of each vertex, for point lists; NULL: 1 (the vertex shader has no PointSize, whose
+    // value the spec then leaves undefined).
+    const float* point_sizes = nullptr;
 };
 
 // Which vertices form the primitives. Indices (when present) index VertexStream directly: the
@@ -134,6 +144,9 @@ struct FragmentBatch {
     alignas(64) float inv_w[kLanes];           // FragCoord.w = 1 / clip w
     alignas(64) uint32_t primitive_id[kLanes];
     // Barycentrics of the (unclipped) triangle's vertices 1 and 2; vertex 0's is 1 - b1 - b2.
+    // Lines: row 0 is the line's t, row 1 zero ("Basic Line Segment Rasterization"). Points:
+    // bary_linear is PointCoord, (s, t) with (0, 0) at the point's top-left corner ("Basic Point
+    // Rasterization").
     alignas(64) float bary_perspective[2][kLanes];
     alignas(64) float bary_linear[2][kLanes];  // linear in screen space (NoPerspective)
     // Varying word v of lane l: float bits for Smooth and NoPerspective, the provoking vertex's
@@ -166,6 +179,8 @@ struct Draw {
     OutputState output;
 };
 
+// Counts of primitives: points and lines count as one each in triangles_in / _culled / _clipped, and
+// as the (up to two) triangles of their square or rectangle in triangles_rasterized.
 struct DrawStats {
     uint64_t triangles_in = 0, triangles_culled = 0, triangles_clipped = 0, triangles_rasterized = 0;
     uint64_t batches = 0, quads = 0;

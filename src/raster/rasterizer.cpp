@@ -29,36 +29,9 @@ Rasterizer::~Rasterizer() = default;
 
 const DrawStats& Rasterizer::last_stats() const { return impl_->stats; }
 
-Status Rasterizer::draw(const Draw& draw, FragmentShader& shader, JobRunner& jobs) {
-    RasterizerImpl& m = *impl_;
-    m.stats = DrawStats{};
-    if (!is_triangle_topology(draw.primitives.topology))
-        return Status::UnsupportedTopology;
-    const VertexStream& vs = draw.vertices;
-    if (vs.varying_words > kMaxVaryingWords)
-        return Status::TooManyVaryings;
+namespace {
 
-    Rect framebuffer{0, 0, INT32_MAX / 2, INT32_MAX / 2};  // narrowed to the attachments' extent
-    if (const Status s = m.merger.prepare(draw.output, &framebuffer); s != Status::Ok)
-        return s;
-    const OutputState& os = draw.output;
-    VkFormat depth_format = VK_FORMAT_UNDEFINED;
-    if (m.merger.has_depth())
-        depth_format = os.depth_stencil.format != VK_FORMAT_UNDEFINED ? os.depth_stencil.format
-                                                                       : os.depth_stencil.layout->shape().format;
-    const SetupContext ctx = make_setup_context(draw.raster, framebuffer, depth_format);
-    if (ctx.rect.empty())
-        return Status::Ok;
-
-    m.interpolation.assign(vs.varying_words, Interpolation::Smooth);
-    if (vs.interpolation)
-        m.interpolation.assign(vs.interpolation, vs.interpolation + vs.varying_words);
-
-    // Front end, in API order.
-    assemble_triangles(draw.primitives, vs.vertex_count, m.assembled);
-    m.stats.triangles_in = m.assembled.size();
-    m.triangles.clear();
-    const ClipPlanes planes = clip_planes(draw.raster.viewport.width, draw.raster.viewport.height, draw.raster.depth_clamp);
+void setup_triangles(RasterizerImpl& m, const SetupContext& ctx, const ClipPlanes& planes, const VertexStream& vs) {
     for (const AssembledTriangle& tri : m.assembled) {
         ClipVertex v[3];
         uint32_t codes[3];
@@ -91,6 +64,95 @@ Status Rasterizer::draw(const Draw& draw, FragmentShader& shader, JobRunner& job
                 m.triangles.push_back(setup);
         }
     }
+}
+
+// Lines (a, b, b): clipped in clip space against the same planes as triangles (the guard band's x
+// and y, near/far, w > 0), then set up as the two triangles of their rectangle.
+void setup_lines(RasterizerImpl& m, const SetupContext& ctx, const ClipPlanes& planes, const VertexStream& vs) {
+    for (const AssembledTriangle& line : m.assembled) {
+        ClipVertex v[2];
+        uint32_t codes[2];
+        for (int i = 0; i < 2; ++i) {
+            const float* p = vs.positions + size_t(line.v[i]) * vs.position_stride;
+            for (int c = 0; c < 4; ++c)
+                v[i].pos[c] = p[c];
+            for (int c = 0; c < 3; ++c)
+                v[i].weight[c] = c == i ? 1.0f : 0.0f;
+            codes[i] = clip_code(planes, v[i].pos);
+        }
+        if (codes[0] & codes[1]) {
+            ++m.stats.triangles_culled;
+            continue;
+        }
+        ClipVertex ends[2] = {v[0], v[1]};
+        const bool clipped = codes[0] | codes[1];
+        if (clipped) {
+            ++m.stats.triangles_clipped;
+            if (!clip_line(planes, codes[0] | codes[1], v, ends))
+                continue;
+        }
+        TriangleSetup setup[2];
+        const uint32_t n = setup_line(ctx, ends, clipped, line, setup);
+        if (n == 0 && !clipped)
+            ++m.stats.triangles_culled;
+        m.triangles.insert(m.triangles.end(), setup, setup + n);
+    }
+}
+
+// Points (p, p, p): kept when their center is inside the view volume, then set up as the two
+// triangles of their square (which may reach past the viewport: the pixel rectangle trims it).
+void setup_points(RasterizerImpl& m, const SetupContext& ctx, const Draw& draw) {
+    const VertexStream& vs = draw.vertices;
+    for (const AssembledTriangle& point : m.assembled) {
+        const float* p = vs.positions + size_t(point.v[0]) * vs.position_stride;
+        const float size = vs.point_sizes ? vs.point_sizes[point.v[0]] : 1.0f;
+        TriangleSetup setup[2];
+        const uint32_t n = point_in_view_volume(p, draw.raster.depth_clamp) ? setup_point(ctx, p, size, point, setup) : 0;
+        if (n == 0)
+            ++m.stats.triangles_culled;
+        m.triangles.insert(m.triangles.end(), setup, setup + n);
+    }
+}
+
+}  // namespace
+
+Status Rasterizer::draw(const Draw& draw, FragmentShader& shader, JobRunner& jobs) {
+    RasterizerImpl& m = *impl_;
+    m.stats = DrawStats{};
+    if (!is_supported_topology(draw.primitives.topology))
+        return Status::UnsupportedTopology;
+    const VertexStream& vs = draw.vertices;
+    if (vs.varying_words > kMaxVaryingWords)
+        return Status::TooManyVaryings;
+
+    Rect framebuffer{0, 0, INT32_MAX / 2, INT32_MAX / 2};  // narrowed to the attachments' extent
+    if (const Status s = m.merger.prepare(draw.output, &framebuffer); s != Status::Ok)
+        return s;
+    const OutputState& os = draw.output;
+    VkFormat depth_format = VK_FORMAT_UNDEFINED;
+    if (m.merger.has_depth())
+        depth_format = os.depth_stencil.format != VK_FORMAT_UNDEFINED ? os.depth_stencil.format
+                                                                       : os.depth_stencil.layout->shape().format;
+    const SetupContext ctx = make_setup_context(draw.raster, framebuffer, depth_format);
+    if (ctx.rect.empty())
+        return Status::Ok;
+
+    m.interpolation.assign(vs.varying_words, Interpolation::Smooth);
+    if (vs.interpolation)
+        m.interpolation.assign(vs.interpolation, vs.interpolation + vs.varying_words);
+
+    // Front end, in API order.
+    assemble_primitives(draw.primitives, vs.vertex_count, m.assembled);
+    m.stats.triangles_in = m.assembled.size();
+    m.triangles.clear();
+    const ClipPlanes planes = clip_planes(draw.raster.viewport.width, draw.raster.viewport.height, draw.raster.depth_clamp);
+    const VkPrimitiveTopology topology = draw.primitives.topology;
+    if (topology == VK_PRIMITIVE_TOPOLOGY_POINT_LIST)
+        setup_points(m, ctx, draw);
+    else if (is_line_topology(topology))
+        setup_lines(m, ctx, planes, vs);
+    else
+        setup_triangles(m, ctx, planes, vs);
     m.stats.triangles_rasterized = m.triangles.size();
     if (m.triangles.empty())
         return Status::Ok;

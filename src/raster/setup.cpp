@@ -64,40 +64,44 @@ SetupContext make_setup_context(const RasterState& state, const Rect& framebuffe
     return ctx;
 }
 
-bool setup_triangle(const SetupContext& ctx, const ClipVertex vertex[3], bool clipped, const AssembledTriangle& tri,
-                    TriangleSetup& out) {
-    int64_t X[3], Y[3];
-    float zw[3];
-    for (int i = 0; i < 3; ++i) {
-        const float* p = vertex[i].pos;
-        if (!(p[3] > 0.0f))
-            return false;
-        // Double precision: window coordinates reach 2^16 pixels, where a float has no 1/256 left.
-        const double inv_w = 1.0 / double(p[3]);
-        const double xf = ctx.half_width * (p[0] * inv_w) + ctx.ox;
-        const double yf = ctx.half_height * (p[1] * inv_w) + ctx.oy;
-        // NaN or infinity from the vertex shader, or a viewport beyond Vulkan's viewportBoundsRange
-        // (2^20 pixels keeps the int64 edge products exact).
-        if (!(std::fabs(xf - ctx.ox) <= 2.0 * kGuardBand && std::fabs(yf - ctx.oy) <= 2.0 * kGuardBand &&
-              std::fabs(xf) < 1048576.0 && std::fabs(yf) < 1048576.0))
-            return false;
-        X[i] = std::llround(xf * double(kSubpixelOne));
-        Y[i] = std::llround(yf * double(kSubpixelOne));
-        zw[i] = float(ctx.pz * (p[2] * inv_w) + ctx.oz);
-        out.iw[i] = float(inv_w);
-    }
-    // Twice the signed area in snapped units; the shoelace sum of "Basic Polygon Rasterization".
-    const int64_t area2 = (X[1] - X[0]) * (Y[2] - Y[0]) - (X[2] - X[0]) * (Y[1] - Y[0]);
-    if (area2 == 0)
-        return false;  // covers no sample
-    // "Basic Polygon Rasterization": a = -area2 / 2 (y-down); front-facing when a > 0 with
-    // COUNTER_CLOCKWISE, a < 0 with CLOCKWISE.
-    out.front_facing = (area2 < 0) == ctx.front_is_ccw;
-    if ((ctx.cull_mode & VK_CULL_MODE_FRONT_BIT) && out.front_facing)
-        return false;
-    if ((ctx.cull_mode & VK_CULL_MODE_BACK_BIT) && !out.front_facing)
-        return false;
+namespace {
 
+// A vertex in window coordinates: snapped x and y, window depth, 1 / clip w.
+struct WindowVertex {
+    int64_t X, Y;
+    double xf, yf;  // before snapping
+    float z, iw;
+};
+
+bool to_window(const SetupContext& ctx, const float p[4], WindowVertex& v) {
+    if (!(p[3] > 0.0f))
+        return false;
+    // Double precision: window coordinates reach 2^16 pixels, where a float has no 1/256 left.
+    const double inv_w = 1.0 / double(p[3]);
+    const double xf = ctx.half_width * (p[0] * inv_w) + ctx.ox;
+    const double yf = ctx.half_height * (p[1] * inv_w) + ctx.oy;
+    // NaN or infinity from the vertex shader, or a viewport beyond Vulkan's viewportBoundsRange
+    // (2^20 pixels keeps the int64 edge products exact).
+    if (!(std::fabs(xf - ctx.ox) <= 2.0 * kGuardBand && std::fabs(yf - ctx.oy) <= 2.0 * kGuardBand &&
+          std::fabs(xf) < 1048576.0 && std::fabs(yf) < 1048576.0))
+        return false;
+    v.xf = xf;
+    v.yf = yf;
+    v.X = std::llround(xf * double(kSubpixelOne));
+    v.Y = std::llround(yf * double(kSubpixelOne));
+    v.z = float(ctx.pz * (p[2] * inv_w) + ctx.oz);
+    v.iw = float(inv_w);
+    return true;
+}
+
+// Twice the signed area in snapped units; the shoelace sum of "Basic Polygon Rasterization".
+int64_t signed_area2(const int64_t X[3], const int64_t Y[3]) {
+    return (X[1] - X[0]) * (Y[2] - Y[0]) - (X[2] - X[0]) * (Y[1] - Y[0]);
+}
+
+// The bounding box and the three edges of snapped triangle (X, Y) whose doubled area is `area2`
+// (not 0). False when the box misses the rectangle.
+bool set_edges(const SetupContext& ctx, const int64_t X[3], const int64_t Y[3], int64_t area2, TriangleSetup& out) {
     // Bounding box of the samples that may be covered: centers 256 px + 128 in [min X, max X].
     const int64_t xmin = std::min({X[0], X[1], X[2]}), xmax = std::max({X[0], X[1], X[2]});
     const int64_t ymin = std::min({Y[0], Y[1], Y[2]}), ymax = std::max({Y[0], Y[1], Y[2]});
@@ -106,7 +110,6 @@ bool setup_triangle(const SetupContext& ctx, const ClipVertex vertex[3], bool cl
     out.bbox = intersect(box, ctx.rect);
     if (out.bbox.empty())
         return false;
-
     // Edge i runs from vertex i+1 to vertex i+2; its function is the cross product (v2 - v1) x (p - v1),
     // negated for clockwise triangles so that the inside is E > 0 for every winding.
     const int64_t sign = area2 > 0 ? 1 : -1;
@@ -118,11 +121,68 @@ bool setup_triangle(const SetupContext& ctx, const ClipVertex vertex[3], bool cl
         out.b[i] = b;
         out.c[i] = -(a * X[j] + b * Y[j]) - (inclusive ? 0 : 1);
     }
-    out.inv_area = 1.0 / double(area2 * sign);
+    return true;
+}
+
+void set_barycentric_steps(TriangleSetup& out) {
     for (int i = 0; i < 2; ++i) {
-        out.dl_dx[i] = float(double(out.a[i + 1]) * kSubpixelOne * out.inv_area);
-        out.dl_dy[i] = float(double(out.b[i + 1]) * kSubpixelOne * out.inv_area);
+        out.dl_dx[i] = float(double(out.pa[i]) * kSubpixelOne * out.inv_area);
+        out.dl_dy[i] = float(double(out.pb[i]) * kSubpixelOne * out.inv_area);
     }
+}
+
+// Splits the convex quadrilateral q[0..3] (snapped, either winding) into triangles (0, 1, 2) and
+// (0, 2, 3); copies `proto`'s interpolation fields into each. Returns how many cover something.
+uint32_t setup_quadrilateral(const SetupContext& ctx, const int64_t X[4], const int64_t Y[4], const TriangleSetup& proto,
+                             TriangleSetup out[2]) {
+    uint32_t n = 0;
+    static constexpr int kHalves[2][3] = {{0, 1, 2}, {0, 2, 3}};
+    for (const auto& t : kHalves) {
+        const int64_t tx[3] = {X[t[0]], X[t[1]], X[t[2]]}, ty[3] = {Y[t[0]], Y[t[1]], Y[t[2]]};
+        const int64_t area2 = signed_area2(tx, ty);
+        if (area2 == 0)
+            continue;
+        out[n] = proto;
+        if (set_edges(ctx, tx, ty, area2, out[n]))
+            ++n;
+    }
+    return n;
+}
+
+}  // namespace
+
+bool setup_triangle(const SetupContext& ctx, const ClipVertex vertex[3], bool clipped, const AssembledTriangle& tri,
+                    TriangleSetup& out) {
+    int64_t X[3], Y[3];
+    float zw[3];
+    for (int i = 0; i < 3; ++i) {
+        WindowVertex w;
+        if (!to_window(ctx, vertex[i].pos, w))
+            return false;
+        X[i] = w.X;
+        Y[i] = w.Y;
+        zw[i] = w.z;
+        out.iw[i] = w.iw;
+    }
+    const int64_t area2 = signed_area2(X, Y);
+    if (area2 == 0)
+        return false;  // covers no sample
+    // "Basic Polygon Rasterization": a = -area2 / 2 (y-down); front-facing when a > 0 with
+    // COUNTER_CLOCKWISE, a < 0 with CLOCKWISE.
+    out.front_facing = (area2 < 0) == ctx.front_is_ccw;
+    if ((ctx.cull_mode & VK_CULL_MODE_FRONT_BIT) && out.front_facing)
+        return false;
+    if ((ctx.cull_mode & VK_CULL_MODE_BACK_BIT) && !out.front_facing)
+        return false;
+    if (!set_edges(ctx, X, Y, area2, out))
+        return false;
+    for (int i = 0; i < 2; ++i) {
+        out.pa[i] = out.a[i + 1];
+        out.pb[i] = out.b[i + 1];
+        out.pc[i] = out.c[i + 1];
+    }
+    out.inv_area = 1.0 / double(area2 > 0 ? area2 : -area2);
+    set_barycentric_steps(out);
 
     out.z0 = zw[0];
     out.dz1 = zw[1] - zw[0];
@@ -159,6 +219,87 @@ bool setup_triangle(const SetupContext& ctx, const ClipVertex vertex[3], bool cl
         out.v[i] = tri.v[i];
     out.primitive_id = tri.primitive_id;
     return true;
+}
+
+uint32_t setup_line(const SetupContext& ctx, const ClipVertex end[2], bool clipped, const AssembledTriangle& tri,
+                    TriangleSetup out[2]) {
+    WindowVertex a, b;
+    if (!to_window(ctx, end[0].pos, a) || !to_window(ctx, end[1].pos, b))
+        return 0;
+    // The rectangle's half-width across the line, (-dy, dx) / (2 |d|), in float from the unsnapped
+    // window coordinates and then snapped, as lavapipe does: both long sides are the ends' snapped
+    // positions moved by the same snapped vector, so they are exactly parallel, and the end sides too.
+    const float dx = float(b.xf) - float(a.xf), dy = float(b.yf) - float(a.yf);
+    const float length2 = dx * dx + dy * dy;
+    if (!(length2 > 0.0f) || !std::isfinite(length2))
+        return 0;  // zero length: no rectangle, no fragment
+    const float scale = 0.5f / std::sqrt(length2);
+    const int64_t tx = std::llround(double(-dy * scale) * double(kSubpixelOne));
+    const int64_t ty = std::llround(double(dx * scale) * double(kSubpixelOne));
+    const int64_t X[4] = {a.X - tx, b.X - tx, b.X + tx, a.X + tx};
+    const int64_t Y[4] = {a.Y - ty, b.Y - ty, b.Y + ty, a.Y + ty};
+
+    TriangleSetup proto;
+    // t of the sample's projection on the segment, (p - a) . (b - a) / |b - a|^2 ("Basic Line
+    // Segment Rasterization"), from the snapped ends: exact integers up to the one division.
+    const int64_t ex = b.X - a.X, ey = b.Y - a.Y;
+    if (ex == 0 && ey == 0)
+        return 0;
+    proto.pa[0] = ex, proto.pb[0] = ey, proto.pc[0] = -(ex * a.X + ey * a.Y);
+    proto.pa[1] = proto.pb[1] = proto.pc[1] = 0;
+    proto.inv_area = 1.0 / (double(ex) * double(ex) + double(ey) * double(ey));
+    set_barycentric_steps(proto);
+    // Depth and 1/w along t; the third vertex repeats the second (its barycentric stays 0). Depth bias
+    // is for polygons only ("Depth Bias").
+    proto.z0 = a.z;
+    proto.dz1 = b.z - a.z;
+    proto.dz2 = 0.0f;
+    proto.iw[0] = a.iw, proto.iw[1] = proto.iw[2] = b.iw;
+    for (int i = 0; i < 3; ++i) {
+        proto.weight[0][i] = end[0].weight[i];
+        proto.weight[1][i] = proto.weight[2][i] = end[1].weight[i];
+    }
+    proto.clipped = clipped;
+    proto.front_facing = true;  // "FrontFacing": lines and points are front-facing
+    for (int i = 0; i < 3; ++i)
+        proto.v[i] = tri.v[i];
+    proto.primitive_id = tri.primitive_id;
+    return setup_quadrilateral(ctx, X, Y, proto, out);
+}
+
+uint32_t setup_point(const SetupContext& ctx, const float pos[4], float size, const AssembledTriangle& tri,
+                     TriangleSetup out[2]) {
+    WindowVertex c;
+    if (!to_window(ctx, pos, c))
+        return 0;
+    // The side in subpixels: clamped to pointSizeRange (NaN gives the smallest), kPointSizeGranularity.
+    if (!(size >= kMinPointSize))
+        size = kMinPointSize;
+    size = std::min(size, kMaxPointSize);
+    const int64_t side = std::llround(double(size) * double(kSubpixelOne));
+    const int64_t X0 = c.X - side / 2, Y0 = c.Y - side / 2;
+    const int64_t X[4] = {X0, X0 + side, X0 + side, X0};
+    const int64_t Y[4] = {Y0, Y0, Y0 + side, Y0 + side};
+
+    TriangleSetup proto;
+    // The barycentrics are PointCoord: s = (x - x0) / size, t = (y - y0) / size from the top-left
+    // corner (x0, y0) ("Basic Point Rasterization": s = 1/2 + (x_f - x_d) / size, y-down).
+    proto.pa[0] = 1, proto.pb[0] = 0, proto.pc[0] = -X0;
+    proto.pa[1] = 0, proto.pb[1] = 1, proto.pc[1] = -Y0;
+    proto.inv_area = 1.0 / double(side);
+    set_barycentric_steps(proto);
+    proto.z0 = c.z;  // depth, 1/w and varyings are the vertex's
+    proto.dz1 = proto.dz2 = 0.0f;
+    proto.iw[0] = proto.iw[1] = proto.iw[2] = c.iw;
+    for (int k = 0; k < 3; ++k)
+        for (int i = 0; i < 3; ++i)
+            proto.weight[k][i] = k == i ? 1.0f : 0.0f;
+    proto.clipped = false;
+    proto.front_facing = true;
+    for (int i = 0; i < 3; ++i)
+        proto.v[i] = tri.v[i];
+    proto.primitive_id = tri.primitive_id;
+    return setup_quadrilateral(ctx, X, Y, proto, out);
 }
 
 }  // namespace kiln::raster

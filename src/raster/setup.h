@@ -51,10 +51,15 @@ struct SetupContext {
 // `depth_format`: the depth attachment's format (UNDEFINED without one), for depth bias's r.
 SetupContext make_setup_context(const RasterState& state, const Rect& framebuffer, VkFormat depth_format);
 
+// Points and lines are set up as two triangles each, the halves of their square or rectangle, whose
+// barycentric planes (pa, pb, pc) are not their edges but the point's PointCoord or the line's t.
 struct TriangleSetup {
     int64_t a[3], b[3], c[3];  // edge i is opposite vertex i; covered when every a X + b Y + c >= 0
     Rect bbox;                 // the pixels that may be covered, inside SetupContext::rect
-    double inv_area;           // 1 / E_i(vertex i): E_i * inv_area is vertex i's linear barycentric
+    // Linear barycentric i (of vertex i + 1) at sample (X, Y): (pa[i] X + pb[i] Y + pc[i]) * inv_area.
+    // Triangles: edges 1 and 2.
+    int64_t pa[2], pb[2], pc[2];
+    double inv_area;
     float dl_dx[2], dl_dy[2];  // steps of the linear barycentrics of vertices 1 and 2 per pixel
     float z0, dz1, dz2;        // window depth, bias included: z0 + l1 dz1 + l2 dz2
     float iw[3];               // 1 / clip w of the three vertices
@@ -69,5 +74,17 @@ struct TriangleSetup {
 // it covers nothing: culled, zero area, or outside the rectangle.
 bool setup_triangle(const SetupContext& ctx, const ClipVertex vertex[3], bool clipped, const AssembledTriangle& tri,
                     TriangleSetup& out);
+
+// Sets up a line ("Basic Line Segment Rasterization", strictLines: a rectangle of width 1 centered on
+// the segment, its sides snapped to the subpixel grid) as two triangles in `out`; returns how many
+// (0 for a zero-length line or one outside the rectangle). `end` are the line's ends after
+// clipping, `tri` the original line (a, b, b). Lines are front-facing, never culled nor biased.
+uint32_t setup_line(const SetupContext& ctx, const ClipVertex end[2], bool clipped, const AssembledTriangle& tri,
+                    TriangleSetup out[2]);
+
+// Sets up a point ("Basic Point Rasterization": the square of side `size` centered on it, snapped to the
+// subpixel grid; `size` clamped to [kMinPointSize, kMaxPointSize]) as two triangles in `out`.
+uint32_t setup_point(const SetupContext& ctx, const float pos[4], float size, const AssembledTriangle& tri,
+                     TriangleSetup out[2]);
 
 }  // namespace kiln::raster

@@ -16,14 +16,14 @@ inline int64_t edge_at(const TriangleSetup& t, int i, int32_t x, int32_t y) {
     return t.a[i] * sample(x) + t.b[i] * sample(y) + t.c[i];
 }
 
-// Linear barycentrics of vertices 1 and 2 at the centers of the four pixels of quad (qx, qy): exact
+// Linear barycentrics of vertices 1 and 2 (a line's t, a point's PointCoord) at the centers of the four pixels of quad (qx, qy): exact
 // (from the integer edge functions) at the first pixel, one float step of the plane for the others.
 // Computed once, as the quad enters the batch: the early tests and the batch's inputs use the same
 // values, so the depth tested early is the FragCoord.z the shader sees and what late tests would write.
 inline void quad_barycentrics(const TriangleSetup& t, int32_t qx, int32_t qy, float* l1, float* l2) {
     const int64_t X = sample(qx), Y = sample(qy);
-    const float b1 = float(double(t.a[1] * X + t.b[1] * Y + t.c[1]) * t.inv_area);
-    const float b2 = float(double(t.a[2] * X + t.b[2] * Y + t.c[2]) * t.inv_area);
+    const float b1 = float(double(t.pa[0] * X + t.pb[0] * Y + t.pc[0]) * t.inv_area);
+    const float b2 = float(double(t.pa[1] * X + t.pb[1] * Y + t.pc[1]) * t.inv_area);
     l1[0] = b1, l1[1] = b1 + t.dl_dx[0], l1[2] = b1 + t.dl_dy[0], l1[3] = b1 + t.dl_dx[0] + t.dl_dy[0];
     l2[0] = b2, l2[1] = b2 + t.dl_dx[1], l2[2] = b2 + t.dl_dy[1], l2[3] = b2 + t.dl_dx[1] + t.dl_dy[1];
 }

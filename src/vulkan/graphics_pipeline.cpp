@@ -98,11 +98,18 @@ VkResult fixed_function(Device& device, uint32_t index, const VkGraphicsPipeline
         g.topology = info.pInputAssemblyState->topology;
         g.primitive_restart = info.pInputAssemblyState->primitiveRestartEnable;
     }
-    // The rasterizer draws triangles (src/raster): points and lines are refused here rather than
-    // drawn as nothing.
-    if (g.topology != VK_PRIMITIVE_TOPOLOGY_TRIANGLE_LIST && g.topology != VK_PRIMITIVE_TOPOLOGY_TRIANGLE_STRIP &&
-        g.topology != VK_PRIMITIVE_TOPOLOGY_TRIANGLE_FAN)
-        return refuse(device, index, "point, line and patch topologies are not implemented yet");
+    // The rasterizer draws point lists, line lists and strips, and triangles (src/raster); the
+    // adjacency topologies (geometryShader is not reported) and patch lists (tessellationShader is
+    // not reported) are refused here rather than drawn as nothing.
+    switch (g.topology) {
+    case VK_PRIMITIVE_TOPOLOGY_POINT_LIST:
+    case VK_PRIMITIVE_TOPOLOGY_LINE_LIST:
+    case VK_PRIMITIVE_TOPOLOGY_LINE_STRIP:
+    case VK_PRIMITIVE_TOPOLOGY_TRIANGLE_LIST:
+    case VK_PRIMITIVE_TOPOLOGY_TRIANGLE_STRIP:
+    case VK_PRIMITIVE_TOPOLOGY_TRIANGLE_FAN: break;
+    default: return refuse(device, index, "adjacency and patch list topologies are not implemented");
+    }
     if (!info.pRasterizationState)
         return refuse(device, index, "no rasterization state");
     g.rasterization = *info.pRasterizationState;

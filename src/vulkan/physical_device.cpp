@@ -8,6 +8,7 @@
 #include "format/image_layout.h"
 #include "format/texel.h"
 #include "format/texel_codec.h"
+#include "raster/raster.h"
 #include "spirv/ir.h"
 #include "device.h"
 #include "external/family.h"
@@ -114,9 +115,16 @@ static VkPhysicalDeviceLimits make_limits() {
     l.maxCullDistances = 8;
     l.maxCombinedClipAndCullDistances = 8;
     l.discreteQueuePriorities = 2;
-    l.pointSizeRange[0] = l.pointSizeRange[1] = 1.0f;
+    // Points: PointSize clamped to this range and rounded to the 1/256 subpixel grid
+    // (raster::setup_point; tests/draw DrawPoints*, unit RasterPoints*).
+    l.pointSizeRange[0] = raster::kMinPointSize;
+    l.pointSizeRange[1] = raster::kMaxPointSize;
+    l.pointSizeGranularity = raster::kPointSizeGranularity;
+    // Lines of width 1 (no wideLines: lineWidthGranularity 0) drawn as the spec's rectangles, as lavapipe
+    // draws them (raster::setup_line; tests/draw DrawLines*, unit RasterLines*).
     l.lineWidthRange[0] = l.lineWidthRange[1] = 1.0f;
-    l.strictLines = VK_FALSE;
+    l.lineWidthGranularity = 0.0f;
+    l.strictLines = VK_TRUE;
     l.standardSampleLocations = VK_TRUE;
     l.optimalBufferCopyOffsetAlignment = 16;
     l.optimalBufferCopyRowPitchAlignment = 16;
@@ -346,6 +354,8 @@ VkPhysicalDeviceFeatures supported_features() {
     f.shaderStorageImageExtendedFormats = VK_TRUE;
     // The rasterizer clamps depth bias (src/raster/setup.cpp; tests/draw DepthBias*, unit Raster*).
     f.depthBiasClamp = VK_TRUE;
+    // Point sizes above 1 (pointSizeRange; src/raster/setup.cpp setup_point, tests/draw DrawPoints*).
+    f.largePoints = VK_TRUE;
     return f;
 }
 

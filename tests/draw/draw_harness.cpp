@@ -159,6 +159,8 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
   // A depth bias clamp needs its feature (VUID-VkGraphicsPipelineCreateInfo-pDynamicStates-00754).
   VkPhysicalDeviceFeatures features{};
   features.depthBiasClamp = scene.depth_bias && scene.bias_clamp != 0.0f;
+  // Point sizes other than 1 need largePoints ("Points").
+  features.largePoints = scene.topology == VK_PRIMITIVE_TOPOLOGY_POINT_LIST;
   DeviceOptions deviceOptions;
   deviceOptions.features = &features;
   auto device = Device::Create(*instance, deviceOptions);
@@ -571,6 +573,15 @@ Pixels Render(const std::string& manifest, const Scene& scene) {
   }
   return ::testing::AssertionFailure() << name << ": " << bad << " pixels differ (tolerance " << tolerance
                                        << "); images in " << folder << report.str();
+}
+
+Pixels DrawOnBoth(const std::string& name, const Scene& scene, int tolerance, float depth_tolerance) {
+  Pixels kiln = Render(KILN_TEST_MANIFEST, scene);
+  if (LavapipeInstalled()) {
+    const Pixels lavapipe = Render(KILN_LAVAPIPE_MANIFEST, scene);
+    EXPECT_TRUE(SamePixels(name, kiln, lavapipe, tolerance, depth_tolerance));
+  }
+  return kiln;
 }
 
 }  // namespace kiln_test

@@ -116,4 +116,7 @@ std::vector<uint8_t> Bytes(const std::vector<float>& values);
 
 bool LavapipeInstalled();
 
+// Draws `scene` on Kiln, and on lavapipe when installed, and compares the two (SamePixels).
+Pixels DrawOnBoth(const std::string& name, const Scene& scene, int tolerance = 1, float depth_tolerance = 1e-6f);
+
 }  // namespace kiln_test

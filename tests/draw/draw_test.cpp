@@ -18,16 +18,6 @@
 namespace kiln_test {
 namespace {
 
-// Draws `scene` on Kiln, and on lavapipe when installed, and compares the two.
-Pixels DrawOnBoth(const std::string& name, const Scene& scene, int tolerance = 1, float depth_tolerance = 1e-6f) {
-  Pixels kiln = Render(KILN_TEST_MANIFEST, scene);
-  if (LavapipeInstalled()) {
-    const Pixels lavapipe = Render(KILN_LAVAPIPE_MANIFEST, scene);
-    EXPECT_TRUE(SamePixels(name, kiln, lavapipe, tolerance, depth_tolerance));
-  }
-  return kiln;
-}
-
 // Vertices of position (x, y, z, w) and color (r, g, b, a), in one buffer.
 struct ColorVertex {
   float x, y, z, w, r, g, b, a;
@@ -603,8 +593,9 @@ TEST(KILN_SUITE(Draw), VertexFormatsDecodeAsLavapipeDecodesThem) {
 }
 
 // What Kiln does not draw is refused at pipeline creation (with a debug message), never made and
-// then drawn as nothing: points and lines, polygon modes LINE and POINT (fillModeNonSolid is not
-// reported), logic ops and SRC1 blend factors (logicOp and dualSrcBlend are not reported).
+// then drawn as nothing: adjacency topologies and patch lists (geometryShader and tessellationShader
+// are not reported), polygon modes LINE and POINT (fillModeNonSolid is not reported), logic ops and
+// SRC1 blend factors (logicOp and dualSrcBlend are not reported).
 void ExpectRefused(const std::string& what, const Scene& s) {
   try {
     Render(KILN_TEST_MANIFEST, s);
@@ -618,8 +609,10 @@ void ExpectRefused(const std::string& what, const Scene& s) {
 TEST(KILN_SUITE(Draw), PipelinesOfWhatKilnDoesNotDrawAreRefused) {
   KT_REQUIRE_KILN();
   const Scene base = ColorScene({{-1, -1, 0.5f, 1, 1, 1, 1, 1}});
-  for (VkPrimitiveTopology topology : {VK_PRIMITIVE_TOPOLOGY_POINT_LIST, VK_PRIMITIVE_TOPOLOGY_LINE_LIST,
-                                       VK_PRIMITIVE_TOPOLOGY_LINE_STRIP}) {
+  for (VkPrimitiveTopology topology :
+       {VK_PRIMITIVE_TOPOLOGY_LINE_LIST_WITH_ADJACENCY, VK_PRIMITIVE_TOPOLOGY_LINE_STRIP_WITH_ADJACENCY,
+        VK_PRIMITIVE_TOPOLOGY_TRIANGLE_LIST_WITH_ADJACENCY, VK_PRIMITIVE_TOPOLOGY_TRIANGLE_STRIP_WITH_ADJACENCY,
+        VK_PRIMITIVE_TOPOLOGY_PATCH_LIST}) {
     Scene s = base;
     s.topology = topology;
     ExpectRefused("topology " + std::to_string(topology), s);

@@ -25,7 +25,7 @@ std::vector<std::array<uint32_t, 4>> assemble(VkPrimitiveTopology topology, std:
     in.index_type = VK_INDEX_TYPE_UINT32;
     in.primitive_restart = restart;
     std::vector<AssembledTriangle> out;
-    assemble_triangles(in, vertex_count, out);
+    assemble_primitives(in, vertex_count, out);
     std::vector<std::array<uint32_t, 4>> r;
     for (auto& t : out)
         r.push_back({t.v[0], t.v[1], t.v[2], t.primitive_id});
@@ -71,7 +71,7 @@ TEST(RasterAssembly, SixteenBitRestartIndex) {
     in.primitive_restart = true;
     in.first_primitive_id = 10;
     std::vector<AssembledTriangle> out;
-    assemble_triangles(in, 6, out);
+    assemble_primitives(in, 6, out);
     ASSERT_EQ(out.size(), 2u);
     EXPECT_EQ(out[1].v[0], 3u);
     EXPECT_EQ(out[1].primitive_id, 11u);
@@ -118,14 +118,34 @@ TEST(RasterAssembly, IndexedStripsAndFansWithRestartRenderEachPixelOnce) {
     }
 }
 
-TEST(RasterAssembly, PointAndLineTopologiesAreRefused) {
-    TestDraw t(kSize, kSize);
-    t.add_window_vertex(1, 1);
-    t.draw.primitives.topology = VK_PRIMITIVE_TOPOLOGY_LINE_LIST;
-    RecordingShader s(kSize, kSize);
-    Rasterizer r;
-    InlineJobRunner jobs;
-    EXPECT_EQ(r.draw(t.finish(), s, jobs), Status::UnsupportedTopology);
+TEST(RasterAssembly, AdjacencyAndPatchTopologiesAreRefused) {
+    for (VkPrimitiveTopology topology :
+         {VK_PRIMITIVE_TOPOLOGY_LINE_LIST_WITH_ADJACENCY, VK_PRIMITIVE_TOPOLOGY_LINE_STRIP_WITH_ADJACENCY,
+          VK_PRIMITIVE_TOPOLOGY_TRIANGLE_LIST_WITH_ADJACENCY, VK_PRIMITIVE_TOPOLOGY_TRIANGLE_STRIP_WITH_ADJACENCY,
+          VK_PRIMITIVE_TOPOLOGY_PATCH_LIST}) {
+        TestDraw t(kSize, kSize);
+        for (int i = 0; i < 6; ++i)
+            t.add_window_vertex(1 + 10 * i, 1 + 7 * (i % 3));
+        t.draw.primitives.topology = topology;
+        RecordingShader s(kSize, kSize);
+        Rasterizer r;
+        InlineJobRunner jobs;
+        EXPECT_EQ(r.draw(t.finish(), s, jobs), Status::UnsupportedTopology) << topology;
+    }
+}
+
+TEST(RasterAssembly, PointsLinesAndStripsWithRestart) {
+    using P = std::array<uint32_t, 4>;
+    // Points repeat their vertex; lines are (a, b, b), the first vertex provoking.
+    EXPECT_EQ(assemble(VK_PRIMITIVE_TOPOLOGY_POINT_LIST, {4, 7, 9}, false), (Tris{P{4, 4, 4, 0}, P{7, 7, 7, 1}, P{9, 9, 9, 2}}));
+    EXPECT_EQ(assemble(VK_PRIMITIVE_TOPOLOGY_LINE_LIST, {0, 1, 2, 3, 4}, false), (Tris{P{0, 1, 1, 0}, P{2, 3, 3, 1}}));
+    EXPECT_EQ(assemble(VK_PRIMITIVE_TOPOLOGY_LINE_STRIP, {0, 1, 2, 3}, false),
+              (Tris{P{0, 1, 1, 0}, P{1, 2, 2, 1}, P{2, 3, 3, 2}}));
+    // "Primitive Restart": the strip starts again after the restart index; ids keep counting.
+    EXPECT_EQ(assemble(VK_PRIMITIVE_TOPOLOGY_LINE_STRIP, {0, 1, 2, R, 5, R, 6, 7}, true),
+              (Tris{P{0, 1, 1, 0}, P{1, 2, 2, 1}, P{6, 7, 7, 2}}));
+    // Out-of-range vertices drop their primitives only.
+    EXPECT_EQ(assemble(VK_PRIMITIVE_TOPOLOGY_LINE_STRIP, {0, 200, 2, 3}, false), (Tris{P{2, 3, 3, 2}}));
 }
 
 struct Lane {
