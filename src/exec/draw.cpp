@@ -108,6 +108,8 @@ public:
         // PointSize matters for point lists only; other topologies ignore it.
         if (cmd.topology == VK_PRIMITIVE_TOPOLOGY_POINT_LIST)
             point_size_ = find_builtin(p.stage.builtin_outputs, spv::BuiltIn::PointSize);
+        clip_distance_ = find_builtin(p.stage.builtin_outputs, spv::BuiltIn::ClipDistance);
+        cull_distance_ = find_builtin(p.stage.builtin_outputs, spv::BuiltIn::CullDistance);
         vertex_index_ = find_builtin(p.stage.builtin_inputs, spv::BuiltIn::VertexIndex);
         instance_index_ = find_builtin(p.stage.builtin_inputs, spv::BuiltIn::InstanceIndex);
         base_vertex_ = find_builtin(p.stage.builtin_inputs, spv::BuiltIn::BaseVertex);
@@ -130,10 +132,12 @@ public:
     // gets each vertex's PointSize, or stays empty when the shader has none (or the draw is not
     // of points).
     void shade(const std::vector<uint32_t>& indices, uint32_t instance, uint32_t base_vertex, uint32_t draw_index,
-               std::vector<float>* positions, std::vector<uint32_t>* varyings, std::vector<float>* point_sizes) {
+               std::vector<float>* positions, std::vector<uint32_t>* varyings, std::vector<float>* point_sizes,
+               std::vector<float>* distances) {
         const uint32_t n = uint32_t(indices.size());
         positions->assign(size_t(n) * 4, 0.0f);
         point_sizes->assign(point_size_ ? n : 0, 1.0f);
+        distances->assign(size_t(n) * distance_count(), 0.0f);
         varyings->assign(size_t(n) * interface_.words, 0u);
         for (uint32_t first = 0; first < n; first += spirv::kLanes) {
             const uint32_t count = std::min(spirv::kLanes, n - first);
@@ -154,6 +158,11 @@ public:
                         std::memcpy(positions->data() + size_t(first + l) * 4 + c, slot_word(runner_, *position_, l, c), 4);
                 if (point_size_)
                     std::memcpy(point_sizes->data() + first + l, slot_word(runner_, *point_size_, l, 0), 4);
+                float* distance = distances->data() + size_t(first + l) * distance_count();
+                for (uint32_t k = 0; k < clip_distances(); ++k)
+                    std::memcpy(distance + k, slot_word(runner_, *clip_distance_, l, k), 4);
+                for (uint32_t k = 0; k < cull_distances(); ++k)
+                    std::memcpy(distance + clip_distances() + k, slot_word(runner_, *cull_distance_, l, k), 4);
                 uint32_t* out = varyings->data() + size_t(first + l) * interface_.words;
                 for (const Varying& v : interface_.varyings)
                     if (v.vertex)
@@ -162,6 +171,11 @@ public:
             }
         }
     }
+
+    // The ClipDistance and CullDistance array sizes the vertex shader declares (0: none).
+    uint32_t clip_distances() const { return clip_distance_ ? clip_distance_->words : 0; }
+    uint32_t cull_distances() const { return cull_distance_ ? cull_distance_->words : 0; }
+    uint32_t distance_count() const { return clip_distances() + cull_distances(); }
 
 private:
     struct Fetch {
@@ -191,6 +205,7 @@ private:
     const DrawCmd& cmd_;
     spirv::StageRunner runner_;
     const StageLink& interface_;
+    const spirv::InterfaceSlot *clip_distance_ = nullptr, *cull_distance_ = nullptr;
     const spirv::InterfaceSlot *position_ = nullptr, *point_size_ = nullptr, *vertex_index_ = nullptr,
                                *instance_index_ = nullptr, *base_vertex_ = nullptr, *base_instance_ = nullptr,
                                *draw_index_ = nullptr;
@@ -357,11 +372,11 @@ void draw_once(const DrawCmd& cmd, const Parameters& d, uint32_t draw_index, Ver
     thread_local raster::Rasterizer rasterizer;
     std::vector<float> positions;
     std::vector<uint32_t> varyings;
-    std::vector<float> point_sizes;
+    std::vector<float> point_sizes, distances;
     const uint32_t base_vertex = cmd.indexed ? uint32_t(d.vertex_offset) : d.first;
     for (uint32_t i = 0; i < d.instance_count; ++i) {
         const uint32_t instance = d.first_instance + i;
-        vertices.shade(shade, instance, base_vertex, draw_index, &positions, &varyings, &point_sizes);
+        vertices.shade(shade, instance, base_vertex, draw_index, &positions, &varyings, &point_sizes, &distances);
         if (cmd.rasterizer_discard)
             continue;
         raster::Draw draw;
@@ -372,6 +387,10 @@ void draw_once(const DrawCmd& cmd, const Parameters& d, uint32_t draw_index, Ver
         draw.vertices.interpolation = interface.interpolation.data();
         draw.vertices.vertex_count = uint32_t(shade.size());
         draw.vertices.point_sizes = point_sizes.empty() ? nullptr : point_sizes.data();
+        draw.vertices.distances = distances.empty() ? nullptr : distances.data();
+        draw.vertices.clip_distance_count = vertices.clip_distances();
+        draw.vertices.cull_distance_count = vertices.cull_distances();
+        draw.vertices.distance_stride = vertices.distance_count();
         draw.primitives.topology = cmd.topology;
         draw.primitives.primitive_restart = cmd.primitive_restart;
         if (cmd.indexed) {

@@ -17,7 +17,17 @@ ClipVertex lerp(const ClipVertex& a, const ClipVertex& b, float t) {
         v.pos[i] = a.pos[i] + t * (b.pos[i] - a.pos[i]);
     for (int i = 0; i < 3; ++i)
         v.weight[i] = a.weight[i] + t * (b.weight[i] - a.weight[i]);
+    for (uint32_t i = 0; i < kMaxDistances; ++i)
+        v.distance[i] = a.distance[i] + t * (b.distance[i] - a.distance[i]);
     return v;
+}
+
+// The signed distance of `v` to plane p: the view planes' (the w plane wants w strictly above 0),
+// then the clip distances.
+float plane_distance(const ClipPlanes& planes, uint32_t p, const ClipVertex& v) {
+    if (p >= planes.count)
+        return v.distance[p - planes.count];
+    return distance(planes.plane[p], v.pos) - (p == planes.count - 1 ? 1e-30f : 0.0f);
 }
 
 }  // namespace
@@ -45,14 +55,17 @@ ClipPlanes clip_planes(float vp_width, float vp_height, bool depth_clamp) {
     return p;
 }
 
-uint32_t clip_code(const ClipPlanes& planes, const float pos[4]) {
+uint32_t clip_code(const ClipPlanes& planes, const ClipVertex& v) {
     uint32_t code = 0;
     for (uint32_t i = 0; i < planes.count; ++i)
-        if (!(distance(planes.plane[i], pos) >= 0.0f))  // NaN is outside
+        if (!(distance(planes.plane[i], v.pos) >= 0.0f))  // NaN is outside
             code |= 1u << i;
     // The w plane wants w strictly above 0: a tiny positive floor keeps 1 / w finite.
-    if (!(pos[3] > 1e-30f))
+    if (!(v.pos[3] > 1e-30f))
         code |= 1u << (planes.count - 1);
+    for (uint32_t k = 0; k < planes.distance_count; ++k)
+        if (!(v.distance[k] >= 0.0f))
+            code |= 1u << (planes.count + k);
     return code;
 }
 
@@ -64,12 +77,10 @@ uint32_t clip_triangle(const ClipPlanes& planes, uint32_t planes_to_clip, const 
     uint32_t n = 3;
     for (uint32_t i = 0; i < 3; ++i)
         src[i] = in[i];
-    for (uint32_t p = 0; p < planes.count && n > 0; ++p) {
+    for (uint32_t p = 0; p < planes.count + planes.distance_count && n > 0; ++p) {
         if (!(planes_to_clip & (1u << p)))
             continue;
-        const float* plane = planes.plane[p];
-        const bool w_plane = p == planes.count - 1;
-        auto dist = [&](const ClipVertex& v) { return distance(plane, v.pos) - (w_plane ? 1e-30f : 0.0f); };
+        auto dist = [&](const ClipVertex& v) { return plane_distance(planes, p, v); };
         // Sutherland-Hodgman: keep inside vertices, add the crossing point of every edge that
         // crosses the plane (computed from the inside vertex, so shared edges clip alike).
         uint32_t m = 0;
@@ -100,12 +111,11 @@ uint32_t clip_triangle(const ClipPlanes& planes, uint32_t planes_to_clip, const 
 bool clip_line(const ClipPlanes& planes, uint32_t planes_to_clip, const ClipVertex in[2], ClipVertex out[2]) {
     // Parametric clipping: the part t0 <= t <= t1 of a + t (b - a) inside every plane.
     float t0 = 0.0f, t1 = 1.0f;
-    for (uint32_t p = 0; p < planes.count; ++p) {
+    for (uint32_t p = 0; p < planes.count + planes.distance_count; ++p) {
         if (!(planes_to_clip & (1u << p)))
             continue;
-        const bool w_plane = p == planes.count - 1;
-        const float da = distance(planes.plane[p], in[0].pos) - (w_plane ? 1e-30f : 0.0f);
-        const float db = distance(planes.plane[p], in[1].pos) - (w_plane ? 1e-30f : 0.0f);
+        const float da = plane_distance(planes, p, in[0]);
+        const float db = plane_distance(planes, p, in[1]);
         const bool a_in = da >= 0.0f, b_in = db >= 0.0f;  // NaN is outside
         if (!a_in && !b_in)
             return false;

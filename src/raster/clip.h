@@ -12,6 +12,8 @@
 
 #include <cstdint>
 
+#include "raster/raster.h"
+
 namespace kiln::raster {
 
 inline constexpr float kGuardBand = 32768.0f;  // pixels from the viewport center
@@ -21,21 +23,25 @@ inline constexpr float kGuardBand = 32768.0f;  // pixels from the viewport cente
 struct ClipVertex {
     float pos[4];
     float weight[3];
+    float distance[kMaxDistances];  // the user clip distances (ClipDistance), linear like pos
 };
 
-// A triangle clipped by up to 7 planes has at most 3 + 7 vertices.
-inline constexpr uint32_t kMaxClipVertices = 10;
+// A triangle clipped by up to 7 planes and 8 clip distances has at most 3 + 15 vertices.
+inline constexpr uint32_t kMaxClipVertices = 18;
 
+// The view volume's planes (bits 0 .. count - 1 of a clip code, the w plane last), then the
+// vertices' clip distances (bits count .. count + distance_count - 1: distance >= 0 is inside).
 struct ClipPlanes {
     float plane[7][4];  // dot(plane, (x, y, z, w)) >= 0 is inside
     uint32_t count = 0;
+    uint32_t distance_count = 0;
 };
 
 // The planes for a viewport of width `vp_width`, height `vp_height` (either sign).
 ClipPlanes clip_planes(float vp_width, float vp_height, bool depth_clamp);
 
-// Bit p set when `pos` is outside plane p.
-uint32_t clip_code(const ClipPlanes& planes, const float pos[4]);
+// Bit p set when `v` is outside plane (or clip distance) p.
+uint32_t clip_code(const ClipPlanes& planes, const ClipVertex& v);
 
 // Clips triangle `in` (weights: the unit vectors) against the planes whose bits are set in `planes_to_clip`;
 // returns the vertex count of the convex polygon in `out` (0 when nothing is left). The polygon keeps

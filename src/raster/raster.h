@@ -32,6 +32,8 @@ inline constexpr uint32_t kQuadsPerBatch = kLanes / 4;
 inline constexpr uint32_t kMaxVaryingWords = 128;
 inline constexpr uint32_t kMaxColorAttachments = 8;
 inline constexpr uint32_t kTileSize = 64;  // pixels, a power of two
+// maxCombinedClipAndCullDistances: clip and cull distances a vertex may carry together.
+inline constexpr uint32_t kMaxDistances = 8;
 // Point sizes ("Basic Point Rasterization"): PointSize is clamped to [kMinPointSize, kMaxPointSize]
 // (a NaN gives kMinPointSize) and rounded to kPointSizeGranularity, the 1/256 pixel of the
 // subpixel grid: pointSizeRange and pointSizeGranularity say the same (physical_device.cpp).
@@ -42,7 +44,7 @@ inline constexpr float kPointSizeGranularity = 1.0f / 256.0f;
 enum class Status : uint8_t {
     Ok,
     UnsupportedTopology,       // adjacency topologies and patch lists are not implemented
-    TooManyVaryings,           // varying_words > kMaxVaryingWords
+    TooManyVaryings,           // varying_words > kMaxVaryingWords, or more than kMaxDistances distances
     UnsupportedColorFormat,    // a color attachment format output_merge cannot write
     UnsupportedDepthFormat,    // a depth/stencil attachment format output_merge cannot write
     TooManyColorAttachments,
@@ -65,6 +67,10 @@ struct VertexStream {
     // PointSize of each vertex, for point lists; NULL: 1 (the vertex shader has no PointSize, whose
     // value the spec then leaves undefined).
     const float* point_sizes = nullptr;
+    // ClipDistance then CullDistance of each vertex ("Primitive Clipping", "Cull Distances"): per
+    // vertex clip_distance_count then cull_distance_count floats, distance_stride floats apart.
+    const float* distances = nullptr;
+    uint32_t clip_distance_count = 0, cull_distance_count = 0, distance_stride = 0;
 };
 
 // Which vertices form the primitives. Indices (when present) index VertexStream directly: the

@@ -31,17 +31,44 @@ const DrawStats& Rasterizer::last_stats() const { return impl_->stats; }
 
 namespace {
 
+// Vertex `index` of the stream as the clipper sees it: its position, its weight (the unit vector
+// `corner`) and its clip distances.
+ClipVertex clip_vertex(const VertexStream& vs, uint32_t index, int corner) {
+    ClipVertex v;
+    const float* p = vs.positions + size_t(index) * vs.position_stride;
+    for (int c = 0; c < 4; ++c)
+        v.pos[c] = p[c];
+    for (int c = 0; c < 3; ++c)
+        v.weight[c] = c == corner ? 1.0f : 0.0f;
+    for (uint32_t k = 0; k < kMaxDistances; ++k)
+        v.distance[k] = k < vs.clip_distance_count ? vs.distances[size_t(index) * vs.distance_stride + k] : 0.0f;
+    return v;
+}
+
+// "Cull Distances": a primitive whose vertices all have a negative cull distance (the same one) is
+// discarded.
+bool culled_by_distance(const VertexStream& vs, const uint32_t* vertices, uint32_t count) {
+    for (uint32_t k = 0; k < vs.cull_distance_count; ++k) {
+        bool all_negative = true;
+        for (uint32_t i = 0; i < count && all_negative; ++i)
+            all_negative = vs.distances[size_t(vertices[i]) * vs.distance_stride + vs.clip_distance_count + k] < 0.0f;
+        if (all_negative)
+            return true;
+    }
+    return false;
+}
+
 void setup_triangles(RasterizerImpl& m, const SetupContext& ctx, const ClipPlanes& planes, const VertexStream& vs) {
     for (const AssembledTriangle& tri : m.assembled) {
+        if (culled_by_distance(vs, tri.v, 3)) {
+            ++m.stats.triangles_culled;
+            continue;
+        }
         ClipVertex v[3];
         uint32_t codes[3];
         for (int i = 0; i < 3; ++i) {
-            const float* p = vs.positions + size_t(tri.v[i]) * vs.position_stride;
-            for (int c = 0; c < 4; ++c)
-                v[i].pos[c] = p[c];
-            for (int c = 0; c < 3; ++c)
-                v[i].weight[c] = c == i ? 1.0f : 0.0f;
-            codes[i] = clip_code(planes, v[i].pos);
+            v[i] = clip_vertex(vs, tri.v[i], i);
+            codes[i] = clip_code(planes, v[i]);
         }
         if (codes[0] & codes[1] & codes[2]) {  // all outside one plane
             ++m.stats.triangles_culled;
@@ -70,15 +97,15 @@ void setup_triangles(RasterizerImpl& m, const SetupContext& ctx, const ClipPlane
 // and y, near/far, w > 0), then set up as the two triangles of their rectangle.
 void setup_lines(RasterizerImpl& m, const SetupContext& ctx, const ClipPlanes& planes, const VertexStream& vs) {
     for (const AssembledTriangle& line : m.assembled) {
+        if (culled_by_distance(vs, line.v, 2)) {
+            ++m.stats.triangles_culled;
+            continue;
+        }
         ClipVertex v[2];
         uint32_t codes[2];
         for (int i = 0; i < 2; ++i) {
-            const float* p = vs.positions + size_t(line.v[i]) * vs.position_stride;
-            for (int c = 0; c < 4; ++c)
-                v[i].pos[c] = p[c];
-            for (int c = 0; c < 3; ++c)
-                v[i].weight[c] = c == i ? 1.0f : 0.0f;
-            codes[i] = clip_code(planes, v[i].pos);
+            v[i] = clip_vertex(vs, line.v[i], i);
+            codes[i] = clip_code(planes, v[i]);
         }
         if (codes[0] & codes[1]) {
             ++m.stats.triangles_culled;
@@ -106,8 +133,13 @@ void setup_points(RasterizerImpl& m, const SetupContext& ctx, const Draw& draw) 
     for (const AssembledTriangle& point : m.assembled) {
         const float* p = vs.positions + size_t(point.v[0]) * vs.position_stride;
         const float size = vs.point_sizes ? vs.point_sizes[point.v[0]] : 1.0f;
+        // A point goes whole when any clip distance is negative ("Primitive Clipping": points are
+        // discarded, not clipped) or its cull distances cull it.
+        bool inside = point_in_view_volume(p, draw.raster.depth_clamp) && !culled_by_distance(vs, point.v, 1);
+        for (uint32_t k = 0; k < vs.clip_distance_count && inside; ++k)
+            inside = vs.distances[size_t(point.v[0]) * vs.distance_stride + k] >= 0.0f;
         TriangleSetup setup[2];
-        const uint32_t n = point_in_view_volume(p, draw.raster.depth_clamp) ? setup_point(ctx, p, size, point, setup) : 0;
+        const uint32_t n = inside ? setup_point(ctx, p, size, point, setup) : 0;
         if (n == 0)
             ++m.stats.triangles_culled;
         m.triangles.insert(m.triangles.end(), setup, setup + n);
@@ -123,6 +155,10 @@ Status Rasterizer::draw(const Draw& draw, FragmentShader& shader, JobRunner& job
         return Status::UnsupportedTopology;
     const VertexStream& vs = draw.vertices;
     if (vs.varying_words > kMaxVaryingWords)
+        return Status::TooManyVaryings;
+    if (vs.clip_distance_count + vs.cull_distance_count > kMaxDistances ||
+        (vs.clip_distance_count + vs.cull_distance_count > 0 &&
+         (!vs.distances || vs.distance_stride < vs.clip_distance_count + vs.cull_distance_count)))
         return Status::TooManyVaryings;
 
     Rect framebuffer{0, 0, INT32_MAX / 2, INT32_MAX / 2};  // narrowed to the attachments' extent
@@ -145,7 +181,8 @@ Status Rasterizer::draw(const Draw& draw, FragmentShader& shader, JobRunner& job
     assemble_primitives(draw.primitives, vs.vertex_count, m.assembled);
     m.stats.triangles_in = m.assembled.size();
     m.triangles.clear();
-    const ClipPlanes planes = clip_planes(draw.raster.viewport.width, draw.raster.viewport.height, draw.raster.depth_clamp);
+    ClipPlanes planes = clip_planes(draw.raster.viewport.width, draw.raster.viewport.height, draw.raster.depth_clamp);
+    planes.distance_count = vs.distances ? vs.clip_distance_count : 0;
     const VkPrimitiveTopology topology = draw.primitives.topology;
     if (topology == VK_PRIMITIVE_TOPOLOGY_POINT_LIST)
         setup_points(m, ctx, draw);

@@ -36,6 +36,8 @@ constexpr const char* kSupportedCapabilities[] = {
     "DerivativeControl",
     // Input attachments (subpassLoad: ops_image.cpp image_read_subpass; tests/draw).
     "InputAttachment",
+    // Vertex shaders' clip and cull distances (src/raster/clip.h, rasterizer.cpp; tests/draw).
+    "ClipDistance", "CullDistance",
 };
 
 constexpr const char* kSupportedExtensions[] = {

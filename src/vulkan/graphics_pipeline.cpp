@@ -3,12 +3,14 @@
 // at creation, with a message to the application's messengers -- never at draw time.
 #include <cstdio>
 #include <cstring>
+#include <spirv/unified1/spirv.hpp11>
 
 #include "debug_report.h"
 #include "device.h"
 #include "draw_state.h"
 #include "physical_device.h"
 #include "pipeline.h"
+#include "raster/raster.h"
 #include "vk_entrypoints.h"
 
 namespace kiln {
@@ -60,6 +62,13 @@ VkResult stages(Device& device, uint32_t index, const VkGraphicsPipelineCreateIn
     }
     if (!vertex)
         return refuse(device, index, "a graphics pipeline needs a vertex stage");
+    // maxCombinedClipAndCullDistances (the rasterizer's kMaxDistances).
+    uint32_t distances = 0;
+    for (const spirv::InterfaceSlot& slot : g.vertex.stage.builtin_outputs)
+        if (slot.location == uint32_t(spv::BuiltIn::ClipDistance) || slot.location == uint32_t(spv::BuiltIn::CullDistance))
+            distances += slot.words;
+    if (distances > raster::kMaxDistances)
+        return refuse(device, index, "more clip and cull distances than maxCombinedClipAndCullDistances (8)");
     return VK_SUCCESS;
 }
 

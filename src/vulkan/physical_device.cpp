@@ -356,6 +356,10 @@ VkPhysicalDeviceFeatures supported_features() {
     f.depthBiasClamp = VK_TRUE;
     // Point sizes above 1 (pointSizeRange; src/raster/setup.cpp setup_point, tests/draw DrawPoints*).
     f.largePoints = VK_TRUE;
+    // Vertex shaders' ClipDistance and CullDistance, 8 together (src/raster/clip.h; tests/draw
+    // Draw*Distance*).
+    f.shaderClipDistance = VK_TRUE;
+    f.shaderCullDistance = VK_TRUE;
     return f;
 }
 

@@ -161,6 +161,9 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
   features.depthBiasClamp = scene.depth_bias && scene.bias_clamp != 0.0f;
   // Point sizes other than 1 need largePoints ("Points").
   features.largePoints = scene.topology == VK_PRIMITIVE_TOPOLOGY_POINT_LIST;
+  // Vertex shaders writing ClipDistance / CullDistance need their features (the SPIR-V environment's
+  // capability requirements).
+  features.shaderClipDistance = features.shaderCullDistance = scene.vert == "distances.vert";
   DeviceOptions deviceOptions;
   deviceOptions.features = &features;
   auto device = Device::Create(*instance, deviceOptions);

@@ -424,6 +424,59 @@ TEST(KILN_SUITE(Draw), IndexedStripsAndFansRestartWhereTheIndexSaysSo) {
   }
 }
 
+TEST(KILN_SUITE(Draw), ClipAndCullDistancesClipTrianglesLinesAndPoints) {
+  // One triangle over the whole viewport (z = 0.5), cut by the two clip distances of
+  // distances.vert; one with every z below 0.2, culled; one straddling z = 0.2, kept. Then lines and
+  // points with the same distances.
+  Scene s = ColorScene({{-3, -1, 0.5f, 1, 1, 0, 0, 1},
+                        {3, -1, 0.5f, 1, 1, 0, 0, 1},
+                        {0, 3, 0.5f, 1, 1, 0, 0, 1},
+                        {0.2f, -0.9f, 0.1f, 1, 0, 1, 0, 1},
+                        {0.9f, -0.9f, 0.1f, 1, 0, 1, 0, 1},
+                        {0.5f, -0.3f, 0.15f, 1, 0, 1, 0, 1},
+                        {0.2f, 0.1f, 0.1f, 1, 0, 0, 1, 1},
+                        {0.9f, 0.1f, 0.1f, 1, 0, 0, 1, 1},
+                        {0.5f, 0.6f, 0.3f, 1, 0, 0, 1, 1}});
+  s.vert = "distances.vert";
+  s.depth_format = VK_FORMAT_D32_SFLOAT;
+  s.depth_stencil.depthTestEnable = VK_TRUE;
+  s.depth_stencil.depthWriteEnable = VK_TRUE;
+  s.depth_stencil.depthCompareOp = VK_COMPARE_OP_LESS_OR_EQUAL;
+  const Pixels p = DrawOnBoth("distances_triangles", s, 1, 1e-5f);
+  // On the host: where a clip distance is clearly negative nothing is drawn; where both are clearly
+  // positive the first triangle (red, or the third one in front of it) is.
+  for (uint32_t y = 0; y < p.height; ++y)
+    for (uint32_t x = 0; x < p.width; ++x) {
+      const float px = (x + 0.5f) / p.width * 2 - 1, py = (y + 0.5f) / p.height * 2 - 1;
+      const float d0 = px + 0.3f * py + 0.1f, d1 = 0.8f - py;
+      const uint8_t* c = p.at(x, y);
+      if (d0 < -0.04f || d1 < -0.04f) {
+        ASSERT_EQ(c[3], 0) << "pixel (" << x << ", " << y << ") past a clip distance";
+      }
+      if (d0 > 0.04f && d1 > 0.04f) {
+        ASSERT_NE(c[3], 0) << "pixel (" << x << ", " << y << ") inside both clip distances";
+        ASSERT_EQ(c[1], 0) << "pixel (" << x << ", " << y << "): the culled triangle drawn";
+      }
+    }
+  s.depth_format = VK_FORMAT_UNDEFINED;
+  s.topology = VK_PRIMITIVE_TOPOLOGY_LINE_LIST;
+  s.buffers[0].bytes = Bytes({-0.9f, -0.5f, 0.5f, 1, 1, 1, 0, 1, 0.9f, 0.7f, 0.5f, 1, 0, 1, 1, 1,   // cut by clip 0
+                              -0.8f, 0.95f, 0.5f, 1, 1, 0, 1, 1, 0.8f, 0.5f, 0.5f, 1, 1, 1, 1, 1,   // cut by clip 1
+                              0.1f, -0.8f, 0.1f, 1, 1, 1, 1, 1, 0.8f, -0.2f, 0.1f, 1, 1, 1, 1, 1}); // culled
+  s.draws = {{6}};
+  DrawOnBoth("distances_lines", s, 1);
+  s.topology = VK_PRIMITIVE_TOPOLOGY_POINT_LIST;
+  s.buffers[0].bytes = Bytes({-0.5f, 0.0f, 0.5f, 1, 1, 1, 0, 1,   // clip 0 negative: discarded
+                              0.5f, 0.0f, 0.5f, 1, 1, 0, 1, 1,    // kept
+                              0.5f, 0.9f, 0.5f, 1, 0, 1, 1, 1,    // clip 1 negative: discarded
+                              0.3f, -0.5f, 0.1f, 1, 1, 1, 1, 1}); // culled
+  s.draws = {{4}};
+  const Pixels points = DrawOnBoth("distances_points", s, 0);
+  uint32_t drawn = 0;
+  for (size_t i = 3; i < points.color.size(); i += 4) drawn += points.color[i] != 0;
+  EXPECT_EQ(drawn, 9u) << "one 3 x 3 point of four survives its distances";
+}
+
 TEST(KILN_SUITE(Draw), SharedAndFarApartIndicesDrawTheSameMesh) {
   // A grid of 6 x 4 vertices as an indexed triangle list (an inner vertex is used by six
   // triangles); the vertex buffer holds the grid twice, 5000 vertices apart. Drawn with dense
