@@ -326,19 +326,22 @@ KILN_INSTANTIATE(Formats, KILN_SUITE(DrawDepthTexture), ::testing::Values(VK_FOR
                  });
 
 TEST(KILN_SUITE(Draw), StencilAspectSampledAsUnsignedIntegers) {
-  // The stencil aspect of a D32_SFLOAT_S8_UINT texture through a usampler2D: each pixel's red is
-  // its texel's stencil value.
-  Texture t;
-  t.width = t.height = 16;
-  t.format = VK_FORMAT_D32_SFLOAT_S8_UINT;
-  t.aspect = VK_IMAGE_ASPECT_STENCIL_BIT;
-  for (uint32_t i = 0; i < 256; ++i) t.rgba.push_back(uint8_t(i * 37 + 11));
-  Scene s = TexturedQuad(0, 1, t);
-  s.frag = "stencil_texture.frag";
-  s.width = s.height = 16;
-  const Pixels p = DrawOnBoth("stencil_texture", s, 0);
-  for (uint32_t y = 0; y < 16; ++y)
-    for (uint32_t x = 0; x < 16; ++x) ASSERT_EQ(p.at(x, y)[0], t.rgba[y * 16 + x]) << "pixel (" << x << ", " << y << ")";
+  // The stencil aspect of D32_SFLOAT_S8_UINT and S8_UINT textures through a usampler2D: each
+  // pixel's red is its texel's stencil value.
+  for (VkFormat format : {VK_FORMAT_D32_SFLOAT_S8_UINT, VK_FORMAT_S8_UINT}) {
+    Texture t;
+    t.width = t.height = 16;
+    t.format = format;
+    t.aspect = VK_IMAGE_ASPECT_STENCIL_BIT;
+    for (uint32_t i = 0; i < 256; ++i) t.rgba.push_back(uint8_t(i * 37 + 11));
+    Scene s = TexturedQuad(0, 1, t);
+    s.frag = "stencil_texture.frag";
+    s.width = s.height = 16;
+    const Pixels p = DrawOnBoth("stencil_texture_" + std::to_string(format), s, 0);
+    for (uint32_t y = 0; y < 16; ++y)
+      for (uint32_t x = 0; x < 16; ++x)
+        ASSERT_EQ(p.at(x, y)[0], t.rgba[y * 16 + x]) << "pixel (" << x << ", " << y << ") of format " << format;
+  }
 }
 
 class KILN_SUITE(DrawCube) : public ::testing::TestWithParam<VkFilter> {};
