@@ -10,6 +10,7 @@
 #include "handle_types.h"
 #include "image.h"
 #include "physical_device.h"
+#include "strict.h"
 #include "vk_structs.h"
 
 namespace kiln::external {
@@ -245,6 +246,16 @@ VkResult allocate(Device& device, const VkMemoryAllocateInfo& info, DeviceMemory
     const Family* family = family_of(source.type);
     if (!family)
         return VK_ERROR_INVALID_EXTERNAL_HANDLE;
+    // Strict mode names the rule; either way the import fails.
+    if (r.import_win32 && source.name && source.handle)
+        strict_violation(device, "VUID-VkImportMemoryWin32HandleInfoKHR-handle-01441",
+                         {"vkAllocateMemory: VkImportMemoryWin32HandleInfoKHR has both a handle and a name."});
+    else if (r.import_win32 && source.name && !is_nt(source.type))
+        strict_violation(device, "VUID-VkImportMemoryWin32HandleInfoKHR-handleType-01439",
+                         {"vkAllocateMemory: VkImportMemoryWin32HandleInfoKHR names a payload of a type that has no names."});
+    else if (r.import_win32 && !source.name && !source.handle)
+        strict_violation(device, "VUID-VkImportMemoryWin32HandleInfoKHR-handleType-01440",
+                         {"vkAllocateMemory: VkImportMemoryWin32HandleInfoKHR has neither a handle nor a name."});
     if (source.name && (source.handle || !is_nt(source.type)))
         return VK_ERROR_INVALID_EXTERNAL_HANDLE;
     if (r.import_win32 && !source.name && !source.handle)
