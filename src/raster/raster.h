@@ -41,6 +41,7 @@ enum class Status : uint8_t {
     TooManyColorAttachments,
     UnsupportedBlend,          // dual-source (SRC1) factors and advanced blend ops are not implemented
     InvalidAttachment,         // mip level or layer outside the attachment's image
+    UnsupportedSampleCount,    // samples other than 1 and 4, or an attachment with another count
 };
 
 // How a varying word is interpolated (SPIR-V decorations: none = Smooth, NoPerspective, Flat).
@@ -77,7 +78,15 @@ struct RasterState {
     bool depth_clamp = false;
     bool depth_bias = false;
     float depth_bias_constant = 0, depth_bias_slope = 0, depth_bias_clamp = 0;
+    // Rasterization samples: 1 (at the pixel center) or 4 (kStandardSamples4); every attachment must
+    // have this many samples. The shader runs once per pixel either way.
+    uint32_t samples = 1;
+    uint32_t sample_mask = ~0u;  // VkPipelineMultisampleStateCreateInfo::pSampleMask[0]: bit s = sample s
 };
+
+// "Standard Sample Locations" for VK_SAMPLE_COUNT_4_BIT, in 1/256 pixel from the pixel's corner:
+// (0.375, 0.125), (0.875, 0.375), (0.125, 0.625), (0.625, 0.875).
+inline constexpr int32_t kStandardSamples4[4][2] = {{96, 32}, {224, 96}, {32, 160}, {160, 224}};
 
 // One attachment's texels: like exec::ImageRef plus the subresource the render pass uses.
 struct Attachment {
@@ -139,6 +148,9 @@ struct FragmentBatch {
     // Varying word v of lane l: float bits for Smooth and NoPerspective, the provoking vertex's
     // word, bit for bit, for Flat. Rows past VertexStream::varying_words are not written.
     alignas(64) uint32_t varyings[kMaxVaryingWords][kLanes];
+    // Multisampled draws: the samples of each lane's pixel that are covered (and passed the sample
+    // mask and early tests), bit s = sample s. A lane is in `coverage` when any of its bits is set.
+    uint8_t sample_coverage[kLanes];
 };
 
 // What the fragment shader gives back. `alive` starts as the batch's coverage; the shader clears

@@ -56,6 +56,8 @@ void fixed_function(const CommandBuffer& cb, const GraphicsState& g, exec::DrawC
     r.depth_bias_slope = dynamic_bias ? state.depth_bias_slope : g.rasterization.depthBiasSlopeFactor;
     r.depth_bias_clamp = dynamic_bias ? state.depth_bias_clamp : g.rasterization.depthBiasClamp;
     cmd.rasterizer_discard = g.rasterization.rasterizerDiscardEnable;
+    r.samples = g.samples;
+    r.sample_mask = g.sample_mask;
 
     raster::OutputState& o = cmd.output;
     o.color_count = std::min<uint32_t>(rendering.color_count, raster::kMaxColorAttachments);

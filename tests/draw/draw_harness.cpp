@@ -80,7 +80,8 @@ std::vector<uint8_t> Bytes(const std::vector<float>& values) {
 bool LavapipeInstalled() { return access(KILN_LAVAPIPE_MANIFEST, R_OK) == 0; }
 
 VkResult CreatePipeline(VkDevice d, const Scene& scene, const VkPipelineShaderStageCreateInfo stages[2],
-                        VkPipelineLayout pipelineLayout, VkRenderPass pass, VkPipeline* pipeline) {
+                        VkPipelineLayout pipelineLayout, VkRenderPass pass, VkPipeline* pipeline,
+                        const VkPipelineRenderingCreateInfoKHR* rendering) {
   std::vector<VkVertexInputBindingDescription> bindings;
   for (uint32_t i = 0; i < scene.buffers.size(); ++i)
     bindings.push_back({i, scene.buffers[i].stride, scene.buffers[i].rate});
@@ -110,7 +111,13 @@ VkResult CreatePipeline(VkDevice d, const Scene& scene, const VkPipelineShaderSt
   raster.depthBiasClamp = scene.bias_clamp;
   raster.lineWidth = 1;
   auto multisample = Struct<VkPipelineMultisampleStateCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_MULTISAMPLE_STATE_CREATE_INFO);
-  multisample.rasterizationSamples = VK_SAMPLE_COUNT_1_BIT;
+  multisample.rasterizationSamples = scene.samples;
+  const VkSampleMask sampleMask = scene.sample_mask;
+  if (scene.sample_mask != ~0u) multisample.pSampleMask = &sampleMask;
+  multisample.sampleShadingEnable = scene.sample_shading;
+  multisample.minSampleShading = 1;
+  multisample.alphaToCoverageEnable = scene.alpha_to_coverage;
+  multisample.alphaToOneEnable = scene.alpha_to_one;
   VkPipelineDepthStencilStateCreateInfo depthStencil = scene.depth_stencil;
   depthStencil.sType = VK_STRUCTURE_TYPE_PIPELINE_DEPTH_STENCIL_STATE_CREATE_INFO;
   depthStencil.maxDepthBounds = 1;
@@ -132,6 +139,7 @@ VkResult CreatePipeline(VkDevice d, const Scene& scene, const VkPipelineShaderSt
   pipelineInfo.pColorBlendState = &blend;
   pipelineInfo.layout = pipelineLayout;
   pipelineInfo.renderPass = pass;
+  pipelineInfo.pNext = rendering;
   return vkCreateGraphicsPipelines(d, VK_NULL_HANDLE, 1, &pipelineInfo, nullptr, pipeline);
 }
 
@@ -151,6 +159,15 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
   features.depthBiasClamp = scene.depth_bias && scene.bias_clamp != 0.0f;
   DeviceOptions deviceOptions;
   deviceOptions.features = &features;
+  const bool multisampled = scene.samples != VK_SAMPLE_COUNT_1_BIT;
+  const bool dynamicRendering = multisampled && scene.resolve == Scene::Resolve::DynamicRendering;
+  auto dynamicFeatures =
+      Struct<VkPhysicalDeviceDynamicRenderingFeaturesKHR>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DYNAMIC_RENDERING_FEATURES_KHR);
+  dynamicFeatures.dynamicRendering = VK_TRUE;
+  if (dynamicRendering) {
+    deviceOptions.extensions = {"VK_KHR_depth_stencil_resolve", "VK_KHR_create_renderpass2", "VK_KHR_dynamic_rendering"};
+    deviceOptions.pNext = &dynamicFeatures;
+  }
   auto device = Device::Create(*instance, deviceOptions);
   const VkDevice d = device->handle;
   Objects objects(d);
@@ -160,11 +177,20 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
   VkImageCreateInfo colorInfo = ImageInfo(VK_IMAGE_TYPE_2D, kColorFormat, {W, H, 1});
   colorInfo.usage |= VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT;
   Image color(*device, colorInfo);
+  // Multisampled scenes render into msColor and resolve into `color`.
+  std::unique_ptr<Image> msColor;
+  if (multisampled) {
+    VkImageCreateInfo info = colorInfo;
+    info.samples = scene.samples;
+    msColor = std::make_unique<Image>(*device, info);
+  }
+  const Image& target = multisampled ? *msColor : color;
   std::unique_ptr<Image> depth;
   const bool hasDepth = scene.depth_format != VK_FORMAT_UNDEFINED;
   if (hasDepth) {
     VkImageCreateInfo depthInfo = ImageInfo(VK_IMAGE_TYPE_2D, scene.depth_format, {W, H, 1});
     depthInfo.usage |= VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT;
+    depthInfo.samples = scene.samples;
     depth = std::make_unique<Image>(*device, depthInfo);
   }
   auto makeView = [&](VkImage image, VkFormat format, VkImageAspectFlags aspects, uint32_t mips) {
@@ -178,27 +204,34 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
     objects.Add([=] { vkDestroyImageView(d, view, nullptr); });
     return view;
   };
-  std::vector<VkImageView> views = {makeView(color.handle(), kColorFormat, VK_IMAGE_ASPECT_COLOR_BIT, 1)};
+  std::vector<VkImageView> views = {makeView(target.handle(), kColorFormat, VK_IMAGE_ASPECT_COLOR_BIT, 1)};
   if (hasDepth) views.push_back(makeView(depth->handle(), scene.depth_format, DepthAspects(scene.depth_format), 1));
+  // The render pass's resolve attachment (last), or dynamic rendering's resolve view.
+  const bool resolveAttachment = multisampled && scene.resolve != Scene::Resolve::ResolveImage;
+  if (resolveAttachment) views.push_back(makeView(color.handle(), kColorFormat, VK_IMAGE_ASPECT_COLOR_BIT, 1));
 
   // Render pass: clear, store, everything in GENERAL.
-  VkAttachmentDescription attachments[2] = {};
-  for (uint32_t i = 0; i < 2; ++i) {
-    attachments[i].format = i == 0 ? kColorFormat : scene.depth_format;
-    attachments[i].samples = VK_SAMPLE_COUNT_1_BIT;
-    attachments[i].loadOp = attachments[i].stencilLoadOp = VK_ATTACHMENT_LOAD_OP_CLEAR;
+  std::vector<VkAttachmentDescription> attachments(views.size());
+  for (uint32_t i = 0; i < attachments.size(); ++i) {
+    const bool resolve = resolveAttachment && i + 1 == attachments.size();
+    attachments[i].format = i == 0 || resolve ? kColorFormat : scene.depth_format;
+    attachments[i].samples = resolve ? VK_SAMPLE_COUNT_1_BIT : scene.samples;
+    attachments[i].loadOp = attachments[i].stencilLoadOp =
+        resolve ? VK_ATTACHMENT_LOAD_OP_DONT_CARE : VK_ATTACHMENT_LOAD_OP_CLEAR;
     attachments[i].storeOp = attachments[i].stencilStoreOp = VK_ATTACHMENT_STORE_OP_STORE;
     attachments[i].initialLayout = attachments[i].finalLayout = VK_IMAGE_LAYOUT_GENERAL;
   }
   VkAttachmentReference colorRef{0, VK_IMAGE_LAYOUT_GENERAL}, depthRef{1, VK_IMAGE_LAYOUT_GENERAL};
+  VkAttachmentReference resolveRef{uint32_t(views.size() - 1), VK_IMAGE_LAYOUT_GENERAL};
   VkSubpassDescription subpass{};
   subpass.pipelineBindPoint = VK_PIPELINE_BIND_POINT_GRAPHICS;
   subpass.colorAttachmentCount = 1;
   subpass.pColorAttachments = &colorRef;
+  subpass.pResolveAttachments = resolveAttachment ? &resolveRef : nullptr;
   subpass.pDepthStencilAttachment = hasDepth ? &depthRef : nullptr;
   auto passInfo = Struct<VkRenderPassCreateInfo>(VK_STRUCTURE_TYPE_RENDER_PASS_CREATE_INFO);
-  passInfo.attachmentCount = hasDepth ? 2 : 1;
-  passInfo.pAttachments = attachments;
+  passInfo.attachmentCount = uint32_t(attachments.size());
+  passInfo.pAttachments = attachments.data();
   passInfo.subpassCount = 1;
   passInfo.pSubpasses = &subpass;
   VkRenderPass pass;
@@ -290,7 +323,14 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
     stages[i].pName = "main";
   }
   VkPipeline pipeline;
-  KT_CHECK(CreatePipeline(d, scene, stages, pipelineLayout, pass, &pipeline));
+  auto renderingInfo = Struct<VkPipelineRenderingCreateInfoKHR>(VK_STRUCTURE_TYPE_PIPELINE_RENDERING_CREATE_INFO_KHR);
+  renderingInfo.colorAttachmentCount = 1;
+  renderingInfo.pColorAttachmentFormats = &kColorFormat;
+  const VkImageAspectFlags depthAspects = hasDepth ? DepthAspects(scene.depth_format) : 0;
+  if (depthAspects & VK_IMAGE_ASPECT_DEPTH_BIT) renderingInfo.depthAttachmentFormat = scene.depth_format;
+  if (depthAspects & VK_IMAGE_ASPECT_STENCIL_BIT) renderingInfo.stencilAttachmentFormat = scene.depth_format;
+  KT_CHECK(CreatePipeline(d, scene, stages, pipelineLayout, dynamicRendering ? VK_NULL_HANDLE : pass, &pipeline,
+                          dynamicRendering ? &renderingInfo : nullptr));
   objects.Add([=] { vkDestroyPipeline(d, pipeline, nullptr); });
 
   // Vertex and index buffers; readback buffers.
@@ -333,13 +373,18 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
   }
   Buffer colorOut(*device, size_t(W) * H * 4, MemoryKind::Host);
   std::unique_ptr<Buffer> depthOut, stencilOut;
-  const bool readDepth = scene.depth_format == VK_FORMAT_D32_SFLOAT || scene.depth_format == VK_FORMAT_D32_SFLOAT_S8_UINT;
-  const bool readStencil = scene.depth_format == VK_FORMAT_D32_SFLOAT_S8_UINT || scene.depth_format == VK_FORMAT_D24_UNORM_S8_UINT;
+  const bool readDepth = !multisampled && (scene.depth_format == VK_FORMAT_D32_SFLOAT ||
+                                           scene.depth_format == VK_FORMAT_D32_SFLOAT_S8_UINT);
+  const bool readStencil = !multisampled && (scene.depth_format == VK_FORMAT_D32_SFLOAT_S8_UINT ||
+                                             scene.depth_format == VK_FORMAT_D24_UNORM_S8_UINT);
+  auto beginRendering = reinterpret_cast<PFN_vkCmdBeginRenderingKHR>(vkGetDeviceProcAddr(d, "vkCmdBeginRenderingKHR"));
+  auto endRendering = reinterpret_cast<PFN_vkCmdEndRenderingKHR>(vkGetDeviceProcAddr(d, "vkCmdEndRenderingKHR"));
   if (readDepth) depthOut = std::make_unique<Buffer>(*device, size_t(W) * H * 4, MemoryKind::Host);
   if (readStencil) stencilOut = std::make_unique<Buffer>(*device, size_t(W) * H, MemoryKind::Host);
 
   RunOnce(*device, [&](VkCommandBuffer cmd) {
     ToGeneral(cmd, color, VK_IMAGE_ASPECT_COLOR_BIT);
+    if (msColor) ToGeneral(cmd, *msColor, VK_IMAGE_ASPECT_COLOR_BIT);
     if (hasDepth) ToGeneral(cmd, *depth, DepthAspects(scene.depth_format));
     if (texture) {
       ToGeneral(cmd, *texture, VK_IMAGE_ASPECT_COLOR_BIT);
@@ -358,16 +403,44 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
                              regions.data());
     }
     FullBarrier(cmd);
-    VkClearValue clears[2];
+    VkClearValue clears[3] = {};
     clears[0].color = scene.clear_color;
     clears[1].depthStencil = {scene.clear_depth, scene.clear_stencil};
     auto begin = Struct<VkRenderPassBeginInfo>(VK_STRUCTURE_TYPE_RENDER_PASS_BEGIN_INFO);
     begin.renderPass = pass;
     begin.framebuffer = framebuffer;
     begin.renderArea = {{0, 0}, {W, H}};
-    begin.clearValueCount = hasDepth ? 2 : 1;
+    begin.clearValueCount = uint32_t(views.size());
     begin.pClearValues = clears;
-    vkCmdBeginRenderPass(cmd, &begin, VK_SUBPASS_CONTENTS_INLINE);
+    auto colorAttachment = Struct<VkRenderingAttachmentInfoKHR>(VK_STRUCTURE_TYPE_RENDERING_ATTACHMENT_INFO_KHR);
+    auto depthAttachment = Struct<VkRenderingAttachmentInfoKHR>(VK_STRUCTURE_TYPE_RENDERING_ATTACHMENT_INFO_KHR);
+    if (dynamicRendering) {
+      colorAttachment.imageView = views[0];
+      colorAttachment.imageLayout = VK_IMAGE_LAYOUT_GENERAL;
+      colorAttachment.resolveMode = VK_RESOLVE_MODE_AVERAGE_BIT;
+      colorAttachment.resolveImageView = views.back();
+      colorAttachment.resolveImageLayout = VK_IMAGE_LAYOUT_GENERAL;
+      colorAttachment.loadOp = VK_ATTACHMENT_LOAD_OP_CLEAR;
+      colorAttachment.storeOp = VK_ATTACHMENT_STORE_OP_STORE;
+      colorAttachment.clearValue = clears[0];
+      if (hasDepth) {
+        depthAttachment.imageView = views[1];
+        depthAttachment.imageLayout = VK_IMAGE_LAYOUT_GENERAL;
+        depthAttachment.loadOp = VK_ATTACHMENT_LOAD_OP_CLEAR;
+        depthAttachment.storeOp = VK_ATTACHMENT_STORE_OP_STORE;
+        depthAttachment.clearValue = clears[1];
+      }
+      auto rendering = Struct<VkRenderingInfoKHR>(VK_STRUCTURE_TYPE_RENDERING_INFO_KHR);
+      rendering.renderArea = {{0, 0}, {W, H}};
+      rendering.layerCount = 1;
+      rendering.colorAttachmentCount = 1;
+      rendering.pColorAttachments = &colorAttachment;
+      rendering.pDepthAttachment = depthAspects & VK_IMAGE_ASPECT_DEPTH_BIT ? &depthAttachment : nullptr;
+      rendering.pStencilAttachment = depthAspects & VK_IMAGE_ASPECT_STENCIL_BIT ? &depthAttachment : nullptr;
+      beginRendering(cmd, &rendering);
+    } else {
+      vkCmdBeginRenderPass(cmd, &begin, VK_SUBPASS_CONTENTS_INLINE);
+    }
     vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, pipeline);
     if (set) vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, pipelineLayout, 0, 1, &set, 0, nullptr);
     if (!vertexHandles.empty())
@@ -385,8 +458,19 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
       else
         vkCmdDraw(cmd, draw.count, draw.instances, draw.first, draw.first_instance);
     }
-    vkCmdEndRenderPass(cmd);
+    if (dynamicRendering)
+      endRendering(cmd);
+    else
+      vkCmdEndRenderPass(cmd);
     FullBarrier(cmd);
+    if (multisampled && scene.resolve == Scene::Resolve::ResolveImage) {
+      VkImageResolve resolve{};
+      resolve.srcSubresource = resolve.dstSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
+      resolve.extent = {W, H, 1};
+      vkCmdResolveImage(cmd, msColor->handle(), VK_IMAGE_LAYOUT_GENERAL, color.handle(), VK_IMAGE_LAYOUT_GENERAL, 1,
+                        &resolve);
+      FullBarrier(cmd);
+    }
     VkBufferImageCopy region{};
     region.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
     region.imageExtent = {W, H, 1};

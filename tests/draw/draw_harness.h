@@ -75,6 +75,13 @@ struct Scene {
   std::optional<VkRect2D> scissor;     // default: the whole attachment
   std::optional<Texture> texture;
   std::vector<DrawCall> draws;
+  // Multisampling: the color (and depth/stencil) attachments have `samples` samples; with more than
+  // one the color attachment is resolved, as `resolve` says, into the one-sample image read back
+  // (depth and stencil are then not read back).
+  VkSampleCountFlagBits samples = VK_SAMPLE_COUNT_1_BIT;
+  uint32_t sample_mask = ~0u;  // pSampleMask[0]
+  bool sample_shading = false, alpha_to_coverage = false, alpha_to_one = false;  // multisample state as named
+  enum class Resolve { RenderPass, DynamicRendering, ResolveImage } resolve = Resolve::RenderPass;
 };
 
 struct Pixels {
@@ -90,8 +97,10 @@ Pixels Render(const std::string& manifest, const Scene& scene);
 
 // The graphics pipeline of `scene` (its vertex input and fixed-function state) with `stages`
 // (vertex, fragment), for subpass 0 of `pass`: vkCreateGraphicsPipelines' result.
+// `rendering`: dynamic rendering's attachment formats (with pass VK_NULL_HANDLE).
 VkResult CreatePipeline(VkDevice device, const Scene& scene, const VkPipelineShaderStageCreateInfo stages[2],
-                        VkPipelineLayout layout, VkRenderPass pass, VkPipeline* pipeline);
+                        VkPipelineLayout layout, VkRenderPass pass, VkPipeline* pipeline,
+                        const VkPipelineRenderingCreateInfoKHR* rendering = nullptr);
 
 // Float vertex data as bytes, for VertexBuffer::bytes.
 std::vector<uint8_t> Bytes(const std::vector<float>& values);
