@@ -103,11 +103,13 @@ static VkPhysicalDeviceLimits make_limits() {
     l.framebufferStencilSampleCounts = kRenderSampleCounts;
     l.framebufferNoAttachmentsSampleCounts = kRenderSampleCounts;
     l.maxColorAttachments = 4;
-    // Shaders cannot read multisampled images yet (no OpImageFetch with the Sample operand).
-    l.sampledImageColorSampleCounts = VK_SAMPLE_COUNT_1_BIT;
-    l.sampledImageIntegerSampleCounts = VK_SAMPLE_COUNT_1_BIT;
-    l.sampledImageDepthSampleCounts = VK_SAMPLE_COUNT_1_BIT;
-    l.sampledImageStencilSampleCounts = VK_SAMPLE_COUNT_1_BIT;
+    // Shaders read multisampled color images with OpImageFetch's Sample operand (texelFetch of a
+    // sampler2DMS, spirv/lower_image.cpp). Depth and stencil are not sampled in shaders yet
+    // (SAMPLED_IMAGE is not a depth format feature), so their counts are the spec's minimum too.
+    l.sampledImageColorSampleCounts = kRenderSampleCounts;
+    l.sampledImageIntegerSampleCounts = kRenderSampleCounts;
+    l.sampledImageDepthSampleCounts = kRenderSampleCounts;
+    l.sampledImageStencilSampleCounts = kRenderSampleCounts;
     l.storageImageSampleCounts = VK_SAMPLE_COUNT_1_BIT;
     l.maxSampleMaskWords = 1;
     l.timestampComputeAndGraphics = VK_FALSE;  // no query pools yet
@@ -550,12 +552,14 @@ static VkResult image_format_properties(PhysicalDevice& pd, VkFormat format, VkI
     }
     // "Image Creation Limits": one sample for linear tiling, non-2D, cube-compatible images and
     // formats that are no attachment; otherwise the limits of the usages. Kiln's multisampled
-    // images are attachments and transfer sources/destinations (render, clear, copy, resolve);
-    // shaders cannot read them (sampledImage*SampleCounts and storageImageSampleCounts are 1).
+    // images are attachments, transfer sources/destinations (render, clear, copy, resolve) and
+    // sampled images (OpImageFetch with Sample); not storage images (storageImageSampleCounts = 1)
+    // nor input attachments (shaders do not read input attachments yet).
     out->sampleCounts = VK_SAMPLE_COUNT_1_BIT;
     constexpr VkImageUsageFlags multisample_usages =
         VK_IMAGE_USAGE_TRANSFER_SRC_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT | VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT |
-        VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT | VK_IMAGE_USAGE_TRANSIENT_ATTACHMENT_BIT;
+        VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT | VK_IMAGE_USAGE_TRANSIENT_ATTACHMENT_BIT |
+        VK_IMAGE_USAGE_SAMPLED_BIT;
     if (tiling == VK_IMAGE_TILING_OPTIMAL && type == VK_IMAGE_TYPE_2D && !(flags & VK_IMAGE_CREATE_CUBE_COMPATIBLE_BIT) &&
         (features & (VK_FORMAT_FEATURE_COLOR_ATTACHMENT_BIT | VK_FORMAT_FEATURE_DEPTH_STENCIL_ATTACHMENT_BIT)) &&
         !(usage & ~multisample_usages))

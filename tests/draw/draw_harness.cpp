@@ -182,6 +182,7 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
   if (multisampled) {
     VkImageCreateInfo info = colorInfo;
     info.samples = scene.samples;
+    if (scene.fetch_samples) info.usage |= VK_IMAGE_USAGE_SAMPLED_BIT;
     msColor = std::make_unique<Image>(*device, info);
   }
   const Image& target = multisampled ? *msColor : color;
@@ -308,20 +309,23 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
   KT_CHECK(vkCreatePipelineLayout(d, &layoutInfo, nullptr, &pipelineLayout));
   objects.Add([=] { vkDestroyPipelineLayout(d, pipelineLayout, nullptr); });
   VkPipelineShaderStageCreateInfo stages[2];
-  const std::string names[2] = {scene.vert, scene.frag};
-  for (int i = 0; i < 2; ++i) {
-    const std::vector<uint32_t> words = ShaderWords(names[i]);
-    auto moduleInfo = Struct<VkShaderModuleCreateInfo>(VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO);
-    moduleInfo.codeSize = words.size() * 4;
-    moduleInfo.pCode = words.data();
-    VkShaderModule module;
-    KT_CHECK(vkCreateShaderModule(d, &moduleInfo, nullptr, &module));
-    objects.Add([=] { vkDestroyShaderModule(d, module, nullptr); });
-    stages[i] = Struct<VkPipelineShaderStageCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO);
-    stages[i].stage = i == 0 ? VK_SHADER_STAGE_VERTEX_BIT : VK_SHADER_STAGE_FRAGMENT_BIT;
-    stages[i].module = module;
-    stages[i].pName = "main";
-  }
+  auto makeStages = [&](const std::string& vert, const std::string& frag, VkPipelineShaderStageCreateInfo out[2]) {
+    const std::string names[2] = {vert, frag};
+    for (int i = 0; i < 2; ++i) {
+      const std::vector<uint32_t> words = ShaderWords(names[i]);
+      auto moduleInfo = Struct<VkShaderModuleCreateInfo>(VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO);
+      moduleInfo.codeSize = words.size() * 4;
+      moduleInfo.pCode = words.data();
+      VkShaderModule module;
+      KT_CHECK(vkCreateShaderModule(d, &moduleInfo, nullptr, &module));
+      objects.Add([=] { vkDestroyShaderModule(d, module, nullptr); });
+      out[i] = Struct<VkPipelineShaderStageCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO);
+      out[i].stage = i == 0 ? VK_SHADER_STAGE_VERTEX_BIT : VK_SHADER_STAGE_FRAGMENT_BIT;
+      out[i].module = module;
+      out[i].pName = "main";
+    }
+  };
+  makeStages(scene.vert, scene.frag, stages);
   VkPipeline pipeline;
   auto renderingInfo = Struct<VkPipelineRenderingCreateInfoKHR>(VK_STRUCTURE_TYPE_PIPELINE_RENDERING_CREATE_INFO_KHR);
   renderingInfo.colorAttachmentCount = 1;
@@ -332,6 +336,89 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
   KT_CHECK(CreatePipeline(d, scene, stages, pipelineLayout, dynamicRendering ? VK_NULL_HANDLE : pass, &pipeline,
                           dynamicRendering ? &renderingInfo : nullptr));
   objects.Add([=] { vkDestroyPipeline(d, pipeline, nullptr); });
+
+  // fetch_samples: the second pass (samples.frag reading msColor through a combined image sampler).
+  VkRenderPass fetchPass = VK_NULL_HANDLE;
+  VkFramebuffer fetchFramebuffer = VK_NULL_HANDLE;
+  VkPipeline fetchPipeline = VK_NULL_HANDLE;
+  VkPipelineLayout fetchLayout = VK_NULL_HANDLE;
+  VkDescriptorSet fetchSet = VK_NULL_HANDLE;
+  if (multisampled && scene.fetch_samples) {
+    auto samplerInfo = Struct<VkSamplerCreateInfo>(VK_STRUCTURE_TYPE_SAMPLER_CREATE_INFO);
+    VkSampler sampler;
+    KT_CHECK(vkCreateSampler(d, &samplerInfo, nullptr, &sampler));
+    objects.Add([=] { vkDestroySampler(d, sampler, nullptr); });
+    VkDescriptorSetLayoutBinding binding{0, VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, 1, VK_SHADER_STAGE_FRAGMENT_BIT,
+                                         nullptr};
+    auto setLayoutInfo = Struct<VkDescriptorSetLayoutCreateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO);
+    setLayoutInfo.bindingCount = 1;
+    setLayoutInfo.pBindings = &binding;
+    VkDescriptorSetLayout fetchSetLayout;
+    KT_CHECK(vkCreateDescriptorSetLayout(d, &setLayoutInfo, nullptr, &fetchSetLayout));
+    objects.Add([=] { vkDestroyDescriptorSetLayout(d, fetchSetLayout, nullptr); });
+    VkDescriptorPoolSize poolSize{VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, 1};
+    auto poolInfo = Struct<VkDescriptorPoolCreateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO);
+    poolInfo.maxSets = 1;
+    poolInfo.poolSizeCount = 1;
+    poolInfo.pPoolSizes = &poolSize;
+    VkDescriptorPool pool;
+    KT_CHECK(vkCreateDescriptorPool(d, &poolInfo, nullptr, &pool));
+    objects.Add([=] { vkDestroyDescriptorPool(d, pool, nullptr); });
+    auto allocInfo = Struct<VkDescriptorSetAllocateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO);
+    allocInfo.descriptorPool = pool;
+    allocInfo.descriptorSetCount = 1;
+    allocInfo.pSetLayouts = &fetchSetLayout;
+    KT_CHECK(vkAllocateDescriptorSets(d, &allocInfo, &fetchSet));
+    VkDescriptorImageInfo imageInfo{sampler, views[0], VK_IMAGE_LAYOUT_GENERAL};
+    auto write = Struct<VkWriteDescriptorSet>(VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET);
+    write.dstSet = fetchSet;
+    write.descriptorCount = 1;
+    write.descriptorType = VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER;
+    write.pImageInfo = &imageInfo;
+    vkUpdateDescriptorSets(d, 1, &write, 0, nullptr);
+    auto fetchLayoutInfo = Struct<VkPipelineLayoutCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO);
+    fetchLayoutInfo.setLayoutCount = 1;
+    fetchLayoutInfo.pSetLayouts = &fetchSetLayout;
+    KT_CHECK(vkCreatePipelineLayout(d, &fetchLayoutInfo, nullptr, &fetchLayout));
+    const VkPipelineLayout fl = fetchLayout;
+    objects.Add([=] { vkDestroyPipelineLayout(d, fl, nullptr); });
+    VkAttachmentDescription attachment{0, kColorFormat, VK_SAMPLE_COUNT_1_BIT, VK_ATTACHMENT_LOAD_OP_DONT_CARE,
+                                       VK_ATTACHMENT_STORE_OP_STORE, VK_ATTACHMENT_LOAD_OP_DONT_CARE,
+                                       VK_ATTACHMENT_STORE_OP_DONT_CARE, VK_IMAGE_LAYOUT_GENERAL,
+                                       VK_IMAGE_LAYOUT_GENERAL};
+    VkAttachmentReference ref{0, VK_IMAGE_LAYOUT_GENERAL};
+    VkSubpassDescription fetchSubpass{};
+    fetchSubpass.pipelineBindPoint = VK_PIPELINE_BIND_POINT_GRAPHICS;
+    fetchSubpass.colorAttachmentCount = 1;
+    fetchSubpass.pColorAttachments = &ref;
+    auto fetchPassInfo = Struct<VkRenderPassCreateInfo>(VK_STRUCTURE_TYPE_RENDER_PASS_CREATE_INFO);
+    fetchPassInfo.attachmentCount = 1;
+    fetchPassInfo.pAttachments = &attachment;
+    fetchPassInfo.subpassCount = 1;
+    fetchPassInfo.pSubpasses = &fetchSubpass;
+    KT_CHECK(vkCreateRenderPass(d, &fetchPassInfo, nullptr, &fetchPass));
+    const VkRenderPass fp = fetchPass;
+    objects.Add([=] { vkDestroyRenderPass(d, fp, nullptr); });
+    const VkImageView colorView = makeView(color.handle(), kColorFormat, VK_IMAGE_ASPECT_COLOR_BIT, 1);
+    auto fbInfo = Struct<VkFramebufferCreateInfo>(VK_STRUCTURE_TYPE_FRAMEBUFFER_CREATE_INFO);
+    fbInfo.renderPass = fetchPass;
+    fbInfo.attachmentCount = 1;
+    fbInfo.pAttachments = &colorView;
+    fbInfo.width = W;
+    fbInfo.height = H;
+    fbInfo.layers = 1;
+    KT_CHECK(vkCreateFramebuffer(d, &fbInfo, nullptr, &fetchFramebuffer));
+    const VkFramebuffer ff = fetchFramebuffer;
+    objects.Add([=] { vkDestroyFramebuffer(d, ff, nullptr); });
+    Scene fetchScene;  // no vertex input, one sample, no depth, no blending
+    fetchScene.width = W;
+    fetchScene.height = H;
+    VkPipelineShaderStageCreateInfo fetchStages[2];
+    makeStages("fullscreen.vert", "samples.frag", fetchStages);
+    KT_CHECK(CreatePipeline(d, fetchScene, fetchStages, fetchLayout, fetchPass, &fetchPipeline));
+    const VkPipeline fpl = fetchPipeline;
+    objects.Add([=] { vkDestroyPipeline(d, fpl, nullptr); });
+  }
 
   // Vertex and index buffers; readback buffers.
   std::vector<std::unique_ptr<Buffer>> vertexBuffers;
@@ -469,6 +556,18 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
       resolve.extent = {W, H, 1};
       vkCmdResolveImage(cmd, msColor->handle(), VK_IMAGE_LAYOUT_GENERAL, color.handle(), VK_IMAGE_LAYOUT_GENERAL, 1,
                         &resolve);
+      FullBarrier(cmd);
+    }
+    if (fetchPipeline) {
+      auto fetchBegin = Struct<VkRenderPassBeginInfo>(VK_STRUCTURE_TYPE_RENDER_PASS_BEGIN_INFO);
+      fetchBegin.renderPass = fetchPass;
+      fetchBegin.framebuffer = fetchFramebuffer;
+      fetchBegin.renderArea = {{0, 0}, {W, H}};
+      vkCmdBeginRenderPass(cmd, &fetchBegin, VK_SUBPASS_CONTENTS_INLINE);
+      vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, fetchPipeline);
+      vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, fetchLayout, 0, 1, &fetchSet, 0, nullptr);
+      vkCmdDraw(cmd, 3, 1, 0, 0);
+      vkCmdEndRenderPass(cmd);
       FullBarrier(cmd);
     }
     VkBufferImageCopy region{};

@@ -82,6 +82,9 @@ struct Scene {
   uint32_t sample_mask = ~0u;  // pSampleMask[0]
   bool sample_shading = false, alpha_to_coverage = false, alpha_to_one = false;  // multisample state as named
   enum class Resolve { RenderPass, DynamicRendering, ResolveImage } resolve = Resolve::RenderPass;
+  // Multisampled scenes: after the resolve, a second pass draws samples.frag over the read-back
+  // image, which texelFetches each sample of the color attachment: component s = sample s's red.
+  bool fetch_samples = false;
 };
 
 struct Pixels {

@@ -55,16 +55,17 @@ Scene PixelScene(const std::vector<Vertex>& vertices) {
 const std::vector<Vertex> kTriangle = {
     {2.0f, 3.0f, 0.5f, 1, 1, 1, 1}, {29.5f, 7.25f, 0.5f, 1, 1, 1, 1}, {9.75f, 28.5f, 0.5f, 1, 1, 1, 1}};
 
-// The host model: how many of pixel (x, y)'s four samples the triangle covers ("Polygon
+// The host model: which of pixel (x, y)'s four samples the triangle covers, bit s for sample s ("Polygon
 // Rasterization": a sample is covered when it is inside every edge, or on an edge that is a top or
 // left edge; exact in units of 1/256 pixel).
-int CoveredSamples(const std::vector<Vertex>& t, uint32_t x, uint32_t y) {
+uint32_t SampleMask(const std::vector<Vertex>& t, uint32_t x, uint32_t y) {
   int64_t X[3], Y[3];
   for (int i = 0; i < 3; ++i) X[i] = std::llround(t[i].x * 256), Y[i] = std::llround(t[i].y * 256);
   const int64_t area = (X[1] - X[0]) * (Y[2] - Y[0]) - (X[2] - X[0]) * (Y[1] - Y[0]);
   const int64_t sign = area > 0 ? 1 : -1;
-  int count = 0;
-  for (const auto& s : kSamples4) {
+  uint32_t mask = 0;
+  for (uint32_t n = 0; n < 4; ++n) {
+    const auto& s = kSamples4[n];
     const int64_t sx = int64_t(x) * 256 + int64_t(s[0] * 256), sy = int64_t(y) * 256 + int64_t(s[1] * 256);
     bool inside = true;
     for (int i = 0; i < 3; ++i) {
@@ -74,9 +75,13 @@ int CoveredSamples(const std::vector<Vertex>& t, uint32_t x, uint32_t y) {
       const int64_t e = a * (sx - X[j]) + b * (sy - Y[j]);
       inside &= e > 0 || (e == 0 && (a > 0 || (a == 0 && b > 0)));
     }
-    count += inside;
+    mask |= uint32_t(inside) << n;
   }
-  return count;
+  return mask;
+}
+
+int CoveredSamples(const std::vector<Vertex>& t, uint32_t x, uint32_t y) {
+  return __builtin_popcount(SampleMask(t, x, y));
 }
 
 // round(255 * k / 4) as Kiln's UNORM encoder rounds (ties up).
@@ -176,6 +181,10 @@ TEST(KILN_SUITE(Multisample), SampleMaskKeepsOnlyItsSamples) {
       for (uint32_t x = 0; x < kSize; ++x)
         ASSERT_EQ(int(p.at(x, y)[0]), Mean8(kept)) << "mask " << mask << " pixel (" << x << ", " << y << ")";
   }
+  // With partial coverage: the mask removes samples of the edge pixels too (against lavapipe).
+  Scene s = PixelScene(kTriangle);
+  s.sample_mask = 0x6;
+  DrawOnBoth("msaa_sample_mask_edges", s);
 }
 
 TEST(KILN_SUITE(Multisample), BlendingHappensPerSample) {
@@ -195,6 +204,24 @@ TEST(KILN_SUITE(Multisample), BlendingHappensPerSample) {
   DrawOnBoth("msaa_blend", s);
 }
 
+TEST(KILN_SUITE(Multisample), TexelFetchReadsEachSample) {
+  // The triangle rendered with 4 samples, then samples.frag fetches sample s of each pixel into
+  // component s: 255 where the host model covers that sample, 0 elsewhere.
+  Scene s = PixelScene(kTriangle);
+  s.fetch_samples = true;
+  const Pixels p = DrawOnBoth("msaa_texel_fetch", s, 0);
+  int partial = 0;
+  for (uint32_t y = 0; y < kSize; ++y)
+    for (uint32_t x = 0; x < kSize; ++x) {
+      const uint32_t mask = SampleMask(kTriangle, x, y);
+      partial += mask != 0 && mask != 0xf;
+      for (uint32_t c = 0; c < 4; ++c)
+        ASSERT_EQ(int(p.at(x, y)[c]), (mask >> c) & 1 ? 255 : 0)
+            << "pixel (" << x << ", " << y << ") sample " << c << ", covered samples " << mask;
+    }
+  EXPECT_GT(partial, 10);
+}
+
 // ---- What is reported and what is refused (Kiln only; not in the validated binary, whose layer
 // would rightly flag the invalid requests).
 #if !KILN_TEST_WITH_VALIDATION
@@ -210,8 +237,8 @@ TEST(MultisampleReport, LimitsAndFormatPropertiesReportOneAndFourSamples) {
   EXPECT_EQ(props.limits.framebufferDepthSampleCounts, four);
   EXPECT_EQ(props.limits.framebufferStencilSampleCounts, four);
   EXPECT_EQ(props.limits.framebufferNoAttachmentsSampleCounts, four);
-  // Shaders cannot read multisampled images yet.
-  EXPECT_EQ(props.limits.sampledImageColorSampleCounts, VkSampleCountFlags(VK_SAMPLE_COUNT_1_BIT));
+  EXPECT_EQ(props.limits.sampledImageColorSampleCounts, four);
+  EXPECT_EQ(props.limits.sampledImageIntegerSampleCounts, four);
   EXPECT_EQ(props.limits.storageImageSampleCounts, VkSampleCountFlags(VK_SAMPLE_COUNT_1_BIT));
   EXPECT_EQ(props.limits.standardSampleLocations, VK_TRUE);
 
@@ -226,9 +253,11 @@ TEST(MultisampleReport, LimitsAndFormatPropertiesReportOneAndFourSamples) {
   for (VkFormat f : {VK_FORMAT_R8G8B8A8_UNORM, VK_FORMAT_B8G8R8A8_SRGB, VK_FORMAT_R32G32B32A32_SFLOAT, VK_FORMAT_R32_UINT}) {
     EXPECT_EQ(counts(f, VK_IMAGE_TYPE_2D, VK_IMAGE_TILING_OPTIMAL, color), four) << f;
     EXPECT_EQ(counts(f, VK_IMAGE_TYPE_2D, VK_IMAGE_TILING_LINEAR, color), VkSampleCountFlags(VK_SAMPLE_COUNT_1_BIT)) << f;
-    EXPECT_EQ(counts(f, VK_IMAGE_TYPE_2D, VK_IMAGE_TILING_OPTIMAL, color | VK_IMAGE_USAGE_SAMPLED_BIT),
-              VkSampleCountFlags(VK_SAMPLE_COUNT_1_BIT))
-        << f;
+    EXPECT_EQ(counts(f, VK_IMAGE_TYPE_2D, VK_IMAGE_TILING_OPTIMAL, color | VK_IMAGE_USAGE_SAMPLED_BIT), four) << f;
+    if (f != VK_FORMAT_B8G8R8A8_SRGB)  // sRGB formats are no storage formats
+      EXPECT_EQ(counts(f, VK_IMAGE_TYPE_2D, VK_IMAGE_TILING_OPTIMAL, color | VK_IMAGE_USAGE_STORAGE_BIT),
+                VkSampleCountFlags(VK_SAMPLE_COUNT_1_BIT))
+          << f;
     EXPECT_EQ(counts(f, VK_IMAGE_TYPE_2D, VK_IMAGE_TILING_OPTIMAL, color, VK_IMAGE_CREATE_CUBE_COMPATIBLE_BIT),
               VkSampleCountFlags(VK_SAMPLE_COUNT_1_BIT))
         << f;
@@ -265,9 +294,12 @@ TEST(MultisampleReport, ImagesOfOtherSampleCountsAreRefused) {
     EXPECT_EQ(vkCreateImage(device->handle, &info, nullptr, &image), VK_ERROR_FORMAT_NOT_SUPPORTED) << samples;
   }
   info.samples = VK_SAMPLE_COUNT_4_BIT;
-  info.usage |= VK_IMAGE_USAGE_SAMPLED_BIT;  // shaders cannot read multisampled images
+  info.usage |= VK_IMAGE_USAGE_STORAGE_BIT;  // storageImageSampleCounts = 1
   EXPECT_EQ(vkCreateImage(device->handle, &info, nullptr, &image), VK_ERROR_FORMAT_NOT_SUPPORTED);
-  info.usage &= ~VkImageUsageFlags(VK_IMAGE_USAGE_SAMPLED_BIT);
+  info.usage &= ~VkImageUsageFlags(VK_IMAGE_USAGE_STORAGE_BIT);
+  info.mipLevels = 2;  // VUID-VkImageCreateInfo-samples-02257
+  EXPECT_EQ(vkCreateImage(device->handle, &info, nullptr, &image), VK_ERROR_FORMAT_NOT_SUPPORTED);
+  info.mipLevels = 1;
   ASSERT_EQ(vkCreateImage(device->handle, &info, nullptr, &image), VK_SUCCESS);
   // Four samples of four bytes per pixel.
   VkMemoryRequirements req;

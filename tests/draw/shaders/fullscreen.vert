@@ -1,0 +1,6 @@
+#version 450
+// One triangle covering the whole target, from VertexIndex alone (tests/draw).
+void main() {
+    const vec2 corner = vec2((gl_VertexIndex << 1) & 2, gl_VertexIndex & 2);
+    gl_Position = vec4(corner * 2.0 - 1.0, 0.5, 1.0);
+}
