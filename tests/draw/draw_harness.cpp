@@ -194,6 +194,13 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
     depthInfo.samples = scene.samples;
     depth = std::make_unique<Image>(*device, depthInfo);
   }
+  // Dynamic rendering resolves depth and stencil too (SAMPLE_ZERO) into depthResolve, read back.
+  std::unique_ptr<Image> depthResolve;
+  if (hasDepth && dynamicRendering) {
+    VkImageCreateInfo info = ImageInfo(VK_IMAGE_TYPE_2D, scene.depth_format, {W, H, 1});
+    info.usage |= VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT;
+    depthResolve = std::make_unique<Image>(*device, info);
+  }
   auto makeView = [&](VkImage image, VkFormat format, VkImageAspectFlags aspects, uint32_t mips) {
     auto info = Struct<VkImageViewCreateInfo>(VK_STRUCTURE_TYPE_IMAGE_VIEW_CREATE_INFO);
     info.image = image;
@@ -205,6 +212,9 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
     objects.Add([=] { vkDestroyImageView(d, view, nullptr); });
     return view;
   };
+  const VkImageView depthResolveView =
+      depthResolve ? makeView(depthResolve->handle(), scene.depth_format, DepthAspects(scene.depth_format), 1)
+                   : VK_NULL_HANDLE;
   std::vector<VkImageView> views = {makeView(target.handle(), kColorFormat, VK_IMAGE_ASPECT_COLOR_BIT, 1)};
   if (hasDepth) views.push_back(makeView(depth->handle(), scene.depth_format, DepthAspects(scene.depth_format), 1));
   // The render pass's resolve attachment (last), or dynamic rendering's resolve view.
@@ -460,10 +470,11 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
   }
   Buffer colorOut(*device, size_t(W) * H * 4, MemoryKind::Host);
   std::unique_ptr<Buffer> depthOut, stencilOut;
-  const bool readDepth = !multisampled && (scene.depth_format == VK_FORMAT_D32_SFLOAT ||
-                                           scene.depth_format == VK_FORMAT_D32_SFLOAT_S8_UINT);
-  const bool readStencil = !multisampled && (scene.depth_format == VK_FORMAT_D32_SFLOAT_S8_UINT ||
-                                             scene.depth_format == VK_FORMAT_D24_UNORM_S8_UINT);
+  const Image* depthOutImage = depthResolve ? depthResolve.get() : depth.get();
+  const bool readDepth = (!multisampled || depthResolve) && (scene.depth_format == VK_FORMAT_D32_SFLOAT ||
+                                                             scene.depth_format == VK_FORMAT_D32_SFLOAT_S8_UINT);
+  const bool readStencil = (!multisampled || depthResolve) && (scene.depth_format == VK_FORMAT_D32_SFLOAT_S8_UINT ||
+                                                               scene.depth_format == VK_FORMAT_D24_UNORM_S8_UINT);
   auto beginRendering = reinterpret_cast<PFN_vkCmdBeginRenderingKHR>(vkGetDeviceProcAddr(d, "vkCmdBeginRenderingKHR"));
   auto endRendering = reinterpret_cast<PFN_vkCmdEndRenderingKHR>(vkGetDeviceProcAddr(d, "vkCmdEndRenderingKHR"));
   if (readDepth) depthOut = std::make_unique<Buffer>(*device, size_t(W) * H * 4, MemoryKind::Host);
@@ -473,6 +484,7 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
     ToGeneral(cmd, color, VK_IMAGE_ASPECT_COLOR_BIT);
     if (msColor) ToGeneral(cmd, *msColor, VK_IMAGE_ASPECT_COLOR_BIT);
     if (hasDepth) ToGeneral(cmd, *depth, DepthAspects(scene.depth_format));
+    if (depthResolve) ToGeneral(cmd, *depthResolve, DepthAspects(scene.depth_format));
     if (texture) {
       ToGeneral(cmd, *texture, VK_IMAGE_ASPECT_COLOR_BIT);
       std::vector<VkBufferImageCopy> regions;
@@ -516,6 +528,9 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
         depthAttachment.loadOp = VK_ATTACHMENT_LOAD_OP_CLEAR;
         depthAttachment.storeOp = VK_ATTACHMENT_STORE_OP_STORE;
         depthAttachment.clearValue = clears[1];
+        depthAttachment.resolveMode = VK_RESOLVE_MODE_SAMPLE_ZERO_BIT;
+        depthAttachment.resolveImageView = depthResolveView;
+        depthAttachment.resolveImageLayout = VK_IMAGE_LAYOUT_GENERAL;
       }
       auto rendering = Struct<VkRenderingInfoKHR>(VK_STRUCTURE_TYPE_RENDERING_INFO_KHR);
       rendering.renderArea = {{0, 0}, {W, H}};
@@ -576,11 +591,11 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
     vkCmdCopyImageToBuffer(cmd, color.handle(), VK_IMAGE_LAYOUT_GENERAL, colorOut.handle(), 1, &region);
     if (depthOut) {
       region.imageSubresource.aspectMask = VK_IMAGE_ASPECT_DEPTH_BIT;
-      vkCmdCopyImageToBuffer(cmd, depth->handle(), VK_IMAGE_LAYOUT_GENERAL, depthOut->handle(), 1, &region);
+      vkCmdCopyImageToBuffer(cmd, depthOutImage->handle(), VK_IMAGE_LAYOUT_GENERAL, depthOut->handle(), 1, &region);
     }
     if (stencilOut) {
       region.imageSubresource.aspectMask = VK_IMAGE_ASPECT_STENCIL_BIT;
-      vkCmdCopyImageToBuffer(cmd, depth->handle(), VK_IMAGE_LAYOUT_GENERAL, stencilOut->handle(), 1, &region);
+      vkCmdCopyImageToBuffer(cmd, depthOutImage->handle(), VK_IMAGE_LAYOUT_GENERAL, stencilOut->handle(), 1, &region);
     }
   });
   Pixels out;

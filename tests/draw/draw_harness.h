@@ -76,8 +76,9 @@ struct Scene {
   std::optional<Texture> texture;
   std::vector<DrawCall> draws;
   // Multisampling: the color (and depth/stencil) attachments have `samples` samples; with more than
-  // one the color attachment is resolved, as `resolve` says, into the one-sample image read back
-  // (depth and stencil are then not read back).
+  // one the color attachment is resolved, as `resolve` says, into the one-sample image read back.
+  // Depth and stencil are read back from multisampled scenes with DynamicRendering only, resolved
+  // with SAMPLE_ZERO.
   VkSampleCountFlagBits samples = VK_SAMPLE_COUNT_1_BIT;
   uint32_t sample_mask = ~0u;  // pSampleMask[0]
   bool sample_shading = false, alpha_to_coverage = false, alpha_to_one = false;  // multisample state as named

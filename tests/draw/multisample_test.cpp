@@ -10,6 +10,7 @@
 // function value is exact on both drivers.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <iterator>
@@ -167,6 +168,28 @@ TEST(KILN_SUITE(Multisample), DepthIsTestedAtEachSample) {
     EXPECT_EQ(p.at(17, y)[0], 0);
     EXPECT_EQ(p.at(17, y)[1], 255);
   }
+  // The same with dynamic rendering, whose depth resolve (SAMPLE_ZERO) is read back: each pixel's
+  // depth is the nearer rectangle's at sample 0, (x + 0.375, y + 0.125), compared with lavapipe
+  // (1e-6, the two interpolate in float) and with the plane's value.
+  // Stencil counts, per sample, the rectangles that passed the depth test: 1 where red is nearer
+  // at sample 0, 2 where green (drawn second) is.
+  s.resolve = Scene::Resolve::DynamicRendering;
+  s.depth_format = VK_FORMAT_D32_SFLOAT_S8_UINT;
+  s.depth_stencil.stencilTestEnable = VK_TRUE;
+  s.depth_stencil.front = {VK_STENCIL_OP_KEEP, VK_STENCIL_OP_INCREMENT_AND_CLAMP, VK_STENCIL_OP_KEEP,
+                           VK_COMPARE_OP_ALWAYS, 0xff, 0xff, 0};
+  s.depth_stencil.back = s.depth_stencil.front;
+  const Pixels d = DrawOnBoth("msaa_depth_resolve", s);
+  ASSERT_EQ(d.depth.size(), size_t(kSize) * kSize);
+  ASSERT_EQ(d.stencil.size(), size_t(kSize) * kSize);
+  EXPECT_TRUE(SamePixels("msaa_depth_resolve_vs_pass", d, p, 0, 1.0f)) << "colors as with the render pass";
+  for (uint32_t y = 0; y < kSize; ++y)
+    for (uint32_t x = 0; x < kSize; ++x) {
+      const float sx = float(x) + 0.375f;
+      const float expected = std::min(z(sx, 1.0f), z(sx, -1.0f));
+      ASSERT_NEAR(d.depth[size_t(y) * kSize + x], expected, 1e-5f) << "pixel (" << x << ", " << y << ")";
+      ASSERT_EQ(d.stencil[size_t(y) * kSize + x], sx > 16.5f ? 2 : 1) << "pixel (" << x << ", " << y << ")";
+    }
 }
 
 TEST(KILN_SUITE(Multisample), SampleMaskKeepsOnlyItsSamples) {
