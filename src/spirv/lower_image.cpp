@@ -287,8 +287,21 @@ ImageLowering::Outcome ImageLowering::operation(const Instruction& inst, std::sp
     case Op::OpImageQueryFormat:
     case Op::OpImageQueryOrder:
         return fail(hooks, "OpImageQueryFormat/Order are OpenCL instructions");
-    case Op::OpImageQuerySamples:
-        return fail(hooks, "OpImageQuerySamples: multisampled images are not supported");
+    case Op::OpImageQuerySamples: {
+        // Every multisampled image Kiln makes has kMultisampleCount samples.
+        const Type* image = nullptr;
+        if (!image_type(m_.type_of(w[3]), &image, hooks))
+            return Outcome::Failed;
+        if (!image->multisampled)
+            return fail(hooks, "OpImageQuerySamples of an image that is not multisampled");
+        Ins copy;
+        copy.run = ops_.copy_words;
+        copy.a = hooks.constant_register(kMultisampleCount);
+        copy.n = 1;
+        copy.dst = hooks.define(w[2], w[1]);
+        hooks.emit(copy);
+        return Outcome::Done;
+    }
     case Op::OpImageTexelPointer: {
         // (result type, result, image pointer, coordinate, sample): the handle and the coordinates
         // in four registers that the atomics read.

@@ -14,6 +14,7 @@
 #include <cmath>
 #include <fstream>
 #include <iterator>
+#include <random>
 
 #include "draw_harness.h"
 #include "vk_test_util.h"
@@ -227,6 +228,38 @@ TEST(KILN_SUITE(Multisample), BlendingHappensPerSample) {
   DrawOnBoth("msaa_blend", s);
 }
 
+TEST(KILN_SUITE(Multisample), SharedEdgesCoverEverySampleOnce) {
+  // A 9x7 grid of jittered vertices on the 1/256 grid, two triangles per cell, additive blending
+  // of 60 codes per fragment: a sample covered twice would make its pixel 75, one missed 45.
+  std::mt19937 rng(23);
+  std::uniform_int_distribution<int> jitter(-300, 300);  // in 1/256 pixel, small enough that no triangle folds over
+  const int nx = 9, ny = 7;
+  std::vector<std::pair<float, float>> grid;
+  for (int j = 0; j < ny; ++j)
+    for (int i = 0; i < nx; ++i) {
+      float x = 32.0f * i / (nx - 1), y = 32.0f * j / (ny - 1);
+      x = std::round(x * 256) / 256, y = std::round(y * 256) / 256;
+      if (i > 0 && i < nx - 1) x += jitter(rng) / 256.0f;
+      if (j > 0 && j < ny - 1) y += jitter(rng) / 256.0f;
+      grid.push_back({x, y});
+    }
+  const float step = 60.0f / 255.0f;
+  std::vector<Vertex> v;
+  auto add = [&](int i, int j) { v.push_back({grid[j * nx + i].first, grid[j * nx + i].second, 0.5f, step, 0, 0, 1}); };
+  for (int j = 0; j + 1 < ny; ++j)
+    for (int i = 0; i + 1 < nx; ++i) {
+      add(i, j), add(i + 1, j), add(i, j + 1);
+      add(i + 1, j), add(i + 1, j + 1), add(i, j + 1);
+    }
+  Scene s = PixelScene(v);
+  s.blend.blendEnable = VK_TRUE;
+  s.blend.srcColorBlendFactor = s.blend.dstColorBlendFactor = VK_BLEND_FACTOR_ONE;
+  s.blend.srcAlphaBlendFactor = s.blend.dstAlphaBlendFactor = VK_BLEND_FACTOR_ONE;
+  const Pixels p = DrawOnBoth("msaa_shared_edges", s, 0);
+  for (uint32_t y = 0; y < kSize; ++y)
+    for (uint32_t x = 0; x < kSize; ++x) ASSERT_EQ(p.at(x, y)[0], 60) << "pixel (" << x << ", " << y << ")";
+}
+
 TEST(KILN_SUITE(Multisample), TexelFetchReadsEachSample) {
   // The triangle rendered with 4 samples, then samples.frag fetches sample s of each pixel into
   // component s: 255 where the host model covers that sample, 0 elsewhere.
@@ -277,10 +310,11 @@ TEST(MultisampleReport, LimitsAndFormatPropertiesReportOneAndFourSamples) {
     EXPECT_EQ(counts(f, VK_IMAGE_TYPE_2D, VK_IMAGE_TILING_OPTIMAL, color), four) << f;
     EXPECT_EQ(counts(f, VK_IMAGE_TYPE_2D, VK_IMAGE_TILING_LINEAR, color), VkSampleCountFlags(VK_SAMPLE_COUNT_1_BIT)) << f;
     EXPECT_EQ(counts(f, VK_IMAGE_TYPE_2D, VK_IMAGE_TILING_OPTIMAL, color | VK_IMAGE_USAGE_SAMPLED_BIT), four) << f;
-    if (f != VK_FORMAT_B8G8R8A8_SRGB)  // sRGB formats are no storage formats
+    if (f != VK_FORMAT_B8G8R8A8_SRGB) {  // sRGB formats are no storage formats
       EXPECT_EQ(counts(f, VK_IMAGE_TYPE_2D, VK_IMAGE_TILING_OPTIMAL, color | VK_IMAGE_USAGE_STORAGE_BIT),
                 VkSampleCountFlags(VK_SAMPLE_COUNT_1_BIT))
           << f;
+    }
     EXPECT_EQ(counts(f, VK_IMAGE_TYPE_2D, VK_IMAGE_TILING_OPTIMAL, color, VK_IMAGE_CREATE_CUBE_COMPATIBLE_BIT),
               VkSampleCountFlags(VK_SAMPLE_COUNT_1_BIT))
         << f;
