@@ -231,12 +231,12 @@ void OutputMerger::merge_batch(const FragmentBatch& in, const FragmentOutput& ou
 }
 
 void OutputMerger::merge_batch_4x(const FragmentBatch& in, const FragmentOutput& out, uint32_t lanes, bool late_tests,
-                                  bool shader_depth, const float (*sample_z)[4]) const {
+                                  bool shader_depth, const uint8_t* sample_coverage, const float (*sample_z)[4]) const {
     uint8_t samples[kLanes];
     for (uint32_t live = lanes; live;) {
         const uint32_t l = uint32_t(std::countr_zero(live));
         live &= live - 1;
-        samples[l] = in.sample_coverage[l];
+        samples[l] = sample_coverage[l];
         if (!late_tests)
             continue;
         // "Depth Test" per sample: at the sample's own depth, or FragDepth for all of them.

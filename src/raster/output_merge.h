@@ -42,11 +42,11 @@ public:
     // gets them in order, as the depth tests did.
     void merge_batch(const FragmentBatch& in, const FragmentOutput& out, uint32_t lanes, bool late_tests,
                      bool shader_depth) const;
-    // The same for a multisampled draw: per lane the samples of in.sample_coverage, tested late with
-    // their own depths sample_z[lane][sample] (or FragDepth), and the color written to each
+    // The same for a multisampled draw: per lane the samples of sample_coverage[lane], tested late
+    // with their own depths sample_z[lane][sample] (or FragDepth), and the color written to each
     // surviving sample (blended with that sample's value).
     void merge_batch_4x(const FragmentBatch& in, const FragmentOutput& out, uint32_t lanes, bool late_tests,
-                        bool shader_depth, const float (*sample_z)[4]) const;
+                        bool shader_depth, const uint8_t* sample_coverage, const float (*sample_z)[4]) const;
 
 private:
     enum class DepthKind : uint8_t { D16, D24, D32F };

@@ -148,9 +148,6 @@ struct FragmentBatch {
     // Varying word v of lane l: float bits for Smooth and NoPerspective, the provoking vertex's
     // word, bit for bit, for Flat. Rows past VertexStream::varying_words are not written.
     alignas(64) uint32_t varyings[kMaxVaryingWords][kLanes];
-    // Multisampled draws: the samples of each lane's pixel that are covered (and passed the sample
-    // mask and early tests), bit s = sample s. A lane is in `coverage` when any of its bits is set.
-    uint8_t sample_coverage[kLanes];
 };
 
 // What the fragment shader gives back. `alive` starts as the batch's coverage; the shader clears

@@ -170,7 +170,8 @@ void flush(const DrawContext& d, TileScratch& s) {
     out.alive = fb.coverage;
     d.shader->shade(fb, out, s.worker);
     if constexpr (Multisampled)
-        d.merger->merge_batch_4x(fb, out, fb.coverage & out.alive, d.late_tests, d.shader_writes_depth, s.sample_z);
+        d.merger->merge_batch_4x(fb, out, fb.coverage & out.alive, d.late_tests, d.shader_writes_depth,
+                                 s.sample_coverage, s.sample_z);
     else
         d.merger->merge_batch(fb, out, fb.coverage & out.alive, d.late_tests, d.shader_writes_depth);
     ++s.batches;
@@ -380,7 +381,7 @@ void rasterize_tile_4x(const DrawContext& d, const std::vector<uint32_t>& bin, c
                 fb.x[l] = qx, fb.x[l + 1] = qx + 1, fb.x[l + 2] = qx, fb.x[l + 3] = qx + 1;
                 fb.y[l] = qy, fb.y[l + 1] = qy, fb.y[l + 2] = qy + 1, fb.y[l + 3] = qy + 1;
                 for (uint32_t p = 0; p < 4; ++p)
-                    fb.sample_coverage[l + p] = cov[p];
+                    s.sample_coverage[l + p] = cov[p];
                 fb.coverage |= pixels << l;
                 if (fb.quad_count == kQuadsPerBatch)
                     flush<true>(d, s);

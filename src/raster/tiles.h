@@ -49,9 +49,13 @@ struct TileScratch {
     FragmentBatch batch;
     FragmentOutput output;
     uint32_t quad_triangle[kQuadsPerBatch];
-    alignas(64) float sample_z[kLanes][4];  // multisampled draws: each sample's depth
     uint32_t worker = 0;  // passed to FragmentShader::shade
     uint64_t batches = 0, quads = 0;
+    // Multisampled draws (after everything the one-sample walker touches): per lane, the samples of
+    // its pixel that are covered (and passed the sample mask and early tests), bit s = sample s --
+    // a lane is in the batch's coverage when any bit is set -- and each sample's depth.
+    alignas(64) uint8_t sample_coverage[kLanes];
+    alignas(64) float sample_z[kLanes][4];
 };
 
 void rasterize_tile(const DrawContext& draw, const std::vector<uint32_t>& bin, const Rect& tile, TileScratch& scratch);
