@@ -254,6 +254,26 @@ void OutputMerger::merge_batch_4x(const FragmentBatch& in, const FragmentOutput&
         const Color& c = color_[a];
         if (!c.codec)
             continue;
+        if (c.bgra8_fast) {
+            // As merge_batch: the lanes packed at once, then each lane's texel copied to its samples.
+            const int r = c.swap_rb ? 2 : 0, b = c.swap_rb ? 0 : 2;
+            alignas(64) uint32_t packed[kLanes];
+            pack_unorm8(out.color[a][r], out.color[a][1], out.color[a][b], out.color[a][3], 4 * in.quad_count, packed);
+            for (uint32_t live = lanes; live;) {
+                const uint32_t l = uint32_t(std::countr_zero(live));
+                live &= live - 1;
+                std::byte* pixel = c.plane.at(in.x[l], in.y[l]);
+                if (samples[l] == 0xf) {
+                    const uint32_t four[4] = {packed[l], packed[l], packed[l], packed[l]};
+                    std::memcpy(pixel, four, sizeof four);
+                    continue;
+                }
+                for (uint32_t s = 0; s < 4; ++s)
+                    if (samples[l] & (1u << s))
+                        std::memcpy(pixel + s * 4, &packed[l], 4);
+            }
+            continue;
+        }
         for (uint32_t live = lanes; live;) {
             const uint32_t l = uint32_t(std::countr_zero(live));
             live &= live - 1;
