@@ -188,6 +188,7 @@ Status OutputMerger::prepare(const OutputState& state, uint32_t samples, Rect* f
     depth_write_ = depth_test_ && state.depth_write;
     depth_compare_ = state.depth_compare;
     stencil_test_ = state.stencil_test && stencil_.origin;
+    alpha_to_coverage_ = state.alpha_to_coverage;
     front_ = state.front;
     back_ = state.back;
     return Status::Ok;
@@ -195,6 +196,14 @@ Status OutputMerger::prepare(const OutputState& state, uint32_t samples, Rect* f
 
 void OutputMerger::merge_batch(const FragmentBatch& in, const FragmentOutput& out, uint32_t lanes, bool late_tests,
                                bool shader_depth) const {
+    if (alpha_to_coverage_) {  // one branch per batch
+        for (uint32_t live = lanes; live;) {
+            const uint32_t l = uint32_t(std::countr_zero(live));
+            live &= live - 1;
+            if (!(alpha_coverage(std::bit_cast<float>(out.color[0][3][l])) & 1))
+                lanes &= ~(1u << l);
+        }
+    }
     if (late_tests) {
         for (uint32_t live = lanes; live;) {
             const uint32_t l = uint32_t(std::countr_zero(live));
@@ -237,6 +246,12 @@ void OutputMerger::merge_batch_4x(const FragmentBatch& in, const FragmentOutput&
         const uint32_t l = uint32_t(std::countr_zero(live));
         live &= live - 1;
         samples[l] = sample_coverage[l];
+        if (alpha_to_coverage_)
+            samples[l] &= uint8_t(alpha_coverage(std::bit_cast<float>(out.color[0][3][l])));
+        if (!samples[l]) {
+            lanes &= ~(1u << l);
+            continue;
+        }
         if (!late_tests)
             continue;
         // "Depth Test" per sample: at the sample's own depth, or FragDepth for all of them.

@@ -5,7 +5,7 @@
 // as "Blending" and "sRGB Conversion" say).
 //
 // Left out: depth bounds, logic ops, dual-source blending (SRC1 factors), advanced blend ops,
-// alpha to coverage / alpha to one.
+// alpha to one.
 #pragma once
 
 #include "raster/raster.h"
@@ -76,6 +76,7 @@ private:
     Plane depth_, stencil_;
     DepthKind depth_kind_ = DepthKind::D32F;
     bool depth_test_ = false, depth_write_ = false, stencil_test_ = false;
+    bool alpha_to_coverage_ = false;
     VkCompareOp depth_compare_ = VK_COMPARE_OP_ALWAYS;
     StencilFace front_, back_;
 };
@@ -178,6 +179,15 @@ inline bool OutputMerger::test_depth_stencil(int32_t x, int32_t y, float z, bool
         }
     }
     return true;
+}
+
+// Alpha to coverage's sample mask for an alpha value: round(4 alpha) samples, nested masks so that
+// more alpha never covers fewer samples; NaN covers none.
+inline uint32_t alpha_coverage(float alpha) {
+    static constexpr uint8_t kMasks[5] = {0x0, 0x1, 0x5, 0x7, 0xf};
+    if (!(alpha > 0.0f))
+        return 0;
+    return kMasks[alpha >= 1.0f ? 4 : int(alpha * 4.0f + 0.5f)];
 }
 
 // The four components through "Blend Factors" and "Blend Operations" (inputs already clamped).

@@ -129,6 +129,10 @@ struct OutputState {
     // FragmentOutput::depth replaces the interpolated depth in the (late) depth test. Ignored with
     // early_fragment_tests, as FragDepth is under the EarlyFragmentTests execution mode.
     bool shader_writes_depth = false;
+    // "Multisample Coverage": color output 0's alpha removes samples after shading (before late
+    // tests): round(4 alpha) of the four samples are kept, masks 0, 0x1, 0x5, 0x7, 0xf (one sample:
+    // kept from alpha >= 1/8). The caller makes the tests late unless the shader asks for early ones.
+    bool alpha_to_coverage = false;
 };
 
 // What the fragment shader sees of one batch: structure of arrays, one entry per lane. Lanes past

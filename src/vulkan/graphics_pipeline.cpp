@@ -121,18 +121,17 @@ VkResult fixed_function(Device& device, uint32_t index, const VkGraphicsPipeline
         if (const VkPipelineMultisampleStateCreateInfo* m = info.pMultisampleState) {
             // The rasterizer's sample counts (kRenderSampleCounts); one fragment shader invocation
             // per pixel, so sample shading (sampleRateShading is not reported) is refused, and so
-            // are alpha to coverage and alpha to one (alphaToOne is not reported).
+            // is alpha to one (alphaToOne is not reported). Alpha to coverage: raster.h.
             if (m->rasterizationSamples != VK_SAMPLE_COUNT_1_BIT && m->rasterizationSamples != VK_SAMPLE_COUNT_4_BIT)
                 return refuse(device, index,
                               "rasterizationSamples " + std::to_string(m->rasterizationSamples) +
                                   ": Kiln renders with 1 or 4 samples (framebuffer*SampleCounts)");
             if (m->sampleShadingEnable)
                 return refuse(device, index, "sample shading is not implemented (sampleRateShading is not reported)");
-            if (m->alphaToCoverageEnable)
-                return refuse(device, index, "alpha to coverage is not implemented");
             if (m->alphaToOneEnable)
                 return refuse(device, index, "alpha to one is not implemented (alphaToOne is not reported)");
             g.samples = uint32_t(m->rasterizationSamples);
+            g.alpha_to_coverage = m->alphaToCoverageEnable;
             if (m->pSampleMask)
                 g.sample_mask = m->pSampleMask[0];
         }

@@ -260,6 +260,61 @@ TEST(KILN_SUITE(Multisample), SharedEdgesCoverEverySampleOnce) {
     for (uint32_t x = 0; x < kSize; ++x) ASSERT_EQ(p.at(x, y)[0], 60) << "pixel (" << x << ", " << y << ")";
 }
 
+// Five columns of alpha 0, 0.25, 0.5, 0.75, 1 (red 1) over the whole target.
+std::vector<Vertex> AlphaColumns() {
+  std::vector<Vertex> v;
+  for (int c = 0; c < 5; ++c) {
+    const float x0 = 6.0f * c, x1 = x0 + 6.0f, a = 0.25f * c;
+    v.insert(v.end(), {{x0, 0, 0.5f, 1, 0, 0, a}, {x1, 0, 0.5f, 1, 0, 0, a}, {x0, 32, 0.5f, 1, 0, 0, a},
+                       {x1, 0, 0.5f, 1, 0, 0, a}, {x1, 32, 0.5f, 1, 0, 0, a}, {x0, 32, 0.5f, 1, 0, 0, a}});
+  }
+  return v;
+}
+
+TEST(KILN_SUITE(Multisample), AlphaToCoverageKeepsSamplesInProportionToAlpha) {
+  // "Multisample Coverage": which samples alpha keeps is the implementation's; Kiln keeps round(4 alpha)
+  // (raster.h), so the columns resolve to 0, 1, 2, 3 and 4 quarters of red. lavapipe's dither may
+  // differ, so only the ends (alpha 0: nothing; alpha 1: everything) are compared with it.
+  Scene s = PixelScene(AlphaColumns());
+  s.alpha_to_coverage = true;
+  const Pixels p = Render(KILN_TEST_MANIFEST, s);
+  for (uint32_t y = 0; y < kSize; ++y)
+    for (int c = 0; c < 5; ++c)
+      for (uint32_t x = 6 * c; x < 6u * c + 6; ++x)
+        ASSERT_EQ(int(p.at(x, y)[0]), Mean8(c)) << "pixel (" << x << ", " << y << "), alpha " << 0.25 * c;
+  if (LavapipeInstalled()) {
+    const Pixels lavapipe = Render(KILN_LAVAPIPE_MANIFEST, s);
+    for (uint32_t y = 0; y < kSize; ++y) {
+      for (uint32_t x = 0; x < 6; ++x) EXPECT_EQ(lavapipe.at(x, y)[0], p.at(x, y)[0]) << x << ", " << y;
+      for (uint32_t x = 24; x < 30; ++x) EXPECT_EQ(lavapipe.at(x, y)[0], p.at(x, y)[0]) << x << ", " << y;
+    }
+  }
+  // With one sample, alpha 0 writes nothing and the others write the pixel.
+  s.samples = VK_SAMPLE_COUNT_1_BIT;
+  const Pixels one = Render(KILN_TEST_MANIFEST, s);
+  for (uint32_t y = 0; y < kSize; ++y)
+    for (uint32_t x = 0; x < 30; ++x) ASSERT_EQ(int(one.at(x, y)[0]), x < 6 ? 0 : 255) << x << ", " << y;
+  // Samples alpha removes get no depth either: a farther opaque green rectangle drawn after the
+  // columns fills exactly the samples the columns left (depth LESS, written).
+  std::vector<Vertex> v = AlphaColumns();
+  const std::vector<Vertex> green = {{0, 0, 0.7f, 0, 1, 0, 1},  {32, 0, 0.7f, 0, 1, 0, 1}, {0, 32, 0.7f, 0, 1, 0, 1},
+                                     {32, 0, 0.7f, 0, 1, 0, 1}, {32, 32, 0.7f, 0, 1, 0, 1}, {0, 32, 0.7f, 0, 1, 0, 1}};
+  v.insert(v.end(), green.begin(), green.end());
+  Scene d = PixelScene(v);
+  d.alpha_to_coverage = true;
+  d.depth_format = VK_FORMAT_D32_SFLOAT;
+  d.depth_stencil.depthTestEnable = VK_TRUE;
+  d.depth_stencil.depthWriteEnable = VK_TRUE;
+  d.depth_stencil.depthCompareOp = VK_COMPARE_OP_LESS;
+  const Pixels pd = Render(KILN_TEST_MANIFEST, d);
+  for (uint32_t y = 0; y < kSize; ++y)
+    for (int c = 0; c < 5; ++c)
+      for (uint32_t x = 6 * c; x < 6u * c + 6; ++x) {
+        ASSERT_EQ(int(pd.at(x, y)[0]), Mean8(c)) << "pixel (" << x << ", " << y << ")";
+        ASSERT_EQ(int(pd.at(x, y)[1]), Mean8(4 - c)) << "pixel (" << x << ", " << y << ")";
+      }
+}
+
 TEST(KILN_SUITE(Multisample), TexelFetchReadsEachSample) {
   // The triangle rendered with 4 samples, then samples.frag fetches sample s of each pixel into
   // component s: 255 where the host model covers that sample, 0 elsewhere.
@@ -422,12 +477,15 @@ TEST(MultisampleReport, PipelinesKilnCannotRunAreRefused) {
     s.samples = samples;
     EXPECT_EQ(create(s), VK_ERROR_INVALID_SHADER_NV) << samples;
   }
-  // One fragment shader invocation per pixel: sample shading, alpha to coverage, alpha to one.
-  for (int which = 0; which < 3; ++which) {
+  // One fragment shader invocation per pixel: no sample shading; no alpha to one.
+  for (int which = 0; which < 2; ++which) {
     Scene s = scene;
-    (which == 0 ? s.sample_shading : which == 1 ? s.alpha_to_coverage : s.alpha_to_one) = true;
+    (which == 0 ? s.sample_shading : s.alpha_to_one) = true;
     EXPECT_EQ(create(s), VK_ERROR_INVALID_SHADER_NV) << which;
   }
+  Scene a2c = scene;
+  a2c.alpha_to_coverage = true;
+  EXPECT_EQ(create(a2c), VK_SUCCESS);
   vkDestroyShaderModule(d, modules[0], nullptr);
   vkDestroyShaderModule(d, modules[1], nullptr);
   vkDestroyPipelineLayout(d, layout, nullptr);
