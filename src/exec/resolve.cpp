@@ -2,8 +2,9 @@
 // or sample 0 taken, written to the one-sample destination.
 //
 // AVERAGE reads the samples through the format's texel codec, so UNORM/SNORM values are averaged
-// as the values they stand for and sRGB ones in linear space (the codec decodes and encodes), then
-// the mean is written with the codec's rounding. Integer formats take sample 0 ("the value of a
+// as the values they stand for and sRGB ones in linear space (the codec decodes and encodes; the
+// spec's VkResolveModeFlagBits: "the implementation should convert samples from nonlinear to
+// linear before averaging"), then the mean is written with the codec's rounding. Integer formats take sample 0 ("the value of a
 // single sample", vkCmdResolveImage; VK_RESOLVE_MODE_SAMPLE_ZERO_BIT for render passes), and so do
 // depth and stencil (Kiln reports SAMPLE_ZERO only in VkPhysicalDeviceDepthStencilResolveProperties).
 #include "resolve.h"
