@@ -6,6 +6,9 @@
 //                                pixels per second (items)
 //   FillRateDepth/<threads>      the same with a D32_SFLOAT attachment, LESS test and write, which
 //                                every pixel passes (the attachment is cleared each iteration)
+//   FillRate4x/<threads>         FillRate with 4-sample attachments (rasterizationSamples = 4):
+//                                pixels per second (each pixel's four samples written)
+//   FillRateDepth4x/<threads>    FillRateDepth with 4 samples: depth tested and written per sample
 //   SmallTriangles/<threads>     100 000 triangles of ~8 pixels (legs of 4 pixels) at random spots
 //                                of 1024 x 1024; triangles per second (items)
 //   SmallTrianglesVaryings/<t>   the same with 8 smooth varying words interpolated per lane
@@ -121,9 +124,10 @@ public:
 struct Target {
     kiln::format::ImageLayout color_layout, depth_layout;
     std::vector<std::byte> color, depth;
-    Target() {
+    explicit Target(uint32_t samples = 1) {
         kiln::format::ImageShape shape;
         shape.extent = {kSize, kSize, 1};
+        shape.samples = samples;
         shape.format = VK_FORMAT_B8G8R8A8_UNORM;
         kiln::format::ImageLayout::compute(shape, &color_layout);
         shape.format = VK_FORMAT_D32_SFLOAT;
@@ -178,11 +182,12 @@ void run(benchmark::State& state, const Draw& draw, Target& target, bool clear_d
     benchmark::DoNotOptimize(target.color.data());
 }
 
-void FillRate(benchmark::State& state, bool depth) {
-    Target target;
+void FillRate(benchmark::State& state, bool depth, uint32_t samples) {
+    Target target(samples);
     const std::vector<float> p = {-1, -1, 0.5f, 1, -1, 1, 0.5f, 1, 1, 1, 0.5f, 1,
                                   -1, -1, 0.5f, 1, 1, 1, 0.5f, 1, 1, -1, 0.5f, 1};
-    const Draw d = make_draw(target, p, {}, 0, depth);
+    Draw d = make_draw(target, p, {}, 0, depth);
+    d.raster.samples = samples;
     run(state, d, target, depth, uint64_t(kSize) * kSize);
 }
 
@@ -273,8 +278,16 @@ const int kThreads[] = {1, 2};
 
 int main(int argc, char** argv) {
     for (int t : kThreads) {
-        benchmark::RegisterBenchmark("FillRate", [](benchmark::State& s) { FillRate(s, false); })->Arg(t)->UseRealTime();
-        benchmark::RegisterBenchmark("FillRateDepth", [](benchmark::State& s) { FillRate(s, true); })->Arg(t)->UseRealTime();
+        benchmark::RegisterBenchmark("FillRate", [](benchmark::State& s) { FillRate(s, false, 1); })->Arg(t)->UseRealTime();
+        benchmark::RegisterBenchmark("FillRateDepth", [](benchmark::State& s) { FillRate(s, true, 1); })
+            ->Arg(t)
+            ->UseRealTime();
+        benchmark::RegisterBenchmark("FillRate4x", [](benchmark::State& s) { FillRate(s, false, 4); })
+            ->Arg(t)
+            ->UseRealTime();
+        benchmark::RegisterBenchmark("FillRateDepth4x", [](benchmark::State& s) { FillRate(s, true, 4); })
+            ->Arg(t)
+            ->UseRealTime();
         benchmark::RegisterBenchmark("SmallTriangles", [](benchmark::State& s) { SmallTriangles(s, 0); })->Arg(t)->UseRealTime();
         benchmark::RegisterBenchmark("SmallTrianglesVaryings", [](benchmark::State& s) { SmallTriangles(s, 8); })
             ->Arg(t)

@@ -29,6 +29,7 @@ enum class Op : uint16_t {
     ClearRects,
     Blit,
     Draw,
+    Resolve,
 };
 
 // Alignment of every command and of the trailing arrays that follow the fixed part.

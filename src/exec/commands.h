@@ -90,6 +90,20 @@ struct BlitCmd {  // + VkImageBlit[region_count]
     uint32_t region_count;
 };
 
+// Resolves a rectangle of a multisampled image's subresource into a one-sample image
+// (vkCmdResolveImage, render pass and dynamic rendering resolve attachments; exec/resolve.cpp).
+// One aspect per command: COLOR averaged (AVERAGE) or sample 0 (SAMPLE_ZERO, and integer formats
+// always); DEPTH and STENCIL take sample 0.
+struct ResolveCmd {
+    ImageRef src, dst;
+    VkFormat format;  // COLOR: the format the samples are read and written as (the views' or images')
+    VkImageAspectFlagBits aspect;
+    VkResolveModeFlagBits mode;
+    uint32_t src_mip, src_layer, dst_mip, dst_layer, layer_count;
+    VkOffset2D src_offset, dst_offset;
+    VkExtent2D extent;
+};
+
 struct EventCmd {
     Event* event;
 };

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "blit.h"
+#include "resolve.h"
 #include "command_stream.h"
 #include "commands.h"
 #include "draw.h"
@@ -97,7 +98,8 @@ static void copy_image(const CopyImageCmd& cmd) {
             if (!dp)
                 continue;
             const uint32_t bw = sp.block_width, bh = sp.block_height;
-            const uint64_t row_bytes = (region.extent.width + bw - 1) / bw * uint64_t(sp.texel_size);
+            // Multisampled images copy every sample: both have the same count (VUID-vkCmdCopyImage-srcImage-00136).
+            const uint64_t row_bytes = (region.extent.width + bw - 1) / bw * uint64_t(sp.pixel_stride());
             const uint32_t rows = (region.extent.height + bh - 1) / bh;
             const uint32_t slices = src.shape().type == VK_IMAGE_TYPE_3D
                                         ? region.extent.depth
@@ -169,7 +171,7 @@ static void clear_rects(const ClearRectsCmd& cmd) {
             continue;
         const uint64_t first = uint64_t(cmd.base_layer) + rect.baseArrayLayer;
         const uint64_t last = std::min<uint64_t>(first + rect.layerCount, layers);
-        const uint64_t row_bytes = uint64_t(x1 - x0) * plane.texel_size;
+        const uint64_t row_bytes = uint64_t(x1 - x0) * plane.pixel_stride();  // every sample of the pixels
         for (uint64_t layer = first; layer < last; ++layer) {
             const uint64_t at = volume ? layout.texel_offset(plane, cmd.mip_level, 0, uint32_t(x0), uint32_t(y0), uint32_t(layer))
                                        : layout.texel_offset(plane, cmd.mip_level, uint32_t(layer), uint32_t(x0), uint32_t(y0), 0);
@@ -281,6 +283,9 @@ void execute_stream(const CommandStream& stream, WorkerPool* pool) {
             break;
         case Op::Draw:
             draw(*static_cast<const DrawCmd*>(payload), pool);
+            break;
+        case Op::Resolve:
+            resolve_image(*static_cast<const ResolveCmd*>(payload));
             break;
         }
     });

@@ -20,7 +20,7 @@ static void lay_out_plane(PlaneLayout& plane, const ImageShape& shape, uint64_t*
         const uint64_t blocks_x = (m.width + plane.block_width - 1) / plane.block_width;
         const uint64_t blocks_y = (m.height + plane.block_height - 1) / plane.block_height;
         const uint64_t blocks_z = (m.depth + plane.block_depth - 1) / plane.block_depth;
-        m.row_pitch = blocks_x * plane.texel_size;
+        m.row_pitch = blocks_x * plane.pixel_stride();
         m.depth_pitch = m.row_pitch * blocks_y;
         m.array_pitch = align(m.depth_pitch * blocks_z, 16);
         m.offset = *cursor;
@@ -31,6 +31,9 @@ static void lay_out_plane(PlaneLayout& plane, const ImageShape& shape, uint64_t*
 bool ImageLayout::compute(const ImageShape& shape, ImageLayout* out) {
     const gen::FormatInfo* info = gen::format_info(shape.format);
     if (!info || shape.mip_levels == 0 || shape.mip_levels > kMaxMipLevels || shape.array_layers == 0)
+        return false;
+    // VUID-VkImageCreateInfo-samples-02257: multisampled images are 2D with one level.
+    if (shape.samples != 1 && (shape.samples == 0 || shape.type != VK_IMAGE_TYPE_2D || shape.mip_levels != 1))
         return false;
     ImageLayout layout;
     layout.shape_ = shape;
@@ -58,6 +61,8 @@ bool ImageLayout::compute(const ImageShape& shape, ImageLayout* out) {
         p.block_height = info->block_extent[1];
         p.block_depth = info->block_extent[2];
     }
+    for (uint32_t i = 0; i < layout.plane_count_; ++i)
+        layout.planes_[i].samples = shape.samples;
     uint64_t cursor = 0;
     for (uint32_t i = 0; i < layout.plane_count_; ++i) {
         cursor = align(cursor, 64);

@@ -8,6 +8,9 @@
 //    is `depth` slices of `rows` rows of texel blocks, rows packed tightly.
 //  * Levels start on 16-byte boundaries (array_pitch is a multiple of 16); planes on 64.
 //  * LINEAR and OPTIMAL tiling use the same rule, so VkSubresourceLayout describes both.
+//  * Multisampled images (2D, one level): the samples of a pixel are adjacent, sample s of pixel
+//    (x, y) at texel_offset(x, y) + s * texel_size. A row is width * samples texels, so a whole-layer
+//    fill clears every sample, and resolves and the rasterizer read a pixel's samples in one line.
 #pragma once
 
 #include <array>
@@ -31,6 +34,9 @@ struct PlaneLayout {
     VkImageAspectFlagBits aspect = VK_IMAGE_ASPECT_COLOR_BIT;
     uint32_t texel_size = 0;  // bytes per texel block
     uint32_t block_width = 1, block_height = 1, block_depth = 1;
+    uint32_t samples = 1;  // texels per pixel, adjacent (file comment)
+    // Bytes from one pixel (texel block) to the next along a row: all of its samples.
+    uint32_t pixel_stride() const { return texel_size * samples; }
     std::array<MipLayout, kMaxMipLevels> mips{};
 };
 
@@ -40,6 +46,7 @@ struct ImageShape {
     VkExtent3D extent{1, 1, 1};
     uint32_t mip_levels = 1;
     uint32_t array_layers = 1;
+    uint32_t samples = 1;  // VkSampleCountFlagBits as a count
 };
 
 class ImageLayout {
@@ -56,12 +63,12 @@ public:
     VkImageAspectFlags aspects() const;
 
     // Byte offset of texel (x, y, z) of `layer` in `mip` of a plane; x, y, z in texels,
-    // multiples of the block extent.
+    // multiples of the block extent. For multisampled images: the pixel's sample 0.
     uint64_t texel_offset(const PlaneLayout& plane, uint32_t mip, uint32_t layer,
                           uint32_t x, uint32_t y, uint32_t z) const {
         const MipLayout& m = plane.mips[mip];
         return m.offset + layer * m.array_pitch + (z / plane.block_depth) * m.depth_pitch +
-               (y / plane.block_height) * m.row_pitch + (x / plane.block_width) * uint64_t(plane.texel_size);
+               (y / plane.block_height) * m.row_pitch + (x / plane.block_width) * uint64_t(plane.pixel_stride());
     }
 
 private:

@@ -97,7 +97,7 @@ void blend(const BlendState& b, const float s[4], const float d[4], const float 
     out[3] = apply(b.alpha_op, s[3], factor(b.src_alpha, 3, s, d, k), d[3], factor(b.dst_alpha, 3, s, d, k));
 }
 
-Status OutputMerger::prepare(const OutputState& state, Rect* framebuffer) {
+Status OutputMerger::prepare(const OutputState& state, uint32_t samples, Rect* framebuffer) {
     if (state.color_count > kMaxColorAttachments)
         return Status::TooManyColorAttachments;
     auto narrow = [&](const format::MipLayout& m) {
@@ -107,7 +107,8 @@ Status OutputMerger::prepare(const OutputState& state, Rect* framebuffer) {
     auto plane_of = [&](const Attachment& a, const format::PlaneLayout& p) {
         const format::MipLayout& m = p.mips[a.mip];
         narrow(m);
-        return Plane{a.base + a.layout->texel_offset(p, a.mip, a.layer, 0, 0, 0), m.row_pitch, p.texel_size};
+        return Plane{a.base + a.layout->texel_offset(p, a.mip, a.layer, 0, 0, 0), m.row_pitch, p.pixel_stride(),
+                     p.texel_size};
     };
     auto in_image = [](const Attachment& a) {
         return a.mip < a.layout->shape().mip_levels && a.layout->shape().mip_levels <= format::kMaxMipLevels &&
@@ -120,6 +121,8 @@ Status OutputMerger::prepare(const OutputState& state, Rect* framebuffer) {
         if (a.base && a.layout) {
             if (!in_image(a))
                 return Status::InvalidAttachment;
+            if (a.layout->shape().samples != samples)
+                return Status::UnsupportedSampleCount;
             const VkFormat fmt = a.format != VK_FORMAT_UNDEFINED ? a.format : a.layout->shape().format;
             c.codec = format::texel_codec(fmt);
             const format::PlaneLayout* p = a.layout->plane_for(VK_IMAGE_ASPECT_COLOR_BIT);
@@ -157,6 +160,8 @@ Status OutputMerger::prepare(const OutputState& state, Rect* framebuffer) {
     if (ds.base && ds.layout) {
         if (!in_image(ds))
             return Status::InvalidAttachment;
+        if (ds.layout->shape().samples != samples)
+            return Status::UnsupportedSampleCount;
         if (!ds.layout->plane_for(VK_IMAGE_ASPECT_DEPTH_BIT) && !ds.layout->plane_for(VK_IMAGE_ASPECT_STENCIL_BIT))
             return Status::UnsupportedDepthFormat;
         const VkFormat fmt = ds.format != VK_FORMAT_UNDEFINED ? ds.format : ds.layout->shape().format;
@@ -183,6 +188,7 @@ Status OutputMerger::prepare(const OutputState& state, Rect* framebuffer) {
     depth_write_ = depth_test_ && state.depth_write;
     depth_compare_ = state.depth_compare;
     stencil_test_ = state.stencil_test && stencil_.origin;
+    alpha_to_coverage_ = state.alpha_to_coverage;
     front_ = state.front;
     back_ = state.back;
     depth_quad_ = depth_test_ && !stencil_test_ ? choose_depth_quad(depth_kind_, depth_compare_) : nullptr;
@@ -258,6 +264,14 @@ OutputMerger::DepthQuad OutputMerger::choose_depth_quad(DepthKind kind, VkCompar
 
 void OutputMerger::merge_batch(const FragmentBatch& in, const FragmentOutput& out, uint32_t lanes, bool late_tests,
                                bool shader_depth) const {
+    if (alpha_to_coverage_) {  // one branch per batch
+        for (uint32_t live = lanes; live;) {
+            const uint32_t l = uint32_t(std::countr_zero(live));
+            live &= live - 1;
+            if (!(alpha_coverage(std::bit_cast<float>(out.color[0][3][l])) & 1))
+                lanes &= ~(1u << l);
+        }
+    }
     if (late_tests) {
         for (uint32_t live = lanes; live;) {
             const uint32_t l = uint32_t(std::countr_zero(live));
@@ -288,14 +302,74 @@ void OutputMerger::merge_batch(const FragmentBatch& in, const FragmentOutput& ou
         for (uint32_t live = lanes; live;) {
             const uint32_t l = uint32_t(std::countr_zero(live));
             live &= live - 1;
-            write_one(c, in.x[l], in.y[l], out, a, l);
+            write_one(c, c.plane.at(in.x[l], in.y[l]), out, a, l);
         }
     }
 }
 
-void OutputMerger::write_one(const Color& c, int32_t x, int32_t y, const FragmentOutput& out, uint32_t a,
+void OutputMerger::merge_batch_4x(const FragmentBatch& in, const FragmentOutput& out, uint32_t lanes, bool late_tests,
+                                  bool shader_depth, const uint8_t* sample_coverage, const float (*sample_z)[4]) const {
+    uint8_t samples[kLanes];
+    for (uint32_t live = lanes; live;) {
+        const uint32_t l = uint32_t(std::countr_zero(live));
+        live &= live - 1;
+        samples[l] = sample_coverage[l];
+        if (alpha_to_coverage_)
+            samples[l] &= uint8_t(alpha_coverage(std::bit_cast<float>(out.color[0][3][l])));
+        if (!samples[l]) {
+            lanes &= ~(1u << l);
+            continue;
+        }
+        if (!late_tests)
+            continue;
+        // "Depth Test" per sample: at the sample's own depth, or FragDepth for all of them.
+        for (uint32_t s = 0; s < 4; ++s) {
+            if (!(samples[l] & (1u << s)))
+                continue;
+            const float z = shader_depth ? out.depth[l] : sample_z[l][s];
+            if (!test_depth_stencil(in.x[l], in.y[l], z, (in.front_facing >> l) & 1, s))
+                samples[l] &= uint8_t(~(1u << s));
+        }
+        if (!samples[l])
+            lanes &= ~(1u << l);
+    }
+    for (uint32_t a = 0; a < color_count_; ++a) {
+        const Color& c = color_[a];
+        if (!c.codec)
+            continue;
+        if (c.bgra8_fast) {
+            // As merge_batch: the lanes packed at once, then each lane's texel copied to its samples.
+            const int r = c.swap_rb ? 2 : 0, b = c.swap_rb ? 0 : 2;
+            alignas(64) uint32_t packed[kLanes];
+            pack_unorm8(out.color[a][r], out.color[a][1], out.color[a][b], out.color[a][3], 4 * in.quad_count, packed);
+            for (uint32_t live = lanes; live;) {
+                const uint32_t l = uint32_t(std::countr_zero(live));
+                live &= live - 1;
+                std::byte* pixel = c.plane.at(in.x[l], in.y[l]);
+                if (samples[l] == 0xf) {
+                    const uint32_t four[4] = {packed[l], packed[l], packed[l], packed[l]};
+                    std::memcpy(pixel, four, sizeof four);
+                    continue;
+                }
+                for (uint32_t s = 0; s < 4; ++s)
+                    if (samples[l] & (1u << s))
+                        std::memcpy(pixel + s * 4, &packed[l], 4);
+            }
+            continue;
+        }
+        for (uint32_t live = lanes; live;) {
+            const uint32_t l = uint32_t(std::countr_zero(live));
+            live &= live - 1;
+            std::byte* pixel = c.plane.at(in.x[l], in.y[l]);
+            for (uint32_t s = 0; s < 4; ++s)
+                if (samples[l] & (1u << s))
+                    write_one(c, pixel + s * c.plane.sample_size, out, a, l);
+        }
+    }
+}
+
+void OutputMerger::write_one(const Color& c, std::byte* texel, const FragmentOutput& out, uint32_t a,
                              uint32_t lane) const {
-    std::byte* texel = c.plane.at(x, y);
     uint32_t src[4] = {out.color[a][0][lane], out.color[a][1][lane], out.color[a][2][lane], out.color[a][3][lane]};
     if (c.full_mask && !c.blend_enabled) {
         c.codec->write(*c.codec, src, texel);

@@ -1,11 +1,11 @@
 // Per-sample operations (Vulkan spec, "Fragment Operations" and "The Framebuffer"), for one sample per
-// pixel: stencil test and ops, depth test and write, then per color attachment blending and the write
+// pixel or for each of the four samples of multisampled attachments: stencil test and ops, depth test and write, then per color attachment blending and the write
 // mask. Attachments are addressed through format::ImageLayout; texels are read and written with
 // format::TexelCodec (so sRGB attachments are decoded to linear before blending and encoded after,
 // as "Blending" and "sRGB Conversion" say).
 //
 // Left out: depth bounds, logic ops, dual-source blending (SRC1 factors), advanced blend ops,
-// multisampling and sample masks.
+// alpha to one.
 #pragma once
 
 #include "raster/raster.h"
@@ -26,14 +26,15 @@ namespace kiln::raster {
 class OutputMerger {
 public:
     // Resolves the attachments of `state`; `framebuffer` is narrowed to the pixels every attachment has.
-    Status prepare(const OutputState& state, Rect* framebuffer);
+    // Every attachment must have `samples` samples.
+    Status prepare(const OutputState& state, uint32_t samples, Rect* framebuffer);
 
     bool has_depth_stencil_tests() const { return depth_test_ || stencil_test_; }
     bool has_depth() const { return depth_.origin != nullptr; }
 
-    // "Stencil Test" then "Depth Test" for pixel (x, y) with fragment depth z, including their
-    // writes (stencil ops, depth write). Returns whether the fragment survives both.
-    bool test_depth_stencil(int32_t x, int32_t y, float z, bool front_facing) const;
+    // "Stencil Test" then "Depth Test" for sample `sample` of pixel (x, y) with fragment depth z,
+    // including their writes (stencil ops, depth write). Returns whether the sample survives both.
+    bool test_depth_stencil(int32_t x, int32_t y, float z, bool front_facing, uint32_t sample = 0) const;
 
     // test_depth_stencil for the pixels of one 2x2 quad at (qx, qy) (bit i: pixel (qx + (i & 1),
     // qy + (i >> 1)), depth z[i]); returns the pixels of `mask` that survive. Without a stencil
@@ -53,13 +54,19 @@ public:
     // gets them in order, as the depth tests did.
     void merge_batch(const FragmentBatch& in, const FragmentOutput& out, uint32_t lanes, bool late_tests,
                      bool shader_depth) const;
+    // The same for a multisampled draw: per lane the samples of sample_coverage[lane], tested late
+    // with their own depths sample_z[lane][sample] (or FragDepth), and the color written to each
+    // surviving sample (blended with that sample's value).
+    void merge_batch_4x(const FragmentBatch& in, const FragmentOutput& out, uint32_t lanes, bool late_tests,
+                        bool shader_depth, const uint8_t* sample_coverage, const float (*sample_z)[4]) const;
 
 private:
     enum class DepthKind : uint8_t { D16, D24, D32F };
     struct Plane {
         std::byte* origin = nullptr;  // texel (0, 0) of the mip level and layer
         uint64_t row_pitch = 0;
-        uint32_t texel_size = 0;
+        uint32_t texel_size = 0;   // bytes from one pixel to the next (all of its samples)
+        uint32_t sample_size = 0;  // bytes from one sample to the next
         std::byte* at(int32_t x, int32_t y) const { return origin + uint64_t(y) * row_pitch + uint64_t(x) * texel_size; }
     };
     struct Color {
@@ -73,7 +80,7 @@ private:
         bool swap_rb = false;
     };
 
-    void write_one(const Color& c, int32_t x, int32_t y, const FragmentOutput& out, uint32_t a, uint32_t lane) const;
+    void write_one(const Color& c, std::byte* texel, const FragmentOutput& out, uint32_t a, uint32_t lane) const;
 
     using DepthQuad = uint32_t (*)(const OutputMerger& m, int32_t qx, int32_t qy, const float z[4], uint32_t mask);
     template <DepthKind Kind, VkCompareOp Op>
@@ -87,6 +94,7 @@ private:
     Plane depth_, stencil_;
     DepthKind depth_kind_ = DepthKind::D32F;
     bool depth_test_ = false, depth_write_ = false, stencil_test_ = false;
+    bool alpha_to_coverage_ = false;
     VkCompareOp depth_compare_ = VK_COMPARE_OP_ALWAYS;
     StencilFace front_, back_;
 };
@@ -134,12 +142,12 @@ inline uint8_t stencil_op(VkStencilOp op, uint8_t value, uint8_t reference) {
     }
 }
 
-inline bool OutputMerger::test_depth_stencil(int32_t x, int32_t y, float z, bool front_facing) const {
+inline bool OutputMerger::test_depth_stencil(int32_t x, int32_t y, float z, bool front_facing, uint32_t sample) const {
     bool depth_pass = true;
     uint32_t dz = 0;  // fixed-point depth as stored
     std::byte* dp = nullptr;
     if (depth_test_) {
-        dp = depth_.at(x, y);
+        dp = depth_.at(x, y) + sample * depth_.sample_size;
         // "Depth Test": a fixed-point attachment's z_f is clamped to [0, 1] and converted to the
         // format first, so the comparison is between stored representations.
         if (depth_kind_ == DepthKind::D32F) {
@@ -164,7 +172,7 @@ inline bool OutputMerger::test_depth_stencil(int32_t x, int32_t y, float z, bool
     }
     if (stencil_test_) {
         const StencilFace& f = front_facing ? front_ : back_;
-        std::byte* sp = stencil_.at(x, y);
+        std::byte* sp = stencil_.at(x, y) + sample * stencil_.sample_size;
         const uint8_t stored = uint8_t(*sp);
         const uint8_t ref = uint8_t(f.reference);
         // "Stencil Test": (reference & compareMask) op (stored & compareMask).
@@ -189,6 +197,15 @@ inline bool OutputMerger::test_depth_stencil(int32_t x, int32_t y, float z, bool
         }
     }
     return true;
+}
+
+// Alpha to coverage's sample mask for an alpha value: round(4 alpha) samples, nested masks so that
+// more alpha never covers fewer samples; NaN covers none.
+inline uint32_t alpha_coverage(float alpha) {
+    static constexpr uint8_t kMasks[5] = {0x0, 0x1, 0x5, 0x7, 0xf};
+    if (!(alpha > 0.0f))
+        return 0;
+    return kMasks[alpha >= 1.0f ? 4 : int(alpha * 4.0f + 0.5f)];
 }
 
 // The four components through "Blend Factors" and "Blend Operations" (inputs already clamped).

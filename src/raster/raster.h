@@ -50,6 +50,7 @@ enum class Status : uint8_t {
     TooManyColorAttachments,
     UnsupportedBlend,          // dual-source (SRC1) factors and advanced blend ops are not implemented
     InvalidAttachment,         // mip level or layer outside the attachment's image
+    UnsupportedSampleCount,    // samples other than 1 and 4, or an attachment with another count
 };
 
 // How a varying word is interpolated (SPIR-V decorations: none = Smooth, NoPerspective, Flat).
@@ -93,7 +94,15 @@ struct RasterState {
     bool depth_clamp = false;
     bool depth_bias = false;
     float depth_bias_constant = 0, depth_bias_slope = 0, depth_bias_clamp = 0;
+    // Rasterization samples: 1 (at the pixel center) or 4 (kStandardSamples4); every attachment must
+    // have this many samples. The shader runs once per pixel either way.
+    uint32_t samples = 1;
+    uint32_t sample_mask = ~0u;  // VkPipelineMultisampleStateCreateInfo::pSampleMask[0]: bit s = sample s
 };
+
+// "Standard Sample Locations" for VK_SAMPLE_COUNT_4_BIT, in 1/256 pixel from the pixel's corner:
+// (0.375, 0.125), (0.875, 0.375), (0.125, 0.625), (0.625, 0.875).
+inline constexpr int32_t kStandardSamples4[4][2] = {{96, 32}, {224, 96}, {32, 160}, {160, 224}};
 
 // One attachment's texels: like exec::ImageRef plus the subresource the render pass uses.
 struct Attachment {
@@ -136,6 +145,10 @@ struct OutputState {
     // FragmentOutput::depth replaces the interpolated depth in the (late) depth test. Ignored with
     // early_fragment_tests, as FragDepth is under the EarlyFragmentTests execution mode.
     bool shader_writes_depth = false;
+    // "Multisample Coverage": color output 0's alpha removes samples after shading (before late
+    // tests): round(4 alpha) of the four samples are kept, masks 0, 0x1, 0x5, 0x7, 0xf (one sample:
+    // kept from alpha >= 1/8). The caller makes the tests late unless the shader asks for early ones.
+    bool alpha_to_coverage = false;
 };
 
 // What the fragment shader sees of one batch: structure of arrays, one entry per lane. Lanes past

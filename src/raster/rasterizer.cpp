@@ -8,7 +8,9 @@
 #include "raster/setup.h"
 #include "raster/tiles.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 
 namespace kiln::raster {
@@ -161,8 +163,11 @@ Status Rasterizer::draw(const Draw& draw, FragmentShader& shader, JobRunner& job
          (!vs.distances || vs.distance_stride < vs.clip_distance_count + vs.cull_distance_count)))
         return Status::TooManyVaryings;
 
+    const uint32_t samples = draw.raster.samples;
+    if (samples != 1 && samples != 4)
+        return Status::UnsupportedSampleCount;
     Rect framebuffer{0, 0, INT32_MAX / 2, INT32_MAX / 2};  // narrowed to the attachments' extent
-    if (const Status s = m.merger.prepare(draw.output, &framebuffer); s != Status::Ok)
+    if (const Status s = m.merger.prepare(draw.output, samples, &framebuffer); s != Status::Ok)
         return s;
     const OutputState& os = draw.output;
     VkFormat depth_format = VK_FORMAT_UNDEFINED;
@@ -194,7 +199,11 @@ Status Rasterizer::draw(const Draw& draw, FragmentShader& shader, JobRunner& job
     if (m.triangles.empty())
         return Status::Ok;
 
-    m.grid.reset(ctx.rect);
+    int64_t reach = 0;  // how far a pixel's samples lie from its center, for binning
+    if (samples == 4)
+        for (const auto& p : kStandardSamples4)
+            reach = std::max({reach, std::abs(p[0] - kSubpixelOne / 2), std::abs(p[1] - kSubpixelOne / 2)});
+    m.grid.reset(ctx.rect, reach);
     for (uint32_t i = 0; i < m.triangles.size(); ++i)
         m.grid.bin(m.triangles[i], i);
     m.busy_tiles.clear();
@@ -214,6 +223,7 @@ Status Rasterizer::draw(const Draw& draw, FragmentShader& shader, JobRunner& job
     dc.shader_writes_depth = os.shader_writes_depth;
     dc.z_min = ctx.z_min;
     dc.z_max = ctx.z_max;
+    dc.sample_mask = draw.raster.sample_mask;
 
     const uint32_t workers = std::max(1u, jobs.thread_count());
     while (m.scratch.size() < workers)
@@ -224,7 +234,10 @@ Status Rasterizer::draw(const Draw& draw, FragmentShader& shader, JobRunner& job
     }
     jobs.run(uint32_t(m.busy_tiles.size()), [&](uint32_t index, uint32_t worker) {
         const uint32_t tile = m.busy_tiles[index];
-        rasterize_tile(dc, m.grid.bins[tile], m.grid.tile_rect(tile), *m.scratch[worker]);
+        if (samples == 4)
+            rasterize_tile_4x(dc, m.grid.bins[tile], m.grid.tile_rect(tile), *m.scratch[worker]);
+        else
+            rasterize_tile(dc, m.grid.bins[tile], m.grid.tile_rect(tile), *m.scratch[worker]);
     });
     for (uint32_t w = 0; w < workers; ++w) {
         m.stats.batches += m.scratch[w]->batches;

@@ -40,6 +40,13 @@ SetupContext make_setup_context(const RasterState& state, const Rect& framebuffe
     const Rect viewport{int32_t(std::ceil(vx0 - 0.5)), int32_t(std::ceil(vy0 - 0.5)),
                         int32_t(std::floor(vx1 - 0.5)) + 1, int32_t(std::floor(vy1 - 0.5)) + 1};
     ctx.rect = intersect(intersect(rect_of(state.scissor), rect_of(state.render_area)), intersect(viewport, framebuffer));
+    if (state.samples == 4) {
+        ctx.sample_lo = kSubpixelOne, ctx.sample_hi = 0;
+        for (const auto& s : kStandardSamples4) {
+            ctx.sample_lo = std::min<int64_t>({ctx.sample_lo, s[0], s[1]});
+            ctx.sample_hi = std::max<int64_t>({ctx.sample_hi, s[0], s[1]});
+        }
+    }
     ctx.cull_mode = state.cull_mode;
     ctx.front_is_ccw = state.front_face == VK_FRONT_FACE_COUNTER_CLOCKWISE;
     ctx.depth_bias = state.depth_bias;
@@ -102,11 +109,13 @@ int64_t signed_area2(const int64_t X[3], const int64_t Y[3]) {
 // The bounding box and the three edges of snapped triangle (X, Y) whose doubled area is `area2`
 // (not 0). False when the box misses the rectangle.
 bool set_edges(const SetupContext& ctx, const int64_t X[3], const int64_t Y[3], int64_t area2, TriangleSetup& out) {
-    // Bounding box of the samples that may be covered: centers 256 px + 128 in [min X, max X].
+    // Bounding box of the samples that may be covered: samples 256 px + [lo, hi] reaching [min X, max X]
+    // (lo = hi = 128 with one sample: the centers).
     const int64_t xmin = std::min({X[0], X[1], X[2]}), xmax = std::max({X[0], X[1], X[2]});
     const int64_t ymin = std::min({Y[0], Y[1], Y[2]}), ymax = std::max({Y[0], Y[1], Y[2]});
-    const Rect box{int32_t(floor_div(xmin - 128 + 255, 256)), int32_t(floor_div(ymin - 128 + 255, 256)),
-                   int32_t(floor_div(xmax - 128, 256) + 1), int32_t(floor_div(ymax - 128, 256) + 1)};
+    const int64_t lo = ctx.sample_lo, hi = ctx.sample_hi;
+    const Rect box{int32_t(floor_div(xmin - hi + 255, 256)), int32_t(floor_div(ymin - hi + 255, 256)),
+                   int32_t(floor_div(xmax - lo, 256) + 1), int32_t(floor_div(ymax - lo, 256) + 1)};
     out.bbox = intersect(box, ctx.rect);
     if (out.bbox.empty())
         return false;

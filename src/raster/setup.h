@@ -46,6 +46,9 @@ struct SetupContext {
     float bias_constant = 0, bias_slope = 0, bias_clamp = 0;
     int bias_unorm_bits = 0;  // n of a UNORM depth attachment, 0 for float (or none)
     float z_min = 0, z_max = 0;  // the depth clamp range; +-infinity without depth clamp
+    // The extreme sample offsets within a pixel, in subpixel units (128 and 128 for the center
+    // alone): the bounding box takes every pixel one of whose samples may be covered.
+    int64_t sample_lo = kSubpixelOne / 2, sample_hi = kSubpixelOne / 2;
 };
 
 // `depth_format`: the depth attachment's format (UNDEFINED without one), for depth bias's r.

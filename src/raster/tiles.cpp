@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstdint>
+#include <cstdlib>
 
 namespace kiln::raster {
 
@@ -34,8 +36,9 @@ inline float window_depth(const DrawContext& d, const TriangleSetup& t, float l1
 
 }  // namespace
 
-void TileGrid::reset(const Rect& r) {
+void TileGrid::reset(const Rect& r, int64_t reach) {
     rect = r;
+    sample_reach = reach;
     if (r.empty()) {
         columns = rows = 0;
         return;
@@ -72,13 +75,15 @@ void TileGrid::bin(const TriangleSetup& tri, uint32_t index) {
             // E is linear: over the rectangle's sample points its extremes are at corners chosen
             // by the signs of a and b. All maxima >= 0 is needed to cover anything; all minima >= 0
             // means every pixel is covered.
+            // With several samples per pixel the extremes move out by the samples' reach.
             bool reject = false, full = true;
             for (int i = 0; i < 3; ++i) {
                 const int32_t xmax = tri.a[i] > 0 ? r.x1 - 1 : r.x0, xmin = tri.a[i] > 0 ? r.x0 : r.x1 - 1;
                 const int32_t ymax = tri.b[i] > 0 ? r.y1 - 1 : r.y0, ymin = tri.b[i] > 0 ? r.y0 : r.y1 - 1;
-                if (edge_at(tri, i, xmax, ymax) < 0)
+                const int64_t reach = sample_reach * (std::abs(tri.a[i]) + std::abs(tri.b[i]));
+                if (edge_at(tri, i, xmax, ymax) + reach < 0)
                     reject = true;
-                if (edge_at(tri, i, xmin, ymin) < 0)
+                if (edge_at(tri, i, xmin, ymin) - reach < 0)
                     full = false;
             }
             if (!reject)
@@ -91,6 +96,7 @@ namespace {
 
 // Fills the batch's per-lane inputs, shades it, and merges the surviving fragments in lane order
 // (which is API order: quads enter the batch in the order of their triangles).
+template <bool Multisampled>
 void flush(const DrawContext& d, TileScratch& s) {
     FragmentBatch& fb = s.batch;
     const uint32_t quads = fb.quad_count;
@@ -163,7 +169,11 @@ void flush(const DrawContext& d, TileScratch& s) {
     FragmentOutput& out = s.output;
     out.alive = fb.coverage;
     d.shader->shade(fb, out, s.worker);
-    d.merger->merge_batch(fb, out, fb.coverage & out.alive, d.late_tests, d.shader_writes_depth);
+    if constexpr (Multisampled)
+        d.merger->merge_batch_4x(fb, out, fb.coverage & out.alive, d.late_tests, d.shader_writes_depth,
+                                 s.sample_coverage, s.sample_z);
+    else
+        d.merger->merge_batch(fb, out, fb.coverage & out.alive, d.late_tests, d.shader_writes_depth);
     ++s.batches;
     s.quads += quads;
     fb.quad_count = 0;
@@ -258,11 +268,123 @@ void rasterize_tile(const DrawContext& d, const std::vector<uint32_t>& bin, cons
                 fb.y[l] = qy, fb.y[l + 1] = qy, fb.y[l + 2] = qy + 1, fb.y[l + 3] = qy + 1;
                 fb.coverage |= mask << l;
                 if (fb.quad_count == kQuadsPerBatch)
-                    flush(d, s);
+                    flush<false>(d, s);
             }
         }
     }
-    flush(d, s);
+    flush<false>(d, s);
+}
+
+void rasterize_tile_4x(const DrawContext& d, const std::vector<uint32_t>& bin, const Rect& tile, TileScratch& s) {
+    FragmentBatch& fb = s.batch;
+    fb.quad_count = 0;
+    fb.coverage = 0;
+    const uint32_t sample_mask = d.sample_mask & 0xf;
+    const bool tests = d.early_tests || d.late_tests;
+    // Each sample's offset from the pixel center, in pixels (for its depth).
+    float sdx[4], sdy[4];
+    for (int k = 0; k < 4; ++k) {
+        sdx[k] = float(kStandardSamples4[k][0] - kSubpixelOne / 2) / float(kSubpixelOne);
+        sdy[k] = float(kStandardSamples4[k][1] - kSubpixelOne / 2) / float(kSubpixelOne);
+    }
+    for (const uint32_t entry : bin) {
+        const uint32_t ti = entry & ~kFullTileBit;
+        const bool full = entry & kFullTileBit;
+        const TriangleSetup& t = d.triangles[ti];
+        const Rect r = intersect(t.bbox, tile);
+        const int32_t qx0 = r.x0 & ~1, qy0 = r.y0 & ~1;
+        // Edge i at sample k of a pixel = its value at the pixel's center + so[k][i] (exact integers,
+        // so the fill rule holds per sample as it does per center).
+        int64_t so[4][3], so_max[3];
+        for (int i = 0; i < 3; ++i) {
+            so_max[i] = INT64_MIN;
+            for (int k = 0; k < 4; ++k) {
+                so[k][i] = t.a[i] * (kStandardSamples4[k][0] - kSubpixelOne / 2) +
+                           t.b[i] * (kStandardSamples4[k][1] - kSubpixelOne / 2);
+                so_max[i] = std::max(so_max[i], so[k][i]);
+            }
+        }
+        const int64_t ox[3] = {kSubpixelOne * t.a[0], kSubpixelOne * t.a[1], kSubpixelOne * t.a[2]};
+        const int64_t oy[3] = {kSubpixelOne * t.b[0], kSubpixelOne * t.b[1], kSubpixelOne * t.b[2]};
+        for (int32_t qy = qy0; qy < r.y1; qy += 2) {
+            uint32_t row_mask = 0xf;
+            if (qy < r.y0)
+                row_mask &= 0xc;
+            if (qy + 1 >= r.y1)
+                row_mask &= 0x3;
+            int64_t e[3] = {edge_at(t, 0, qx0, qy), edge_at(t, 1, qx0, qy), edge_at(t, 2, qx0, qy)};
+            for (int32_t qx = qx0; qx < r.x1; qx += 2, e[0] += 2 * ox[0], e[1] += 2 * ox[1], e[2] += 2 * ox[2]) {
+                uint32_t mask = row_mask;
+                if (qx < r.x0)
+                    mask &= 0xa;
+                if (qx + 1 >= r.x1)
+                    mask &= 0x5;
+                uint8_t cov[4] = {0, 0, 0, 0};
+                uint32_t pixels = 0;
+                for (uint32_t p = 0; p < 4; ++p) {
+                    if (!(mask & (1u << p)))
+                        continue;
+                    uint32_t m = 0xf;
+                    if (!full) {
+                        m = 0;
+                        const int64_t px = p & 1, py = p >> 1;
+                        const int64_t c0 = e[0] + px * ox[0] + py * oy[0], c1 = e[1] + px * ox[1] + py * oy[1],
+                                      c2 = e[2] + px * ox[2] + py * oy[2];
+                        for (uint32_t k = 0; k < 4; ++k)
+                            m |= uint32_t(((c0 + so[k][0]) | (c1 + so[k][1]) | (c2 + so[k][2])) >= 0) << k;
+                    }
+                    // "Sample Mask Test".
+                    cov[p] = uint8_t(m & sample_mask);
+                    pixels |= uint32_t(cov[p] != 0) << p;
+                }
+                if (!pixels) {
+                    // Past the triangle's right side (as in rasterize_tile, with the samples' reach).
+                    if (!full && ((t.a[0] <= 0 && e[0] + so_max[0] < 0 && e[0] + oy[0] + so_max[0] < 0) ||
+                                  (t.a[1] <= 0 && e[1] + so_max[1] < 0 && e[1] + oy[1] + so_max[1] < 0) ||
+                                  (t.a[2] <= 0 && e[2] + so_max[2] < 0 && e[2] + oy[2] + so_max[2] < 0)))
+                        break;
+                    continue;
+                }
+                const uint32_t q = fb.quad_count;
+                const uint32_t l = q * 4;
+                float* l1 = fb.bary_linear[0] + l;
+                float* l2 = fb.bary_linear[1] + l;
+                quad_barycentrics(t, qx, qy, l1, l2);
+                if (tests) {
+                    // Depth at each sample's own position ("Depth Test": z of the sample), then
+                    // "Early Fragment Tests" per sample.
+                    for (uint32_t p = 0; p < 4; ++p) {
+                        for (uint32_t k = 0; k < 4; ++k) {
+                            if (!(cov[p] & (1u << k)))
+                                continue;
+                            const float b1 = l1[p] + t.dl_dx[0] * sdx[k] + t.dl_dy[0] * sdy[k];
+                            const float b2 = l2[p] + t.dl_dx[1] * sdx[k] + t.dl_dy[1] * sdy[k];
+                            const float z = window_depth(d, t, b1, b2);
+                            s.sample_z[l + p][k] = z;
+                            if (d.early_tests &&
+                                !d.merger->test_depth_stencil(qx + int32_t(p & 1), qy + int32_t(p >> 1), z,
+                                                              t.front_facing, k))
+                                cov[p] &= uint8_t(~(1u << k));
+                        }
+                        if (!cov[p])
+                            pixels &= ~(1u << p);
+                    }
+                    if (!pixels)
+                        continue;
+                }
+                fb.quad_count = q + 1;
+                s.quad_triangle[q] = ti;
+                fb.x[l] = qx, fb.x[l + 1] = qx + 1, fb.x[l + 2] = qx, fb.x[l + 3] = qx + 1;
+                fb.y[l] = qy, fb.y[l + 1] = qy, fb.y[l + 2] = qy + 1, fb.y[l + 3] = qy + 1;
+                for (uint32_t p = 0; p < 4; ++p)
+                    s.sample_coverage[l + p] = cov[p];
+                fb.coverage |= pixels << l;
+                if (fb.quad_count == kQuadsPerBatch)
+                    flush<true>(d, s);
+            }
+        }
+    }
+    flush<true>(d, s);
 }
 
 }  // namespace kiln::raster

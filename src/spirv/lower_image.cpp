@@ -51,12 +51,13 @@ bool ImageLowering::image_type(uint32_t type, const Type** image, const Hooks& h
         t = T(t->element);
     if (t->kind != TypeKind::Image)
         return hooks.fail("an image instruction on something that is not an image");
-    if (t->multisampled)
-        return hooks.fail("multisampled images are not supported (Kiln reports sample count 1 only)");
     if (t->dim == kDimSubpassData && p_.execution_model == kFragmentModel && !t->multisampled) {
         *image = t;  // an input attachment: only OpImageRead takes it (operation())
         return true;
     }
+    // Multisampled images: 2D (arrayed or not); the instructions that take them check the rest.
+    if (t->multisampled && t->dim != kDim2D)
+        return hooks.fail("multisampled images are 2D (multisampled input attachments are not supported)");
     if (t->dim != kDim1D && t->dim != kDim2D && t->dim != kDim3D && t->dim != kDimBuffer && t->dim != kDimCube)
         return hooks.fail("images of Dim " + std::to_string(t->dim) +
                           " (Cube, Rect, SubpassData) are not supported in compute shaders yet");
@@ -198,6 +199,49 @@ ImageLowering::Outcome ImageLowering::atomic(const Instruction& inst, std::span<
 }
 
 // The image instructions proper.
+// A multisampled image's descriptor sees each row as width x samples texels, a pixel's samples
+// adjacent (format/image_layout.h; vulkan/image_descriptor.cpp), so sample s of pixel x is texel
+// x * samples + s of the row. Every multisampled image Kiln creates has kMultisampleCount samples
+// (framebufferColorSampleCounts = 1 | 4). A sample index out of range reads another sample of the
+// image or, past the row's end, 0 -- an undefined value, as the spec allows without robustImageAccess.
+constexpr uint32_t kMultisampleCount = 4;
+
+uint32_t ImageLowering::multisampled_coordinate(uint32_t coordinate, uint32_t count, uint32_t sample,
+                                                const Hooks& hooks) const {
+    const uint32_t out = hooks.allocate(count);
+    Ins copy;
+    copy.run = ops_.copy_words;
+    copy.a = coordinate;
+    copy.dst = out;
+    copy.n = count;
+    hooks.emit(copy);
+    Ins scale;
+    scale.run = ops_.arithmetic(uint32_t(Op::OpIMul), Scalar::U32);
+    scale.a = coordinate;
+    scale.b = hooks.constant_register(kMultisampleCount);
+    scale.dst = out;
+    scale.n = 1;
+    hooks.emit(scale);
+    Ins add;
+    add.run = ops_.arithmetic(uint32_t(Op::OpIAdd), Scalar::U32);
+    add.a = out;
+    add.b = sample;
+    add.dst = out;
+    add.n = 1;
+    hooks.emit(add);
+    return out;
+}
+
+void ImageLowering::multisampled_width(uint32_t size, const Hooks& hooks) const {
+    Ins divide;
+    divide.run = ops_.arithmetic(uint32_t(Op::OpUDiv), Scalar::U32);
+    divide.a = size;
+    divide.b = hooks.constant_register(kMultisampleCount);
+    divide.dst = size;
+    divide.n = 1;
+    hooks.emit(divide);
+}
+
 ImageLowering::Outcome ImageLowering::operation(const Instruction& inst, std::span<const uint32_t> w,
                                                 const Hooks& hooks) {
     const Op op = Op(inst.opcode);
@@ -244,8 +288,21 @@ ImageLowering::Outcome ImageLowering::operation(const Instruction& inst, std::sp
     case Op::OpImageQueryFormat:
     case Op::OpImageQueryOrder:
         return fail(hooks, "OpImageQueryFormat/Order are OpenCL instructions");
-    case Op::OpImageQuerySamples:
-        return fail(hooks, "OpImageQuerySamples: multisampled images are not supported");
+    case Op::OpImageQuerySamples: {
+        // Every multisampled image Kiln makes has kMultisampleCount samples.
+        const Type* image = nullptr;
+        if (!image_type(m_.type_of(w[3]), &image, hooks))
+            return Outcome::Failed;
+        if (!image->multisampled)
+            return fail(hooks, "OpImageQuerySamples of an image that is not multisampled");
+        Ins copy;
+        copy.run = ops_.copy_words;
+        copy.a = hooks.constant_register(kMultisampleCount);
+        copy.n = 1;
+        copy.dst = hooks.define(w[2], w[1]);
+        hooks.emit(copy);
+        return Outcome::Done;
+    }
     case Op::OpImageTexelPointer: {
         // (result type, result, image pointer, coordinate, sample): the handle and the coordinates
         // in four registers that the atomics read.
@@ -285,6 +342,11 @@ ImageLowering::Outcome ImageLowering::operation(const Instruction& inst, std::sp
     const Type* image = nullptr;
     if (!image_type(m_.type_of(image_id), &image, hooks))
         return Outcome::Failed;
+    // Shaders read multisampled images with OpImageFetch and its Sample operand (texelFetch of a
+    // sampler2DMS) and query their size; storage images with samples are not reported
+    // (storageImageSampleCounts = 1).
+    if (image->multisampled && op != Op::OpImageFetch && op != Op::OpImageQuerySize)
+        return fail(hooks, "multisampled images are read with OpImageFetch (and a Sample operand) only");
     Ins ins;
     if (!hooks.use(image_id, &ins.a))
         return Outcome::Failed;
@@ -342,6 +404,8 @@ ImageLowering::Outcome ImageLowering::operation(const Instruction& inst, std::sp
         }
         ins.dst = hooks.define(w[2], w[1]);
         hooks.emit(ins);
+        if (image->multisampled)
+            multisampled_width(ins.dst, hooks);
         return Outcome::Done;
     }
 
@@ -379,10 +443,15 @@ ImageLowering::Outcome ImageLowering::operation(const Instruction& inst, std::sp
     constexpr uint32_t kIgnored = uint32_t(M::NonPrivateTexel) | uint32_t(M::VolatileTexel) |
                                   uint32_t(M::SignExtend) | uint32_t(M::ZeroExtend) | uint32_t(M::Nontemporal);
     constexpr uint32_t kScopes = uint32_t(M::MakeTexelAvailable) | uint32_t(M::MakeTexelVisible);
+    const uint32_t sample_operand = image->multisampled && op == Op::OpImageFetch ? uint32_t(M::Sample) : 0;
     constexpr uint32_t kKnown = uint32_t(M::Lod) | uint32_t(M::Grad) | uint32_t(M::ConstOffset) | uint32_t(M::Offset) |
                                 kIgnored | kScopes;
-    if (mask & ~kKnown)
-        return fail(hooks, "image operands Bias, ConstOffsets, Offsets, Sample and MinLod are not supported");
+    if (mask & ~(kKnown | sample_operand))
+        return fail(hooks, "image operands Bias, ConstOffsets, Offsets, MinLod, and Sample on images that are not "
+                           "multisampled, are not supported");
+    // VUID-StandaloneSpirv-OpImageFetch-...: a multisampled fetch names its sample, and no level.
+    if (image->multisampled && (!(mask & uint32_t(M::Sample)) || (mask & uint32_t(M::Lod))))
+        return fail(hooks, "OpImageFetch of a multisampled image needs the Sample operand and no Lod");
     const bool implicit = op == Op::OpImageSampleImplicitLod || op == Op::OpImageSampleDrefImplicitLod;
     const bool sample = op == Op::OpImageSampleExplicitLod || op == Op::OpImageSampleDrefExplicitLod || implicit;
     if (mask & uint32_t(M::Lod)) {
@@ -408,6 +477,12 @@ ImageLowering::Outcome ImageLowering::operation(const Instruction& inst, std::sp
             if (components(m_.type_of(w[at - 1])) < spatial)
                 return fail(hooks, "an offset with too few components");
         }
+    if (mask & uint32_t(M::Sample)) {
+        uint32_t sample_reg;
+        if (!operand(&sample_reg))
+            return Outcome::Failed;
+        table(t::Coordinate) = multisampled_coordinate(table(t::Coordinate), coordinates, sample_reg, hooks);
+    }
     if (implicit) {
         // Implicit LOD = explicit gradients: the coordinate's derivatives across the fragment's quad
         // (the spec's "Scale Factor Operation" computes the same LOD from them).

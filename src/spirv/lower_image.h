@@ -62,6 +62,10 @@ private:
     Outcome access(const Instruction& inst, std::span<const uint32_t> w, const Hooks& hooks);
     Outcome operation(const Instruction& inst, std::span<const uint32_t> w, const Hooks& hooks);
     Outcome atomic(const Instruction& inst, std::span<const uint32_t> w, const Hooks& hooks);
+    // Multisampled images (lower_image.cpp): the texel coordinate of sample `sample` of a fetch's
+    // `count` coordinates, in fresh registers; the pixel width from a size query's first component.
+    uint32_t multisampled_coordinate(uint32_t coordinate, uint32_t count, uint32_t sample, const Hooks& hooks) const;
+    void multisampled_width(uint32_t size, const Hooks& hooks) const;
 
     const Module& m_;
     Program& p_;

@@ -56,6 +56,8 @@ void fixed_function(const CommandBuffer& cb, const GraphicsState& g, exec::DrawC
     r.depth_bias_slope = dynamic_bias ? state.depth_bias_slope : g.rasterization.depthBiasSlopeFactor;
     r.depth_bias_clamp = dynamic_bias ? state.depth_bias_clamp : g.rasterization.depthBiasClamp;
     cmd.rasterizer_discard = g.rasterization.rasterizerDiscardEnable;
+    r.samples = g.samples;
+    r.sample_mask = g.sample_mask;
 
     raster::OutputState& o = cmd.output;
     o.color_count = std::min<uint32_t>(rendering.color_count, raster::kMaxColorAttachments);
@@ -95,7 +97,9 @@ void fixed_function(const CommandBuffer& cb, const GraphicsState& g, exec::DrawC
         o.shader_writes_depth = f.depth_replacing;
         // "Early Fragment Tests": with EarlyFragmentTests, or where testing early cannot be told
         // from testing late (no discard, no FragDepth).
-        o.early_fragment_tests = f.early_fragment_tests || (!f.discards && !f.depth_replacing);
+        // Alpha to coverage removes samples after shading, like a discard.
+        o.alpha_to_coverage = g.alpha_to_coverage;
+        o.early_fragment_tests = f.early_fragment_tests || (!f.discards && !f.depth_replacing && !g.alpha_to_coverage);
     } else {
         o.early_fragment_tests = true;
     }

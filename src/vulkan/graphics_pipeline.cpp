@@ -134,8 +134,23 @@ VkResult fixed_function(Device& device, uint32_t index, const VkGraphicsPipeline
             g.viewports.assign(v->pViewports, v->pViewports + v->viewportCount);
         if (!g.is_dynamic(VK_DYNAMIC_STATE_SCISSOR) && v->pScissors)
             g.scissors.assign(v->pScissors, v->pScissors + v->scissorCount);
-        if (info.pMultisampleState && info.pMultisampleState->rasterizationSamples != VK_SAMPLE_COUNT_1_BIT)
-            return refuse(device, index, "Kiln renders one sample per pixel");
+        if (const VkPipelineMultisampleStateCreateInfo* m = info.pMultisampleState) {
+            // The rasterizer's sample counts (kRenderSampleCounts); one fragment shader invocation
+            // per pixel, so sample shading (sampleRateShading is not reported) is refused, and so
+            // is alpha to one (alphaToOne is not reported). Alpha to coverage: raster.h.
+            if (m->rasterizationSamples != VK_SAMPLE_COUNT_1_BIT && m->rasterizationSamples != VK_SAMPLE_COUNT_4_BIT)
+                return refuse(device, index,
+                              "rasterizationSamples " + std::to_string(m->rasterizationSamples) +
+                                  ": Kiln renders with 1 or 4 samples (framebuffer*SampleCounts)");
+            if (m->sampleShadingEnable)
+                return refuse(device, index, "sample shading is not implemented (sampleRateShading is not reported)");
+            if (m->alphaToOneEnable)
+                return refuse(device, index, "alpha to one is not implemented (alphaToOne is not reported)");
+            g.samples = uint32_t(m->rasterizationSamples);
+            g.alpha_to_coverage = m->alphaToCoverageEnable;
+            if (m->pSampleMask)
+                g.sample_mask = m->pSampleMask[0];
+        }
         if (info.pDepthStencilState) {
             g.has_depth_stencil = true;
             g.depth_stencil = *info.pDepthStencilState;

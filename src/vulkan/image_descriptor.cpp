@@ -87,7 +87,9 @@ void resolve_view(const ImageView& view, spirv::ImageDescriptor* out) {
         level.row_pitch = m.row_pitch;
         level.depth_pitch = m.depth_pitch;
         level.array_pitch = m.array_pitch;
-        level.width = m.width;
+        // A multisampled image's row is width x samples texels, a pixel's samples adjacent
+        // (format/image_layout.h): OpImageFetch's Sample operand indexes it (spirv/lower_image.cpp).
+        level.width = m.width * plane->samples;
         level.height = m.height;
         level.depth = m.depth;
     }

@@ -98,15 +98,19 @@ static VkPhysicalDeviceLimits make_limits() {
     l.maxFramebufferWidth = 16384;
     l.maxFramebufferHeight = 16384;
     l.maxFramebufferLayers = 1024;
-    l.framebufferColorSampleCounts = VK_SAMPLE_COUNT_1_BIT;
-    l.framebufferDepthSampleCounts = VK_SAMPLE_COUNT_1_BIT;
-    l.framebufferStencilSampleCounts = VK_SAMPLE_COUNT_1_BIT;
-    l.framebufferNoAttachmentsSampleCounts = VK_SAMPLE_COUNT_1_BIT;
+    // The rasterizer's 4-sample path (src/raster, docs/raster.md) with the standard locations.
+    l.framebufferColorSampleCounts = kRenderSampleCounts;
+    l.framebufferDepthSampleCounts = kRenderSampleCounts;
+    l.framebufferStencilSampleCounts = kRenderSampleCounts;
+    l.framebufferNoAttachmentsSampleCounts = kRenderSampleCounts;
     l.maxColorAttachments = 4;
-    l.sampledImageColorSampleCounts = VK_SAMPLE_COUNT_1_BIT;
-    l.sampledImageIntegerSampleCounts = VK_SAMPLE_COUNT_1_BIT;
-    l.sampledImageDepthSampleCounts = VK_SAMPLE_COUNT_1_BIT;
-    l.sampledImageStencilSampleCounts = VK_SAMPLE_COUNT_1_BIT;
+    // Shaders read multisampled color images with OpImageFetch's Sample operand (texelFetch of a
+    // sampler2DMS, spirv/lower_image.cpp). Depth and stencil are not sampled in shaders yet
+    // (SAMPLED_IMAGE is not a depth format feature), so their counts are the spec's minimum too.
+    l.sampledImageColorSampleCounts = kRenderSampleCounts;
+    l.sampledImageIntegerSampleCounts = kRenderSampleCounts;
+    l.sampledImageDepthSampleCounts = kRenderSampleCounts;
+    l.sampledImageStencilSampleCounts = kRenderSampleCounts;
     l.storageImageSampleCounts = VK_SAMPLE_COUNT_1_BIT;
     l.maxSampleMaskWords = 1;
     l.timestampComputeAndGraphics = VK_FALSE;  // no query pools yet
@@ -179,8 +183,7 @@ PhysicalDevice::PhysicalDevice(Instance& instance) : instance(instance), heap_si
     extensions.set(size_t(gen::DeviceExt::KHR_8bit_storage));
     extensions.set(size_t(gen::DeviceExt::KHR_shader_atomic_int64));
     // Render passes and dynamic rendering (render_pass.cpp, rendering.cpp). dynamic_rendering requires
-    // depth_stencil_resolve, whose resolves need multisampled depth: Kiln reports one sample, so no
-    // valid use can ask for one (VUID-VkSubpassDescriptionDepthStencilResolve-pDepthStencilResolveAttachment-03179).
+    // depth_stencil_resolve: SAMPLE_ZERO resolves of multisampled depth/stencil (exec/resolve.cpp).
     extensions.set(size_t(gen::DeviceExt::KHR_create_renderpass2));
     extensions.set(size_t(gen::DeviceExt::KHR_depth_stencil_resolve));
     extensions.set(size_t(gen::DeviceExt::KHR_dynamic_rendering));
@@ -311,7 +314,7 @@ VKAPI_ATTR void VKAPI_CALL kiln_vkGetPhysicalDeviceProperties2(VkPhysicalDevice 
             break;
         }
         case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DEPTH_STENCIL_RESOLVE_PROPERTIES: {
-            // SAMPLE_ZERO is the mode the extension requires; with one sample there is nothing to resolve.
+            // SAMPLE_ZERO, the mode the extension requires, for both aspects (exec/resolve.cpp).
             auto& p = *reinterpret_cast<VkPhysicalDeviceDepthStencilResolveProperties*>(s);
             p.supportedDepthResolveModes = VK_RESOLVE_MODE_SAMPLE_ZERO_BIT;
             p.supportedStencilResolveModes = VK_RESOLVE_MODE_SAMPLE_ZERO_BIT;
@@ -566,7 +569,20 @@ static VkResult image_format_properties(PhysicalDevice& pd, VkFormat format, VkI
         out->maxMipLevels = std::min(levels, format::kMaxMipLevels);
         out->maxArrayLayers = type == VK_IMAGE_TYPE_3D ? 1 : l.maxImageArrayLayers;
     }
+    // "Image Creation Limits": one sample for linear tiling, non-2D, cube-compatible images and
+    // formats that are no attachment; otherwise the limits of the usages. Kiln's multisampled
+    // images are attachments, transfer sources/destinations (render, clear, copy, resolve) and
+    // sampled images (OpImageFetch with Sample); not storage images (storageImageSampleCounts = 1)
+    // nor input attachments (shaders do not read input attachments yet).
     out->sampleCounts = VK_SAMPLE_COUNT_1_BIT;
+    constexpr VkImageUsageFlags multisample_usages =
+        VK_IMAGE_USAGE_TRANSFER_SRC_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT | VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT |
+        VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT | VK_IMAGE_USAGE_TRANSIENT_ATTACHMENT_BIT |
+        VK_IMAGE_USAGE_SAMPLED_BIT;
+    if (tiling == VK_IMAGE_TILING_OPTIMAL && type == VK_IMAGE_TYPE_2D && !(flags & VK_IMAGE_CREATE_CUBE_COMPATIBLE_BIT) &&
+        (features & (VK_FORMAT_FEATURE_COLOR_ATTACHMENT_BIT | VK_FORMAT_FEATURE_DEPTH_STENCIL_ATTACHMENT_BIT)) &&
+        !(usage & ~multisample_usages))
+        out->sampleCounts = kRenderSampleCounts;
     out->maxResourceSize = pd.heap_size;
     return VK_SUCCESS;
 }

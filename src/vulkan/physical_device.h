@@ -21,6 +21,8 @@ inline constexpr uint32_t kMemoryTypeCount = 2;
 inline constexpr uint32_t kMaxMemoryAllocationCount = 32768;  // well under vm.max_map_count
 inline constexpr VkDeviceSize kBufferAlignment = 64;
 inline constexpr VkDeviceSize kImageAlignment = 64;
+// The sample counts Kiln renders with (raster::Draw's samples) and creates attachment images with.
+inline constexpr VkSampleCountFlags kRenderSampleCounts = VK_SAMPLE_COUNT_1_BIT | VK_SAMPLE_COUNT_4_BIT;
 inline constexpr uint32_t kMaxTexelBufferElements = 1u << 27;  // VkPhysicalDeviceLimits::maxTexelBufferElements
 
 class PhysicalDevice : public DispatchableObject {

@@ -33,6 +33,9 @@ struct GraphicsState {
     VkPipelineDepthStencilStateCreateInfo depth_stencil{};
     std::vector<VkPipelineColorBlendAttachmentState> blend;
     float blend_constants[4] = {0, 0, 0, 0};
+    uint32_t samples = 1;         // rasterizationSamples: 1 or 4
+    uint32_t sample_mask = ~0u;   // pSampleMask[0] (all ones without one)
+    bool alpha_to_coverage = false;
     // The Vulkan 1.0 dynamic states (all Kiln accepts) set here come from the command buffer.
     std::bitset<64> dynamic;
     bool is_dynamic(VkDynamicState state) const { return uint32_t(state) < 64 && dynamic.test(state); }

@@ -72,7 +72,14 @@ bool RenderPass::parse(const VkRenderPassCreateInfo2& info) {
             attachments.push_back(attachment_of(info.pAttachments[i]));
         for (uint32_t i = 0; i < info.subpassCount; ++i) {
             subpasses.push_back(subpass_of(info.pSubpasses[i]));
-            subpasses.back().view_mask = info.pSubpasses[i].viewMask;
+            Subpass& s = subpasses.back();
+            s.view_mask = info.pSubpasses[i].viewMask;
+            if (const auto* r = find<VkSubpassDescriptionDepthStencilResolve>(info.pSubpasses[i].pNext);
+                r && r->pDepthStencilResolveAttachment) {
+                s.depth_stencil_resolve = reference_of(*r->pDepthStencilResolveAttachment);
+                s.depth_resolve_mode = r->depthResolveMode;
+                s.stencil_resolve_mode = r->stencilResolveMode;
+            }
         }
         finish();
     } catch (const std::bad_alloc&) {
@@ -99,6 +106,7 @@ void RenderPass::finish() {
         for (const AttachmentReference& r : s.resolves)
             use(r.attachment, i);
         use(s.depth_stencil.attachment, i);
+        use(s.depth_stencil_resolve.attachment, i);
         // Preserve attachments are not "used": their contents simply stay, which on Kiln they always do.
 
         s.color_formats.clear();

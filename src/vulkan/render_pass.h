@@ -35,10 +35,15 @@ struct AttachmentReference {
 struct Subpass {
     std::vector<AttachmentReference> inputs;
     std::vector<AttachmentReference> colors;
-    // pResolveAttachments: kept as given. Kiln reports only 1 sample, so every valid one is UNUSED
-    // (VUID-VkSubpassDescription-pResolveAttachments-00848 needs a multisampled color attachment).
+    // pResolveAttachments (empty without): at the end of the subpass color attachment i is
+    // resolved into resolves[i] unless it is UNUSED ("Render Pass Load/Store/Resolve Operations").
     std::vector<AttachmentReference> resolves;
     AttachmentReference depth_stencil;
+    // VkSubpassDescriptionDepthStencilResolve (VkSubpassDescription2 only): the depth/stencil
+    // attachment resolved into this one with these modes (NONE: that aspect is not resolved).
+    AttachmentReference depth_stencil_resolve;
+    VkResolveModeFlagBits depth_resolve_mode = VK_RESOLVE_MODE_NONE;
+    VkResolveModeFlagBits stencil_resolve_mode = VK_RESOLVE_MODE_NONE;
     std::vector<uint32_t> preserves;
     uint32_t view_mask = 0;
 

@@ -1,6 +1,7 @@
 // Render pass instances: vkCmdBeginRenderPass{,2} / vkCmdNextSubpass{,2} / vkCmdEndRenderPass{,2},
 // vkCmdBeginRendering / vkCmdEndRendering (VK_KHR_dynamic_rendering) and vkCmdClearAttachments.
-// They keep the command buffer's RenderingState (rendering.h) and record the load operations.
+// They keep the command buffer's RenderingState (rendering.h) and record the load operations and
+// the resolves (resolve.cpp). Clears of multisampled attachments fill every sample.
 //
 // Kiln renders straight into attachment memory, so of the spec's attachment operations only a
 // CLEAR load op does work: LOAD finds the contents where they are; DONT_CARE may leave anything,
@@ -129,6 +130,35 @@ void enter_subpass(CommandBuffer* cb, uint32_t index) {
     }
 }
 
+// "Render Pass Load/Store/Resolve Operations": at the end of a subpass its color attachments are
+// resolved into their resolve attachments (averaged; integer formats take sample 0), and the
+// depth/stencil attachment into VkSubpassDescriptionDepthStencilResolve's, over the render area.
+void resolve_subpass(CommandBuffer* cb) {
+    const RenderingState& rs = cb->rendering;
+    if (!rs.render_pass || rs.subpass >= rs.render_pass->subpasses.size())
+        return;
+    const Subpass& sp = rs.render_pass->subpasses[rs.subpass];
+    auto view_of = [&](uint32_t attachment) -> const ImageView* {
+        return attachment < rs.attachment_views.size() ? rs.attachment_views[attachment] : nullptr;
+    };
+    for (uint32_t i = 0; i < sp.resolves.size() && i < rs.color_count; ++i) {
+        const AttachmentReference& r = sp.resolves[i];
+        if (r.attachment == VK_ATTACHMENT_UNUSED)
+            continue;
+        const AttachmentBinding dst = bind(view_of(r.attachment), VK_IMAGE_ASPECT_COLOR_BIT, r.attachment, r.layout);
+        record_resolve(cb, rs.color[i], dst, VK_IMAGE_ASPECT_COLOR_BIT, VK_RESOLVE_MODE_AVERAGE_BIT, rs.render_area,
+                       rs.layer_count);
+    }
+    const AttachmentReference& r = sp.depth_stencil_resolve;
+    if (r.attachment != VK_ATTACHMENT_UNUSED) {
+        const ImageView* view = view_of(r.attachment);
+        record_resolve(cb, rs.depth, bind(view, VK_IMAGE_ASPECT_DEPTH_BIT, r.attachment, r.layout),
+                       VK_IMAGE_ASPECT_DEPTH_BIT, sp.depth_resolve_mode, rs.render_area, rs.layer_count);
+        record_resolve(cb, rs.stencil, bind(view, VK_IMAGE_ASPECT_STENCIL_BIT, r.attachment, r.layout),
+                       VK_IMAGE_ASPECT_STENCIL_BIT, sp.stencil_resolve_mode, rs.render_area, rs.layer_count);
+    }
+}
+
 void begin_render_pass(CommandBuffer* cb, const VkRenderPassBeginInfo& info) {
     RenderingState& rs = cb->rendering;
     rs = RenderingState{};
@@ -198,8 +228,10 @@ VKAPI_ATTR void VKAPI_CALL kiln_vkCmdBeginRenderPass2(VkCommandBuffer handle, co
 
 VKAPI_ATTR void VKAPI_CALL kiln_vkCmdNextSubpass(VkCommandBuffer handle, VkSubpassContents) {
     CommandBuffer* cb = CommandBuffer::from(handle);
-    if (cb->rendering.render_pass)
+    if (cb->rendering.render_pass) {
+        resolve_subpass(cb);
         enter_subpass(cb, cb->rendering.subpass + 1);
+    }
 }
 
 VKAPI_ATTR void VKAPI_CALL kiln_vkCmdNextSubpass2(VkCommandBuffer handle, const VkSubpassBeginInfo*,
@@ -207,9 +239,11 @@ VKAPI_ATTR void VKAPI_CALL kiln_vkCmdNextSubpass2(VkCommandBuffer handle, const 
     kiln_vkCmdNextSubpass(handle, VK_SUBPASS_CONTENTS_INLINE);
 }
 
-// Store ops need no work (file comment); resolve attachments cannot exist with one sample.
+// Store ops need no work (file comment); the last subpass's resolves do.
 VKAPI_ATTR void VKAPI_CALL kiln_vkCmdEndRenderPass(VkCommandBuffer handle) {
-    CommandBuffer::from(handle)->rendering = RenderingState{};
+    CommandBuffer* cb = CommandBuffer::from(handle);
+    resolve_subpass(cb);
+    cb->rendering = RenderingState{};
 }
 
 VKAPI_ATTR void VKAPI_CALL kiln_vkCmdEndRenderPass2(VkCommandBuffer handle, const VkSubpassEndInfo*) {
@@ -233,6 +267,26 @@ VKAPI_ATTR void VKAPI_CALL kiln_vkCmdBeginRendering(VkCommandBuffer handle, cons
     if (const VkRenderingAttachmentInfo* a = pInfo->pStencilAttachment)
         rs.stencil =
             bind(ImageView::from(a->imageView), VK_IMAGE_ASPECT_STENCIL_BIT, VK_ATTACHMENT_UNUSED, a->imageLayout);
+    // Resolves, done at vkCmdEndRendering (resolveImageView is ignored with mode NONE).
+    for (uint32_t i = 0; i < rs.color_count; ++i) {
+        const VkRenderingAttachmentInfo& a = pInfo->pColorAttachments[i];
+        if (a.resolveMode == VK_RESOLVE_MODE_NONE)
+            continue;
+        rs.color_resolve[i] = bind(ImageView::from(a.resolveImageView), VK_IMAGE_ASPECT_COLOR_BIT,
+                                   VK_ATTACHMENT_UNUSED, a.resolveImageLayout);
+        rs.color_resolve_mode[i] = a.resolveMode;
+    }
+    if (const VkRenderingAttachmentInfo* a = pInfo->pDepthAttachment; a && a->resolveMode != VK_RESOLVE_MODE_NONE) {
+        rs.depth_resolve = bind(ImageView::from(a->resolveImageView), VK_IMAGE_ASPECT_DEPTH_BIT, VK_ATTACHMENT_UNUSED,
+                                a->resolveImageLayout);
+        rs.depth_resolve_mode = a->resolveMode;
+    }
+    if (const VkRenderingAttachmentInfo* a = pInfo->pStencilAttachment; a && a->resolveMode != VK_RESOLVE_MODE_NONE) {
+        rs.stencil_resolve = bind(ImageView::from(a->resolveImageView), VK_IMAGE_ASPECT_STENCIL_BIT,
+                                  VK_ATTACHMENT_UNUSED, a->resolveImageLayout);
+        rs.stencil_resolve_mode = a->resolveMode;
+    }
+    rs.suspending = pInfo->flags & VK_RENDERING_SUSPENDING_BIT;
 
     // A resumed instance continues the suspended one: its load ops already happened
     // ("Dynamic Render Pass Instances", VK_RENDERING_RESUMING_BIT).
@@ -249,7 +303,19 @@ VKAPI_ATTR void VKAPI_CALL kiln_vkCmdBeginRendering(VkCommandBuffer handle, cons
 }
 
 VKAPI_ATTR void VKAPI_CALL kiln_vkCmdEndRendering(VkCommandBuffer handle) {
-    CommandBuffer::from(handle)->rendering = RenderingState{};
+    CommandBuffer* cb = CommandBuffer::from(handle);
+    RenderingState& rs = cb->rendering;
+    if (!rs.suspending) {
+        // "Dynamic Render Pass Instances": resolves at the end of the (last resumed) instance.
+        for (uint32_t i = 0; i < rs.color_count; ++i)
+            record_resolve(cb, rs.color[i], rs.color_resolve[i], VK_IMAGE_ASPECT_COLOR_BIT, rs.color_resolve_mode[i],
+                           rs.render_area, rs.layer_count);
+        record_resolve(cb, rs.depth, rs.depth_resolve, VK_IMAGE_ASPECT_DEPTH_BIT, rs.depth_resolve_mode,
+                       rs.render_area, rs.layer_count);
+        record_resolve(cb, rs.stencil, rs.stencil_resolve, VK_IMAGE_ASPECT_STENCIL_BIT, rs.stencil_resolve_mode,
+                       rs.render_area, rs.layer_count);
+    }
+    rs = RenderingState{};
 }
 
 // The current subpass's attachments (or the dynamic rendering instance's), over the rects' areas

@@ -58,6 +58,15 @@ struct RenderingState {
     uint32_t input_count = 0;
     std::array<AttachmentBinding, kMaxInputAttachments> input{};
 
+    // Dynamic rendering: where color[i], depth and stencil are resolved at vkCmdEndRendering
+    // (unbound or mode NONE: not resolved), and whether the instance is suspended (its resolves
+    // then wait for the instance that resumes it, "Dynamic Render Pass Instances").
+    std::array<AttachmentBinding, kMaxColorAttachments> color_resolve{};
+    std::array<VkResolveModeFlagBits, kMaxColorAttachments> color_resolve_mode{};
+    AttachmentBinding depth_resolve, stencil_resolve;
+    VkResolveModeFlagBits depth_resolve_mode = VK_RESOLVE_MODE_NONE, stencil_resolve_mode = VK_RESOLVE_MODE_NONE;
+    bool suspending = false;
+
     // Render pass instances only: the views of the framebuffer (or of VkRenderPassAttachmentBeginInfo)
     // and the clear values of vkCmdBeginRenderPass, kept for the load ops of later subpasses.
     std::vector<const ImageView*> attachment_views;
@@ -65,6 +74,12 @@ struct RenderingState {
 };
 
 class CommandBuffer;
+
+// Records the resolve of one aspect of `src` (multisampled) into `dst` over `area` and `layers`
+// layers from each binding's first layer (resolve.cpp). Nothing when either is unbound, lacks the
+// aspect, or `mode` is NONE.
+void record_resolve(CommandBuffer* cb, const AttachmentBinding& src, const AttachmentBinding& dst,
+                    VkImageAspectFlagBits aspect, VkResolveModeFlagBits mode, const VkRect2D& area, uint32_t layers);
 
 // vkBeginCommandBuffer of a secondary command buffer with RENDER_PASS_CONTINUE_BIT: the inherited
 // render pass and subpass, and the framebuffer's attachments when the inheritance names one (else

@@ -110,7 +110,8 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateImage(VkDevice handle, const VkImage
                                                       pCreateInfo->flags, &limits) != VK_SUCCESS ||
         pCreateInfo->mipLevels > limits.maxMipLevels || pCreateInfo->arrayLayers > limits.maxArrayLayers ||
         pCreateInfo->extent.width > limits.maxExtent.width || pCreateInfo->extent.height > limits.maxExtent.height ||
-        pCreateInfo->extent.depth > limits.maxExtent.depth || !(pCreateInfo->samples & limits.sampleCounts))
+        pCreateInfo->extent.depth > limits.maxExtent.depth || !(pCreateInfo->samples & limits.sampleCounts) ||
+        (pCreateInfo->samples != VK_SAMPLE_COUNT_1_BIT && pCreateInfo->mipLevels != 1))  // VUID-VkImageCreateInfo-samples-02257
         return VK_ERROR_FORMAT_NOT_SUPPORTED;
     format::ImageShape shape;
     shape.format = pCreateInfo->format;
@@ -118,6 +119,7 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateImage(VkDevice handle, const VkImage
     shape.extent = pCreateInfo->extent;
     shape.mip_levels = pCreateInfo->mipLevels;
     shape.array_layers = pCreateInfo->arrayLayers;
+    shape.samples = uint32_t(pCreateInfo->samples);  // the flag bit is the count
     format::ImageLayout layout;
     if (!format::ImageLayout::compute(shape, &layout))
         return VK_ERROR_FORMAT_NOT_SUPPORTED;

@@ -81,7 +81,8 @@ std::vector<uint8_t> Bytes(const std::vector<float>& values) {
 bool LavapipeInstalled() { return access(KILN_LAVAPIPE_MANIFEST, R_OK) == 0; }
 
 VkResult CreatePipeline(VkDevice d, const Scene& scene, const VkPipelineShaderStageCreateInfo stages[2],
-                        VkPipelineLayout pipelineLayout, VkRenderPass pass, VkPipeline* pipeline, uint32_t subpass) {
+                        VkPipelineLayout pipelineLayout, VkRenderPass pass, VkPipeline* pipeline,
+                        const VkPipelineRenderingCreateInfoKHR* rendering, uint32_t subpass) {
   std::vector<VkVertexInputBindingDescription> bindings;
   for (uint32_t i = 0; i < scene.buffers.size(); ++i)
     bindings.push_back({i, scene.buffers[i].stride, scene.buffers[i].rate});
@@ -111,7 +112,13 @@ VkResult CreatePipeline(VkDevice d, const Scene& scene, const VkPipelineShaderSt
   raster.depthBiasClamp = scene.bias_clamp;
   raster.lineWidth = 1;
   auto multisample = Struct<VkPipelineMultisampleStateCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_MULTISAMPLE_STATE_CREATE_INFO);
-  multisample.rasterizationSamples = VK_SAMPLE_COUNT_1_BIT;
+  multisample.rasterizationSamples = scene.samples;
+  const VkSampleMask sampleMask = scene.sample_mask;
+  if (scene.sample_mask != ~0u) multisample.pSampleMask = &sampleMask;
+  multisample.sampleShadingEnable = scene.sample_shading;
+  multisample.minSampleShading = 1;
+  multisample.alphaToCoverageEnable = scene.alpha_to_coverage;
+  multisample.alphaToOneEnable = scene.alpha_to_one;
   VkPipelineDepthStencilStateCreateInfo depthStencil = scene.depth_stencil;
   depthStencil.sType = VK_STRUCTURE_TYPE_PIPELINE_DEPTH_STENCIL_STATE_CREATE_INFO;
   depthStencil.maxDepthBounds = 1;
@@ -133,6 +140,7 @@ VkResult CreatePipeline(VkDevice d, const Scene& scene, const VkPipelineShaderSt
   pipelineInfo.pColorBlendState = &blend;
   pipelineInfo.layout = pipelineLayout;
   pipelineInfo.renderPass = pass;
+  pipelineInfo.pNext = rendering;
   pipelineInfo.subpass = subpass;
   return vkCreateGraphicsPipelines(d, VK_NULL_HANDLE, 1, &pipelineInfo, nullptr, pipeline);
 }
@@ -166,6 +174,15 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
   features.shaderClipDistance = features.shaderCullDistance = scene.vert == "distances.vert";
   DeviceOptions deviceOptions;
   deviceOptions.features = &features;
+  const bool multisampled = scene.samples != VK_SAMPLE_COUNT_1_BIT;
+  const bool dynamicRendering = multisampled && scene.resolve == Scene::Resolve::DynamicRendering;
+  auto dynamicFeatures =
+      Struct<VkPhysicalDeviceDynamicRenderingFeaturesKHR>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DYNAMIC_RENDERING_FEATURES_KHR);
+  dynamicFeatures.dynamicRendering = VK_TRUE;
+  if (dynamicRendering) {
+    deviceOptions.extensions = {"VK_KHR_depth_stencil_resolve", "VK_KHR_create_renderpass2", "VK_KHR_dynamic_rendering"};
+    deviceOptions.pNext = &dynamicFeatures;
+  }
   auto device = Device::Create(*instance, deviceOptions);
   const VkDevice d = device->handle;
   Objects objects(d);
@@ -180,12 +197,29 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
   std::unique_ptr<Image> final;  // the second subpass's target
   if (twoSubpasses) final = std::make_unique<Image>(*device, colorInfo);
   const Image& readBack = twoSubpasses ? *final : color;
+  // Multisampled scenes render into msColor and resolve into `color`.
+  std::unique_ptr<Image> msColor;
+  if (multisampled) {
+    VkImageCreateInfo info = colorInfo;
+    info.samples = scene.samples;
+    if (scene.fetch_samples) info.usage |= VK_IMAGE_USAGE_SAMPLED_BIT;
+    msColor = std::make_unique<Image>(*device, info);
+  }
+  const Image& target = multisampled ? *msColor : color;
   std::unique_ptr<Image> depth;
   const bool hasDepth = scene.depth_format != VK_FORMAT_UNDEFINED;
   if (hasDepth) {
     VkImageCreateInfo depthInfo = ImageInfo(VK_IMAGE_TYPE_2D, scene.depth_format, {W, H, 1});
     depthInfo.usage |= VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT;
+    depthInfo.samples = scene.samples;
     depth = std::make_unique<Image>(*device, depthInfo);
+  }
+  // Dynamic rendering resolves depth and stencil too (SAMPLE_ZERO) into depthResolve, read back.
+  std::unique_ptr<Image> depthResolve;
+  if (hasDepth && dynamicRendering) {
+    VkImageCreateInfo info = ImageInfo(VK_IMAGE_TYPE_2D, scene.depth_format, {W, H, 1});
+    info.usage |= VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT;
+    depthResolve = std::make_unique<Image>(*device, info);
   }
   auto makeView = [&](VkImage image, VkFormat format, VkImageAspectFlags aspects, uint32_t mips) {
     auto info = Struct<VkImageViewCreateInfo>(VK_STRUCTURE_TYPE_IMAGE_VIEW_CREATE_INFO);
@@ -198,25 +232,36 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
     objects.Add([=] { vkDestroyImageView(d, view, nullptr); });
     return view;
   };
-  std::vector<VkImageView> views = {makeView(color.handle(), kColorFormat, VK_IMAGE_ASPECT_COLOR_BIT, 1)};
+  const VkImageView depthResolveView =
+      depthResolve ? makeView(depthResolve->handle(), scene.depth_format, DepthAspects(scene.depth_format), 1)
+                   : VK_NULL_HANDLE;
+  std::vector<VkImageView> views = {makeView(target.handle(), kColorFormat, VK_IMAGE_ASPECT_COLOR_BIT, 1)};
   if (hasDepth) views.push_back(makeView(depth->handle(), scene.depth_format, DepthAspects(scene.depth_format), 1));
   const uint32_t finalIndex = uint32_t(views.size());
   if (twoSubpasses) views.push_back(makeView(final->handle(), kColorFormat, VK_IMAGE_ASPECT_COLOR_BIT, 1));
+  // The render pass's resolve attachment (last), or dynamic rendering's resolve view.
+  const bool resolveAttachment = multisampled && scene.resolve != Scene::Resolve::ResolveImage;
+  if (resolveAttachment) views.push_back(makeView(color.handle(), kColorFormat, VK_IMAGE_ASPECT_COLOR_BIT, 1));
 
   // Render pass: clear, store, everything in GENERAL.
-  VkAttachmentDescription attachments[3] = {};
-  for (uint32_t i = 0; i < 3; ++i) {
-    attachments[i].format = i == 1 && hasDepth ? scene.depth_format : kColorFormat;
-    attachments[i].samples = VK_SAMPLE_COUNT_1_BIT;
-    attachments[i].loadOp = attachments[i].stencilLoadOp = VK_ATTACHMENT_LOAD_OP_CLEAR;
+  std::vector<VkAttachmentDescription> attachments(views.size());
+  for (uint32_t i = 0; i < attachments.size(); ++i) {
+    const bool resolve = resolveAttachment && i + 1 == attachments.size();
+    const bool color_kind = i == 0 || resolve || (twoSubpasses && i == finalIndex);
+    attachments[i].format = color_kind ? kColorFormat : scene.depth_format;
+    attachments[i].samples = resolve || (twoSubpasses && i == finalIndex) ? VK_SAMPLE_COUNT_1_BIT : scene.samples;
+    attachments[i].loadOp = attachments[i].stencilLoadOp =
+        resolve ? VK_ATTACHMENT_LOAD_OP_DONT_CARE : VK_ATTACHMENT_LOAD_OP_CLEAR;
     attachments[i].storeOp = attachments[i].stencilStoreOp = VK_ATTACHMENT_STORE_OP_STORE;
     attachments[i].initialLayout = attachments[i].finalLayout = VK_IMAGE_LAYOUT_GENERAL;
   }
   VkAttachmentReference colorRef{0, VK_IMAGE_LAYOUT_GENERAL}, depthRef{1, VK_IMAGE_LAYOUT_GENERAL};
+  VkAttachmentReference resolveRef{uint32_t(views.size() - 1), VK_IMAGE_LAYOUT_GENERAL};
   VkSubpassDescription subpass{};
   subpass.pipelineBindPoint = VK_PIPELINE_BIND_POINT_GRAPHICS;
   subpass.colorAttachmentCount = 1;
   subpass.pColorAttachments = &colorRef;
+  subpass.pResolveAttachments = resolveAttachment ? &resolveRef : nullptr;
   subpass.pDepthStencilAttachment = hasDepth ? &depthRef : nullptr;
   // The second subpass reads attachment 0 at its own pixel (an input attachment) and writes the last.
   VkAttachmentReference inputRef{0, VK_IMAGE_LAYOUT_GENERAL}, finalRef{finalIndex, VK_IMAGE_LAYOUT_GENERAL};
@@ -234,8 +279,8 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
                                        VK_ACCESS_INPUT_ATTACHMENT_READ_BIT,
                                        VK_DEPENDENCY_BY_REGION_BIT};
   auto passInfo = Struct<VkRenderPassCreateInfo>(VK_STRUCTURE_TYPE_RENDER_PASS_CREATE_INFO);
-  passInfo.attachmentCount = uint32_t(views.size());
-  passInfo.pAttachments = attachments;
+  passInfo.attachmentCount = uint32_t(attachments.size());
+  passInfo.pAttachments = attachments.data();
   passInfo.subpassCount = twoSubpasses ? 2 : 1;
   passInfo.pSubpasses = subpasses;
   passInfo.dependencyCount = twoSubpasses ? 1 : 0;
@@ -344,7 +389,14 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
   const VkPipelineShaderStageCreateInfo stages[2] = {makeStage(scene.vert, VK_SHADER_STAGE_VERTEX_BIT),
                                                      makeStage(scene.frag, VK_SHADER_STAGE_FRAGMENT_BIT)};
   VkPipeline pipeline;
-  KT_CHECK(CreatePipeline(d, scene, stages, pipelineLayout, pass, &pipeline));
+  auto renderingInfo = Struct<VkPipelineRenderingCreateInfoKHR>(VK_STRUCTURE_TYPE_PIPELINE_RENDERING_CREATE_INFO_KHR);
+  renderingInfo.colorAttachmentCount = 1;
+  renderingInfo.pColorAttachmentFormats = &kColorFormat;
+  const VkImageAspectFlags depthAspects = hasDepth ? DepthAspects(scene.depth_format) : 0;
+  if (depthAspects & VK_IMAGE_ASPECT_DEPTH_BIT) renderingInfo.depthAttachmentFormat = scene.depth_format;
+  if (depthAspects & VK_IMAGE_ASPECT_STENCIL_BIT) renderingInfo.stencilAttachmentFormat = scene.depth_format;
+  KT_CHECK(CreatePipeline(d, scene, stages, pipelineLayout, dynamicRendering ? VK_NULL_HANDLE : pass, &pipeline,
+                          dynamicRendering ? &renderingInfo : nullptr));
   objects.Add([=] { vkDestroyPipeline(d, pipeline, nullptr); });
 
   // The second subpass: its own set (the input attachment), layout and pipeline.
@@ -390,8 +442,91 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
     const VkPipelineShaderStageCreateInfo subpassStages[2] = {
         makeStage("fullscreen.vert", VK_SHADER_STAGE_VERTEX_BIT),
         makeStage(scene.subpass_frag, VK_SHADER_STAGE_FRAGMENT_BIT)};
-    KT_CHECK(CreatePipeline(d, fullScreen, subpassStages, subpassLayout, pass, &subpassPipeline, 1));
+    KT_CHECK(CreatePipeline(d, fullScreen, subpassStages, subpassLayout, pass, &subpassPipeline, nullptr, 1));
     objects.Add([=] { vkDestroyPipeline(d, subpassPipeline, nullptr); });
+  }
+  // fetch_samples: the second pass (samples.frag reading msColor through a combined image sampler).
+  VkRenderPass fetchPass = VK_NULL_HANDLE;
+  VkFramebuffer fetchFramebuffer = VK_NULL_HANDLE;
+  VkPipeline fetchPipeline = VK_NULL_HANDLE;
+  VkPipelineLayout fetchLayout = VK_NULL_HANDLE;
+  VkDescriptorSet fetchSet = VK_NULL_HANDLE;
+  if (multisampled && scene.fetch_samples) {
+    auto samplerInfo = Struct<VkSamplerCreateInfo>(VK_STRUCTURE_TYPE_SAMPLER_CREATE_INFO);
+    VkSampler sampler;
+    KT_CHECK(vkCreateSampler(d, &samplerInfo, nullptr, &sampler));
+    objects.Add([=] { vkDestroySampler(d, sampler, nullptr); });
+    VkDescriptorSetLayoutBinding binding{0, VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, 1, VK_SHADER_STAGE_FRAGMENT_BIT,
+                                         nullptr};
+    auto setLayoutInfo = Struct<VkDescriptorSetLayoutCreateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO);
+    setLayoutInfo.bindingCount = 1;
+    setLayoutInfo.pBindings = &binding;
+    VkDescriptorSetLayout fetchSetLayout;
+    KT_CHECK(vkCreateDescriptorSetLayout(d, &setLayoutInfo, nullptr, &fetchSetLayout));
+    objects.Add([=] { vkDestroyDescriptorSetLayout(d, fetchSetLayout, nullptr); });
+    VkDescriptorPoolSize poolSize{VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, 1};
+    auto poolInfo = Struct<VkDescriptorPoolCreateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO);
+    poolInfo.maxSets = 1;
+    poolInfo.poolSizeCount = 1;
+    poolInfo.pPoolSizes = &poolSize;
+    VkDescriptorPool pool;
+    KT_CHECK(vkCreateDescriptorPool(d, &poolInfo, nullptr, &pool));
+    objects.Add([=] { vkDestroyDescriptorPool(d, pool, nullptr); });
+    auto allocInfo = Struct<VkDescriptorSetAllocateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO);
+    allocInfo.descriptorPool = pool;
+    allocInfo.descriptorSetCount = 1;
+    allocInfo.pSetLayouts = &fetchSetLayout;
+    KT_CHECK(vkAllocateDescriptorSets(d, &allocInfo, &fetchSet));
+    VkDescriptorImageInfo imageInfo{sampler, views[0], VK_IMAGE_LAYOUT_GENERAL};
+    auto write = Struct<VkWriteDescriptorSet>(VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET);
+    write.dstSet = fetchSet;
+    write.descriptorCount = 1;
+    write.descriptorType = VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER;
+    write.pImageInfo = &imageInfo;
+    vkUpdateDescriptorSets(d, 1, &write, 0, nullptr);
+    auto fetchLayoutInfo = Struct<VkPipelineLayoutCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO);
+    fetchLayoutInfo.setLayoutCount = 1;
+    fetchLayoutInfo.pSetLayouts = &fetchSetLayout;
+    KT_CHECK(vkCreatePipelineLayout(d, &fetchLayoutInfo, nullptr, &fetchLayout));
+    const VkPipelineLayout fl = fetchLayout;
+    objects.Add([=] { vkDestroyPipelineLayout(d, fl, nullptr); });
+    VkAttachmentDescription attachment{0, kColorFormat, VK_SAMPLE_COUNT_1_BIT, VK_ATTACHMENT_LOAD_OP_DONT_CARE,
+                                       VK_ATTACHMENT_STORE_OP_STORE, VK_ATTACHMENT_LOAD_OP_DONT_CARE,
+                                       VK_ATTACHMENT_STORE_OP_DONT_CARE, VK_IMAGE_LAYOUT_GENERAL,
+                                       VK_IMAGE_LAYOUT_GENERAL};
+    VkAttachmentReference ref{0, VK_IMAGE_LAYOUT_GENERAL};
+    VkSubpassDescription fetchSubpass{};
+    fetchSubpass.pipelineBindPoint = VK_PIPELINE_BIND_POINT_GRAPHICS;
+    fetchSubpass.colorAttachmentCount = 1;
+    fetchSubpass.pColorAttachments = &ref;
+    auto fetchPassInfo = Struct<VkRenderPassCreateInfo>(VK_STRUCTURE_TYPE_RENDER_PASS_CREATE_INFO);
+    fetchPassInfo.attachmentCount = 1;
+    fetchPassInfo.pAttachments = &attachment;
+    fetchPassInfo.subpassCount = 1;
+    fetchPassInfo.pSubpasses = &fetchSubpass;
+    KT_CHECK(vkCreateRenderPass(d, &fetchPassInfo, nullptr, &fetchPass));
+    const VkRenderPass fp = fetchPass;
+    objects.Add([=] { vkDestroyRenderPass(d, fp, nullptr); });
+    const VkImageView colorView = makeView(color.handle(), kColorFormat, VK_IMAGE_ASPECT_COLOR_BIT, 1);
+    auto fbInfo = Struct<VkFramebufferCreateInfo>(VK_STRUCTURE_TYPE_FRAMEBUFFER_CREATE_INFO);
+    fbInfo.renderPass = fetchPass;
+    fbInfo.attachmentCount = 1;
+    fbInfo.pAttachments = &colorView;
+    fbInfo.width = W;
+    fbInfo.height = H;
+    fbInfo.layers = 1;
+    KT_CHECK(vkCreateFramebuffer(d, &fbInfo, nullptr, &fetchFramebuffer));
+    const VkFramebuffer ff = fetchFramebuffer;
+    objects.Add([=] { vkDestroyFramebuffer(d, ff, nullptr); });
+    Scene fetchScene;  // no vertex input, one sample, no depth, no blending
+    fetchScene.width = W;
+    fetchScene.height = H;
+    VkPipelineShaderStageCreateInfo fetchStages[2];
+    fetchStages[0] = makeStage("fullscreen.vert", VK_SHADER_STAGE_VERTEX_BIT);
+    fetchStages[1] = makeStage("samples.frag", VK_SHADER_STAGE_FRAGMENT_BIT);
+    KT_CHECK(CreatePipeline(d, fetchScene, fetchStages, fetchLayout, fetchPass, &fetchPipeline));
+    const VkPipeline fpl = fetchPipeline;
+    objects.Add([=] { vkDestroyPipeline(d, fpl, nullptr); });
   }
 
   // Vertex and index buffers; readback buffers.
@@ -434,15 +569,22 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
   }
   Buffer colorOut(*device, size_t(W) * H * 4, MemoryKind::Host);
   std::unique_ptr<Buffer> depthOut, stencilOut;
-  const bool readDepth = scene.depth_format == VK_FORMAT_D32_SFLOAT || scene.depth_format == VK_FORMAT_D32_SFLOAT_S8_UINT;
-  const bool readStencil = scene.depth_format == VK_FORMAT_D32_SFLOAT_S8_UINT || scene.depth_format == VK_FORMAT_D24_UNORM_S8_UINT;
+  const Image* depthOutImage = depthResolve ? depthResolve.get() : depth.get();
+  const bool readDepth = (!multisampled || depthResolve) && (scene.depth_format == VK_FORMAT_D32_SFLOAT ||
+                                                             scene.depth_format == VK_FORMAT_D32_SFLOAT_S8_UINT);
+  const bool readStencil = (!multisampled || depthResolve) && (scene.depth_format == VK_FORMAT_D32_SFLOAT_S8_UINT ||
+                                                               scene.depth_format == VK_FORMAT_D24_UNORM_S8_UINT);
+  auto beginRendering = reinterpret_cast<PFN_vkCmdBeginRenderingKHR>(vkGetDeviceProcAddr(d, "vkCmdBeginRenderingKHR"));
+  auto endRendering = reinterpret_cast<PFN_vkCmdEndRenderingKHR>(vkGetDeviceProcAddr(d, "vkCmdEndRenderingKHR"));
   if (readDepth) depthOut = std::make_unique<Buffer>(*device, size_t(W) * H * 4, MemoryKind::Host);
   if (readStencil) stencilOut = std::make_unique<Buffer>(*device, size_t(W) * H, MemoryKind::Host);
 
   RunOnce(*device, [&](VkCommandBuffer cmd) {
     ToGeneral(cmd, color, VK_IMAGE_ASPECT_COLOR_BIT);
     if (final) ToGeneral(cmd, *final, VK_IMAGE_ASPECT_COLOR_BIT);
+    if (msColor) ToGeneral(cmd, *msColor, VK_IMAGE_ASPECT_COLOR_BIT);
     if (hasDepth) ToGeneral(cmd, *depth, DepthAspects(scene.depth_format));
+    if (depthResolve) ToGeneral(cmd, *depthResolve, DepthAspects(scene.depth_format));
     if (texture) {
       const VkImageAspectFlags aspect = TextureAspect(*scene.texture);
       // A layout transition covers every aspect of the format (VUID-VkImageMemoryBarrier-image-01207).
@@ -466,7 +608,7 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
                              regions.data());
     }
     FullBarrier(cmd);
-    VkClearValue clears[3];
+    VkClearValue clears[3] = {};
     clears[0].color = scene.clear_color;
     clears[1].depthStencil = {scene.clear_depth, scene.clear_stencil};
     clears[finalIndex].color = scene.clear_color;
@@ -476,7 +618,38 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
     begin.renderArea = {{0, 0}, {W, H}};
     begin.clearValueCount = uint32_t(views.size());
     begin.pClearValues = clears;
-    vkCmdBeginRenderPass(cmd, &begin, VK_SUBPASS_CONTENTS_INLINE);
+    auto colorAttachment = Struct<VkRenderingAttachmentInfoKHR>(VK_STRUCTURE_TYPE_RENDERING_ATTACHMENT_INFO_KHR);
+    auto depthAttachment = Struct<VkRenderingAttachmentInfoKHR>(VK_STRUCTURE_TYPE_RENDERING_ATTACHMENT_INFO_KHR);
+    if (dynamicRendering) {
+      colorAttachment.imageView = views[0];
+      colorAttachment.imageLayout = VK_IMAGE_LAYOUT_GENERAL;
+      colorAttachment.resolveMode = VK_RESOLVE_MODE_AVERAGE_BIT;
+      colorAttachment.resolveImageView = views.back();
+      colorAttachment.resolveImageLayout = VK_IMAGE_LAYOUT_GENERAL;
+      colorAttachment.loadOp = VK_ATTACHMENT_LOAD_OP_CLEAR;
+      colorAttachment.storeOp = VK_ATTACHMENT_STORE_OP_STORE;
+      colorAttachment.clearValue = clears[0];
+      if (hasDepth) {
+        depthAttachment.imageView = views[1];
+        depthAttachment.imageLayout = VK_IMAGE_LAYOUT_GENERAL;
+        depthAttachment.loadOp = VK_ATTACHMENT_LOAD_OP_CLEAR;
+        depthAttachment.storeOp = VK_ATTACHMENT_STORE_OP_STORE;
+        depthAttachment.clearValue = clears[1];
+        depthAttachment.resolveMode = VK_RESOLVE_MODE_SAMPLE_ZERO_BIT;
+        depthAttachment.resolveImageView = depthResolveView;
+        depthAttachment.resolveImageLayout = VK_IMAGE_LAYOUT_GENERAL;
+      }
+      auto rendering = Struct<VkRenderingInfoKHR>(VK_STRUCTURE_TYPE_RENDERING_INFO_KHR);
+      rendering.renderArea = {{0, 0}, {W, H}};
+      rendering.layerCount = 1;
+      rendering.colorAttachmentCount = 1;
+      rendering.pColorAttachments = &colorAttachment;
+      rendering.pDepthAttachment = depthAspects & VK_IMAGE_ASPECT_DEPTH_BIT ? &depthAttachment : nullptr;
+      rendering.pStencilAttachment = depthAspects & VK_IMAGE_ASPECT_STENCIL_BIT ? &depthAttachment : nullptr;
+      beginRendering(cmd, &rendering);
+    } else {
+      vkCmdBeginRenderPass(cmd, &begin, VK_SUBPASS_CONTENTS_INLINE);
+    }
     vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, pipeline);
     if (set) vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, pipelineLayout, 0, 1, &set, 0, nullptr);
     if (!vertexHandles.empty())
@@ -500,19 +673,42 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
       vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, subpassLayout, 0, 1, &inputSet, 0, nullptr);
       vkCmdDraw(cmd, 3, 1, 0, 0);
     }
-    vkCmdEndRenderPass(cmd);
+    if (dynamicRendering)
+      endRendering(cmd);
+    else
+      vkCmdEndRenderPass(cmd);
     FullBarrier(cmd);
+    if (multisampled && scene.resolve == Scene::Resolve::ResolveImage) {
+      VkImageResolve resolve{};
+      resolve.srcSubresource = resolve.dstSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
+      resolve.extent = {W, H, 1};
+      vkCmdResolveImage(cmd, msColor->handle(), VK_IMAGE_LAYOUT_GENERAL, color.handle(), VK_IMAGE_LAYOUT_GENERAL, 1,
+                        &resolve);
+      FullBarrier(cmd);
+    }
+    if (fetchPipeline) {
+      auto fetchBegin = Struct<VkRenderPassBeginInfo>(VK_STRUCTURE_TYPE_RENDER_PASS_BEGIN_INFO);
+      fetchBegin.renderPass = fetchPass;
+      fetchBegin.framebuffer = fetchFramebuffer;
+      fetchBegin.renderArea = {{0, 0}, {W, H}};
+      vkCmdBeginRenderPass(cmd, &fetchBegin, VK_SUBPASS_CONTENTS_INLINE);
+      vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, fetchPipeline);
+      vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, fetchLayout, 0, 1, &fetchSet, 0, nullptr);
+      vkCmdDraw(cmd, 3, 1, 0, 0);
+      vkCmdEndRenderPass(cmd);
+      FullBarrier(cmd);
+    }
     VkBufferImageCopy region{};
     region.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
     region.imageExtent = {W, H, 1};
     vkCmdCopyImageToBuffer(cmd, readBack.handle(), VK_IMAGE_LAYOUT_GENERAL, colorOut.handle(), 1, &region);
     if (depthOut) {
       region.imageSubresource.aspectMask = VK_IMAGE_ASPECT_DEPTH_BIT;
-      vkCmdCopyImageToBuffer(cmd, depth->handle(), VK_IMAGE_LAYOUT_GENERAL, depthOut->handle(), 1, &region);
+      vkCmdCopyImageToBuffer(cmd, depthOutImage->handle(), VK_IMAGE_LAYOUT_GENERAL, depthOut->handle(), 1, &region);
     }
     if (stencilOut) {
       region.imageSubresource.aspectMask = VK_IMAGE_ASPECT_STENCIL_BIT;
-      vkCmdCopyImageToBuffer(cmd, depth->handle(), VK_IMAGE_LAYOUT_GENERAL, stencilOut->handle(), 1, &region);
+      vkCmdCopyImageToBuffer(cmd, depthOutImage->handle(), VK_IMAGE_LAYOUT_GENERAL, stencilOut->handle(), 1, &region);
     }
   });
   Pixels out;

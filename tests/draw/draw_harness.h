@@ -86,7 +86,19 @@ struct Scene {
   std::vector<DrawCall> draws;
   // A second subpass: a full-screen triangle whose fragment shader reads the first subpass's color
   // as input attachment 0 (set 0, binding 0) and writes the color that is read back.
+  // One-sample scenes with a render pass only.
   std::string subpass_frag;
+  // Multisampling: the color (and depth/stencil) attachments have `samples` samples; with more than
+  // one the color attachment is resolved, as `resolve` says, into the one-sample image read back.
+  // Depth and stencil are read back from multisampled scenes with DynamicRendering only, resolved
+  // with SAMPLE_ZERO.
+  VkSampleCountFlagBits samples = VK_SAMPLE_COUNT_1_BIT;
+  uint32_t sample_mask = ~0u;  // pSampleMask[0]
+  bool sample_shading = false, alpha_to_coverage = false, alpha_to_one = false;  // multisample state as named
+  enum class Resolve { RenderPass, DynamicRendering, ResolveImage } resolve = Resolve::RenderPass;
+  // Multisampled scenes: after the resolve, a second pass draws samples.frag over the read-back
+  // image, which texelFetches each sample of the color attachment: component s = sample s's red.
+  bool fetch_samples = false;
 };
 
 struct Pixels {
@@ -102,8 +114,10 @@ Pixels Render(const std::string& manifest, const Scene& scene);
 
 // The graphics pipeline of `scene` (its vertex input and fixed-function state) with `stages`
 // (vertex, fragment), for `subpass` of `pass`: vkCreateGraphicsPipelines' result.
+// `rendering`: dynamic rendering's attachment formats (with pass VK_NULL_HANDLE).
 VkResult CreatePipeline(VkDevice device, const Scene& scene, const VkPipelineShaderStageCreateInfo stages[2],
-                        VkPipelineLayout layout, VkRenderPass pass, VkPipeline* pipeline, uint32_t subpass = 0);
+                        VkPipelineLayout layout, VkRenderPass pass, VkPipeline* pipeline,
+                        const VkPipelineRenderingCreateInfoKHR* rendering = nullptr, uint32_t subpass = 0);
 
 // Float vertex data as bytes, for VertexBuffer::bytes.
 std::vector<uint8_t> Bytes(const std::vector<float>& values);

@@ -41,12 +41,15 @@ struct Gpu {
 // An image in GENERAL layout with views; memory is the device's own (not host-visible).
 class TestImage {
  public:
+  // Multisampled images (`samples`) cannot be Read or Written (copies to and from buffers need one sample).
   TestImage(const Gpu& gpu, VkImageType type, VkFormat format, VkExtent3D extent, uint32_t layers,
-            VkImageUsageFlags usage, uint32_t mips = 1, VkImageCreateFlags flags = 0)
+            VkImageUsageFlags usage, uint32_t mips = 1, VkImageCreateFlags flags = 0,
+            VkSampleCountFlagBits samples = VK_SAMPLE_COUNT_1_BIT)
       : gpu_(gpu) {
     VkImageCreateInfo info = ImageInfo(type, format, extent, mips, layers);
     info.usage = usage | VK_IMAGE_USAGE_TRANSFER_SRC_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT;
     info.flags = flags;
+    info.samples = samples;
     image_ = std::make_unique<Image>(*gpu.device, info);
     RunOnce(*gpu.device, [&](VkCommandBuffer cmd) {
       TransitionImage(cmd, *image_, VK_IMAGE_LAYOUT_UNDEFINED, VK_IMAGE_LAYOUT_GENERAL);

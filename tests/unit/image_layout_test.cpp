@@ -262,3 +262,43 @@ TEST(ImageLayout, UndefinedFormatFails) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(ImageLayout, MultisampledPixelsKeepTheirSamplesAdjacent) {
+    // 10x6 R8G8B8A8 with 4 samples, 2 layers: a row is 10 pixels of 4 texels (160 bytes), a layer
+    // 960 bytes; sample s of pixel (x, y) at y * 160 + (x * 4 + s) * 4.
+    ImageShape s = shape(VK_FORMAT_R8G8B8A8_UNORM, VK_IMAGE_TYPE_2D, 10, 6, 1, 1, 2);
+    s.samples = 4;
+    ImageLayout layout;
+    ASSERT_TRUE(ImageLayout::compute(s, &layout));
+    const PlaneLayout& p = layout.plane(0);
+    EXPECT_EQ(p.samples, 4u);
+    EXPECT_EQ(p.pixel_stride(), 16u);
+    expect_mip(p.mips[0], 0, 160, 960, 960, 10, 6, 1);
+    EXPECT_EQ(layout.texel_offset(p, 0, 1, 3, 2, 0), 960u + 2 * 160 + 3 * 16);
+    EXPECT_EQ(layout.size(), 1920u);
+
+    // Depth/stencil: both planes have the samples; the stencil plane starts on 64 bytes.
+    s.format = VK_FORMAT_D32_SFLOAT_S8_UINT;
+    s.array_layers = 1;
+    ASSERT_TRUE(ImageLayout::compute(s, &layout));
+    ASSERT_EQ(layout.plane_count(), 2u);
+    expect_mip(layout.plane(0).mips[0], 0, 160, 960, 960, 10, 6, 1);
+    expect_mip(layout.plane(1).mips[0], 960, 40, 240, 240, 10, 6, 1);
+}
+
+TEST(ImageLayout, MultisampledImagesAre2DWithOneLevel) {
+    ImageLayout layout;
+    ImageShape s = shape(VK_FORMAT_R8G8B8A8_UNORM, VK_IMAGE_TYPE_2D, 8, 8, 1, 2, 1);
+    s.samples = 4;
+    EXPECT_FALSE(ImageLayout::compute(s, &layout));  // two levels
+    s = shape(VK_FORMAT_R8G8B8A8_UNORM, VK_IMAGE_TYPE_3D, 8, 8, 2, 1, 1);
+    s.samples = 4;
+    EXPECT_FALSE(ImageLayout::compute(s, &layout));
+    s = shape(VK_FORMAT_R8G8B8A8_UNORM, VK_IMAGE_TYPE_2D, 8, 8, 1, 1, 1);
+    s.samples = 0;
+    EXPECT_FALSE(ImageLayout::compute(s, &layout));
+}
+
+}  // namespace
