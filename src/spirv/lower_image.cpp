@@ -198,7 +198,6 @@ ImageLowering::Outcome ImageLowering::atomic(const Instruction& inst, std::span<
     return Outcome::Done;
 }
 
-// The image instructions proper.
 // A multisampled image's descriptor sees each row as width x samples texels, a pixel's samples
 // adjacent (format/image_layout.h; vulkan/image_descriptor.cpp), so sample s of pixel x is texel
 // x * samples + s of the row. Every multisampled image Kiln creates has kMultisampleCount samples
@@ -242,6 +241,7 @@ void ImageLowering::multisampled_width(uint32_t size, const Hooks& hooks) const 
     hooks.emit(divide);
 }
 
+// The image instructions proper.
 ImageLowering::Outcome ImageLowering::operation(const Instruction& inst, std::span<const uint32_t> w,
                                                 const Hooks& hooks) {
     const Op op = Op(inst.opcode);
@@ -449,7 +449,8 @@ ImageLowering::Outcome ImageLowering::operation(const Instruction& inst, std::sp
     if (mask & ~(kKnown | sample_operand))
         return fail(hooks, "image operands Bias, ConstOffsets, Offsets, MinLod, and Sample on images that are not "
                            "multisampled, are not supported");
-    // VUID-StandaloneSpirv-OpImageFetch-...: a multisampled fetch names its sample, and no level.
+    // SPIR-V "Image Operands": Sample is there exactly when the image is multisampled (MS = 1), which
+    // has one level, so no Lod.
     if (image->multisampled && (!(mask & uint32_t(M::Sample)) || (mask & uint32_t(M::Lod))))
         return fail(hooks, "OpImageFetch of a multisampled image needs the Sample operand and no Lod");
     const bool implicit = op == Op::OpImageSampleImplicitLod || op == Op::OpImageSampleDrefImplicitLod;
