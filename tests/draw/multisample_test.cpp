@@ -25,15 +25,6 @@ namespace {
 // "Standard Sample Locations", VK_SAMPLE_COUNT_4_BIT.
 constexpr double kSamples4[4][2] = {{0.375, 0.125}, {0.875, 0.375}, {0.125, 0.625}, {0.625, 0.875}};
 
-Pixels DrawOnBoth(const std::string& name, const Scene& scene, int tolerance = 1) {
-  Pixels kiln = Render(KILN_TEST_MANIFEST, scene);
-  if (LavapipeInstalled()) {
-    const Pixels lavapipe = Render(KILN_LAVAPIPE_MANIFEST, scene);
-    EXPECT_TRUE(SamePixels(name, kiln, lavapipe, tolerance));
-  }
-  return kiln;
-}
-
 struct Vertex {
   float x, y, z, r, g, b, a;  // x, y in pixels of a 32x32 target
 };
