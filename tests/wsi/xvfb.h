@@ -1,9 +1,10 @@
-// A private X server per test: `Xvfb :N` on the first free display number from 90, with
+// A private X server per test: `Xvfb -displayfd` on a display number the server picks, with
 // XDG_RUNTIME_DIR set to a fresh 0700 folder, and the helpers the WSI tests need on it (a mapped
 // window, resizing, reading the window's pixels back with xcb_get_image).
 #pragma once
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -30,15 +31,9 @@ class Xvfb {
     if (!mkdtemp(dir)) throw std::runtime_error("mkdtemp failed");
     runtime_dir_ = dir;
     setenv("XDG_RUNTIME_DIR", runtime_dir_.c_str(), 1);
-    // Other test processes (and other users of this machine) start servers too: a number whose
-    // lock or socket exists is taken, and a server that exits at once lost a race for its number.
-    for (int n = 90; n < 190 && pid_ <= 0; ++n) {
-      if (access(("/tmp/.X" + std::to_string(n) + "-lock").c_str(), F_OK) == 0 ||
-          access(("/tmp/.X11-unix/X" + std::to_string(n)).c_str(), F_OK) == 0)
-        continue;
-      TryStart(n);
-    }
-    if (pid_ <= 0) throw std::runtime_error("could not start Xvfb on any display from :90 to :189");
+    // Other test processes start servers at the same time: Xvfb picks a free display number itself
+    // and writes it to a pipe (-displayfd), so no two tests can end up on one server.
+    Start();
     setenv("DISPLAY", display_.c_str(), 1);
   }
 
@@ -117,44 +112,49 @@ class Xvfb {
   void Sync() { free(xcb_get_input_focus_reply(connection_, xcb_get_input_focus(connection_), nullptr)); }
 
  private:
-  void TryStart(int n) {
-    // Appended, not ":" + to_string(n): GCC 12 warns falsely (-Wrestrict) on that operator+.
-    std::string display = ":";
-    display += std::to_string(n);
+  void Start() {
+    int fds[2];
+    if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
+    const std::string write_fd = std::to_string(fds[1]);
     const pid_t pid = fork();
     if (pid < 0) throw std::runtime_error("fork failed");
     if (pid == 0) {
+      close(fds[0]);
       const int null = open("/dev/null", O_RDWR);
       dup2(null, 1);
       dup2(null, 2);
-      std::vector<const char*> argv = {"Xvfb", display.c_str(), "-screen", "0", screen_.c_str(), "-nolisten", "tcp",
-                                       "-noreset"};
+      std::vector<const char*> argv = {"Xvfb", "-displayfd", write_fd.c_str(), "-screen", "0", screen_.c_str(),
+                                       "-nolisten", "tcp", "-noreset"};
       for (const std::string& a : extra_) argv.push_back(a.c_str());
       argv.push_back(nullptr);
       execvp("Xvfb", const_cast<char* const*>(argv.data()));
       _exit(127);
     }
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (waitpid(pid, nullptr, WNOHANG) == pid) return;  // exited: the number was taken
-      xcb_connection_t* c = xcb_connect(display.c_str(), nullptr);
-      if (!xcb_connection_has_error(c)) {
-        // Connected to a server; make sure it is ours, not one that won the race for `n`.
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        if (waitpid(pid, nullptr, WNOHANG) == pid) {
-          xcb_disconnect(c);
-          return;
-        }
-        pid_ = pid;
-        display_ = display;
-        connection_ = c;
-        return;
-      }
-      xcb_disconnect(c);
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    close(fds[1]);
+    // The server writes its display number and a newline once it accepts connections.
+    std::string number;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (number.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+      pollfd p{fds[0], POLLIN, 0};
+      if (poll(&p, 1, 100) <= 0) continue;
+      char buffer[16];
+      const ssize_t n = read(fds[0], buffer, sizeof buffer);
+      if (n <= 0) break;  // the server exited
+      number.append(buffer, size_t(n));
     }
-    kill(pid, SIGKILL);
-    waitpid(pid, nullptr, 0);
+    close(fds[0]);
+    if (number.find('\n') == std::string::npos) {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+      throw std::runtime_error("Xvfb did not start (no display number on -displayfd)");
+    }
+    pid_ = pid;
+    // Appended, not ":" + ...: GCC 12 warns falsely (-Wrestrict) on that operator+.
+    std::string display = ":";
+    display += std::to_string(std::atoi(number.c_str()));
+    display_ = std::move(display);
+    connection_ = xcb_connect(display_.c_str(), nullptr);
+    if (xcb_connection_has_error(connection_)) throw std::runtime_error("cannot connect to the Xvfb it started");
   }
 
   std::string screen_;
