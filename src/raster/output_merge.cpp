@@ -203,41 +203,11 @@ uint32_t OutputMerger::depth_quad(const OutputMerger& m, int32_t qx, int32_t qy,
         if (!((mask >> i) & 1u))
             continue;
         std::byte* dp = m.depth_.at(qx + int32_t(i & 1), qy + int32_t(i >> 1));
-        bool pass;
-        uint32_t dz = 0;
-        if constexpr (Kind == DepthKind::D32F) {
-            float stored;
-            std::memcpy(&stored, dp, 4);
-            pass = compare(Op, z[i], stored);
-        } else {
-            const float zc = std::isnan(z[i]) ? 0.0f : std::clamp(z[i], 0.0f, 1.0f);
-            uint32_t stored;
-            if constexpr (Kind == DepthKind::D16) {
-                dz = uint32_t(std::lrint(zc * 65535.0f));
-                uint16_t s16;
-                std::memcpy(&s16, dp, 2);
-                stored = s16;
-            } else {
-                dz = uint32_t(std::llrint(double(zc) * 16777215.0));
-                std::memcpy(&stored, dp, 4);
-                stored &= 0xffffff;
-            }
-            pass = compare(Op, dz, stored);
-        }
-        if (!pass) {
+        uint32_t as_stored = 0;
+        if (!depth_passes<Kind>(Op, dp, z[i], &as_stored))
             mask &= ~(1u << i);
-            continue;
-        }
-        if (!m.depth_write_)
-            continue;
-        if constexpr (Kind == DepthKind::D32F) {
-            std::memcpy(dp, &z[i], 4);
-        } else if constexpr (Kind == DepthKind::D16) {
-            const uint16_t v = uint16_t(dz);
-            std::memcpy(dp, &v, 2);
-        } else {
-            std::memcpy(dp, &dz, 4);  // X8_D24: the top 8 bits are unused, written as 0
-        }
+        else if (m.depth_write_)
+            write_depth<Kind>(dp, z[i], as_stored);
     }
     return mask;
 }

@@ -82,6 +82,14 @@ private:
 
     void write_one(const Color& c, std::byte* texel, const FragmentOutput& out, uint32_t a, uint32_t lane) const;
 
+    // "Depth Test" in one depth format: whether z passes `op` against the depth stored at dp (a
+    // fixed-point attachment's z is clamped to [0, 1] and converted first, so the comparison is
+    // between stored representations); *as_stored gets z as the format stores it.
+    template <DepthKind Kind>
+    static bool depth_passes(VkCompareOp op, const std::byte* dp, float z, uint32_t* as_stored);
+    template <DepthKind Kind>
+    static void write_depth(std::byte* dp, float z, uint32_t as_stored);
+
     using DepthQuad = uint32_t (*)(const OutputMerger& m, int32_t qx, int32_t qy, const float z[4], uint32_t mask);
     template <DepthKind Kind, VkCompareOp Op>
     static uint32_t depth_quad(const OutputMerger& m, int32_t qx, int32_t qy, const float z[4], uint32_t mask);
@@ -142,32 +150,51 @@ inline uint8_t stencil_op(VkStencilOp op, uint8_t value, uint8_t reference) {
     }
 }
 
+template <OutputMerger::DepthKind Kind>
+inline bool OutputMerger::depth_passes(VkCompareOp op, const std::byte* dp, float z, uint32_t* as_stored) {
+    if constexpr (Kind == DepthKind::D32F) {
+        float stored;
+        std::memcpy(&stored, dp, 4);
+        return compare(op, z, stored);
+    } else {
+        const float zc = std::isnan(z) ? 0.0f : std::clamp(z, 0.0f, 1.0f);
+        uint32_t stored;
+        if constexpr (Kind == DepthKind::D16) {
+            *as_stored = uint32_t(std::lrint(zc * 65535.0f));
+            uint16_t s16;
+            std::memcpy(&s16, dp, 2);
+            stored = s16;
+        } else {
+            *as_stored = uint32_t(std::llrint(double(zc) * 16777215.0));
+            std::memcpy(&stored, dp, 4);
+            stored &= 0xffffff;
+        }
+        return compare(op, *as_stored, stored);
+    }
+}
+
+template <OutputMerger::DepthKind Kind>
+inline void OutputMerger::write_depth(std::byte* dp, float z, uint32_t as_stored) {
+    if constexpr (Kind == DepthKind::D32F) {
+        std::memcpy(dp, &z, 4);
+    } else if constexpr (Kind == DepthKind::D16) {
+        const uint16_t v = uint16_t(as_stored);
+        std::memcpy(dp, &v, 2);
+    } else {
+        std::memcpy(dp, &as_stored, 4);  // X8_D24: the top 8 bits are unused, written as 0
+    }
+}
+
 inline bool OutputMerger::test_depth_stencil(int32_t x, int32_t y, float z, bool front_facing, uint32_t sample) const {
     bool depth_pass = true;
     uint32_t dz = 0;  // fixed-point depth as stored
     std::byte* dp = nullptr;
     if (depth_test_) {
         dp = depth_.at(x, y) + sample * depth_.sample_size;
-        // "Depth Test": a fixed-point attachment's z_f is clamped to [0, 1] and converted to the
-        // format first, so the comparison is between stored representations.
-        if (depth_kind_ == DepthKind::D32F) {
-            float stored;
-            std::memcpy(&stored, dp, 4);
-            depth_pass = compare(depth_compare_, z, stored);
-        } else {
-            const float zc = std::isnan(z) ? 0.0f : std::clamp(z, 0.0f, 1.0f);
-            uint32_t stored = 0;
-            if (depth_kind_ == DepthKind::D16) {
-                dz = uint32_t(std::lrint(zc * 65535.0f));
-                uint16_t s16;
-                std::memcpy(&s16, dp, 2);
-                stored = s16;
-            } else {
-                dz = uint32_t(std::llrint(double(zc) * 16777215.0));
-                std::memcpy(&stored, dp, 4);
-                stored &= 0xffffff;
-            }
-            depth_pass = compare(depth_compare_, dz, stored);
+        switch (depth_kind_) {
+        case DepthKind::D16: depth_pass = depth_passes<DepthKind::D16>(depth_compare_, dp, z, &dz); break;
+        case DepthKind::D24: depth_pass = depth_passes<DepthKind::D24>(depth_compare_, dp, z, &dz); break;
+        case DepthKind::D32F: depth_pass = depth_passes<DepthKind::D32F>(depth_compare_, dp, z, &dz); break;
         }
     }
     if (stencil_test_) {
@@ -187,13 +214,10 @@ inline bool OutputMerger::test_depth_stencil(int32_t x, int32_t y, float z, bool
     if (!depth_pass)
         return false;
     if (depth_write_) {
-        if (depth_kind_ == DepthKind::D32F) {
-            std::memcpy(dp, &z, 4);
-        } else if (depth_kind_ == DepthKind::D16) {
-            const uint16_t v = uint16_t(dz);
-            std::memcpy(dp, &v, 2);
-        } else {
-            std::memcpy(dp, &dz, 4);  // X8_D24: the top 8 bits are unused, written as 0
+        switch (depth_kind_) {
+        case DepthKind::D16: write_depth<DepthKind::D16>(dp, z, dz); break;
+        case DepthKind::D24: write_depth<DepthKind::D24>(dp, z, dz); break;
+        case DepthKind::D32F: write_depth<DepthKind::D32F>(dp, z, dz); break;
         }
     }
     return true;

@@ -38,10 +38,12 @@ const float* unorm8_table() {
     return table;
 }
 
+const float* const kUnorm8 = unorm8_table();
+
 struct Texture {
     const ImageDescriptor* image;
     const float* color;    // decodes R, G, B
-    const float* alpha;    // decodes A
+    bool srgb;             // R, G, B decode as sRGB (A stays UNORM)
     uint32_t red_byte;     // 0 for RGBA, 2 for BGRA (blue is 2 - red_byte)
     uint8_t address[2];
 };
@@ -67,7 +69,7 @@ inline void decode(const Texture& tex, const std::byte* row, int32_t i, float ou
     out[0] = tex.color[texel[tex.red_byte]];
     out[1] = tex.color[texel[1]];
     out[2] = tex.color[texel[2 - tex.red_byte]];
-    out[3] = tex.alpha[texel[3]];
+    out[3] = kUnorm8[texel[3]];
 }
 
 // One level at normalized (s, t): filter_level of ops_image.cpp for these textures.
@@ -133,7 +135,7 @@ bool kernel_level(const Texture& tex, uint32_t level, bool linear, Rgba8Level* o
         return false;
     *out = {tex.image->base + lv.offset, int32_t(lv.width), int32_t(lv.height), int32_t(lv.row_pitch),
             {repeat[0], repeat[1]}, linear, tex.red_byte,
-            tex.color == tex.alpha ? nullptr : tex.color};
+            tex.srgb ? tex.color : nullptr};
     return true;
 }
 
@@ -210,13 +212,17 @@ bool sample_rgba8_2d(const Ins& ins, Batch& b, LaneMask mask) {
     if (!d || !sm || sm->unnormalized || d->texel_size != 4 || d->level_count == 0 || d->layer_count == 0 ||
         !supported_address(sm->address[0]) || !supported_address(sm->address[1]))
         return false;
-    Texture tex{d, unorm8_table(), unorm8_table(), 0, {sm->address[0], sm->address[1]}};
+    Texture tex{d, kUnorm8, false, 0, {sm->address[0], sm->address[1]}};
     switch (d->codec->format) {
     case VK_FORMAT_R8G8B8A8_UNORM: break;
     case VK_FORMAT_B8G8R8A8_UNORM: tex.red_byte = 2; break;
-    case VK_FORMAT_R8G8B8A8_SRGB: tex.color = format::srgb8_to_linear_table(); break;
+    case VK_FORMAT_R8G8B8A8_SRGB:
+        tex.color = format::srgb8_to_linear_table();
+        tex.srgb = true;
+        break;
     case VK_FORMAT_B8G8R8A8_SRGB:
         tex.color = format::srgb8_to_linear_table();
+        tex.srgb = true;
         tex.red_byte = 2;
         break;
     default: return false;
