@@ -299,6 +299,40 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
   KT_CHECK(vkCreateFramebuffer(d, &framebufferInfo, nullptr, &framebuffer));
   objects.Add([=] { vkDestroyFramebuffer(d, framebuffer, nullptr); });
 
+  // A descriptor set of one image descriptor at binding 0 for the fragment stage, its layout in
+  // *layout; all of it destroyed with `objects`.
+  auto makeImageSet = [&](VkDescriptorType type, VkSampler sampler, VkImageView view, VkDescriptorSetLayout* layout) {
+    VkDescriptorSetLayoutBinding binding{0, type, 1, VK_SHADER_STAGE_FRAGMENT_BIT, nullptr};
+    auto layoutInfo = Struct<VkDescriptorSetLayoutCreateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO);
+    layoutInfo.bindingCount = 1;
+    layoutInfo.pBindings = &binding;
+    KT_CHECK(vkCreateDescriptorSetLayout(d, &layoutInfo, nullptr, layout));
+    const VkDescriptorSetLayout created = *layout;
+    objects.Add([=] { vkDestroyDescriptorSetLayout(d, created, nullptr); });
+    VkDescriptorPoolSize poolSize{type, 1};
+    auto poolInfo = Struct<VkDescriptorPoolCreateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO);
+    poolInfo.maxSets = 1;
+    poolInfo.poolSizeCount = 1;
+    poolInfo.pPoolSizes = &poolSize;
+    VkDescriptorPool pool;
+    KT_CHECK(vkCreateDescriptorPool(d, &poolInfo, nullptr, &pool));
+    objects.Add([=] { vkDestroyDescriptorPool(d, pool, nullptr); });
+    auto allocInfo = Struct<VkDescriptorSetAllocateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO);
+    allocInfo.descriptorPool = pool;
+    allocInfo.descriptorSetCount = 1;
+    allocInfo.pSetLayouts = layout;
+    VkDescriptorSet set;
+    KT_CHECK(vkAllocateDescriptorSets(d, &allocInfo, &set));
+    VkDescriptorImageInfo imageInfo{sampler, view, VK_IMAGE_LAYOUT_GENERAL};
+    auto write = Struct<VkWriteDescriptorSet>(VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET);
+    write.dstSet = set;
+    write.descriptorCount = 1;
+    write.descriptorType = type;
+    write.pImageInfo = &imageInfo;
+    vkUpdateDescriptorSets(d, 1, &write, 0, nullptr);
+    return set;
+  };
+
   // The texture, its sampler and descriptor set.
   std::unique_ptr<Image> texture;
   std::unique_ptr<Buffer> upload;
@@ -336,33 +370,7 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
     VkSampler sampler;
     KT_CHECK(vkCreateSampler(d, &samplerInfo, nullptr, &sampler));
     objects.Add([=] { vkDestroySampler(d, sampler, nullptr); });
-    VkDescriptorSetLayoutBinding binding{0, VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, 1, VK_SHADER_STAGE_FRAGMENT_BIT,
-                                         nullptr};
-    auto layoutInfo = Struct<VkDescriptorSetLayoutCreateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO);
-    layoutInfo.bindingCount = 1;
-    layoutInfo.pBindings = &binding;
-    KT_CHECK(vkCreateDescriptorSetLayout(d, &layoutInfo, nullptr, &setLayout));
-    objects.Add([=] { vkDestroyDescriptorSetLayout(d, setLayout, nullptr); });
-    VkDescriptorPoolSize poolSize{VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, 1};
-    auto poolInfo = Struct<VkDescriptorPoolCreateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO);
-    poolInfo.maxSets = 1;
-    poolInfo.poolSizeCount = 1;
-    poolInfo.pPoolSizes = &poolSize;
-    VkDescriptorPool pool;
-    KT_CHECK(vkCreateDescriptorPool(d, &poolInfo, nullptr, &pool));
-    objects.Add([=] { vkDestroyDescriptorPool(d, pool, nullptr); });
-    auto allocInfo = Struct<VkDescriptorSetAllocateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO);
-    allocInfo.descriptorPool = pool;
-    allocInfo.descriptorSetCount = 1;
-    allocInfo.pSetLayouts = &setLayout;
-    KT_CHECK(vkAllocateDescriptorSets(d, &allocInfo, &set));
-    VkDescriptorImageInfo imageInfo{sampler, view, VK_IMAGE_LAYOUT_GENERAL};
-    auto write = Struct<VkWriteDescriptorSet>(VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET);
-    write.dstSet = set;
-    write.descriptorCount = 1;
-    write.descriptorType = VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER;
-    write.pImageInfo = &imageInfo;
-    vkUpdateDescriptorSets(d, 1, &write, 0, nullptr);
+    set = makeImageSet(VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, sampler, view, &setLayout);
   }
 
   // The pipeline.
@@ -404,33 +412,8 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
   VkPipelineLayout subpassLayout = VK_NULL_HANDLE;
   VkDescriptorSet inputSet = VK_NULL_HANDLE;
   if (twoSubpasses) {
-    VkDescriptorSetLayoutBinding binding{0, VK_DESCRIPTOR_TYPE_INPUT_ATTACHMENT, 1, VK_SHADER_STAGE_FRAGMENT_BIT, nullptr};
-    auto setLayoutInfo = Struct<VkDescriptorSetLayoutCreateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO);
-    setLayoutInfo.bindingCount = 1;
-    setLayoutInfo.pBindings = &binding;
     VkDescriptorSetLayout inputLayout;
-    KT_CHECK(vkCreateDescriptorSetLayout(d, &setLayoutInfo, nullptr, &inputLayout));
-    objects.Add([=] { vkDestroyDescriptorSetLayout(d, inputLayout, nullptr); });
-    VkDescriptorPoolSize poolSize{VK_DESCRIPTOR_TYPE_INPUT_ATTACHMENT, 1};
-    auto poolInfo = Struct<VkDescriptorPoolCreateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO);
-    poolInfo.maxSets = 1;
-    poolInfo.poolSizeCount = 1;
-    poolInfo.pPoolSizes = &poolSize;
-    VkDescriptorPool pool;
-    KT_CHECK(vkCreateDescriptorPool(d, &poolInfo, nullptr, &pool));
-    objects.Add([=] { vkDestroyDescriptorPool(d, pool, nullptr); });
-    auto allocInfo = Struct<VkDescriptorSetAllocateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO);
-    allocInfo.descriptorPool = pool;
-    allocInfo.descriptorSetCount = 1;
-    allocInfo.pSetLayouts = &inputLayout;
-    KT_CHECK(vkAllocateDescriptorSets(d, &allocInfo, &inputSet));
-    VkDescriptorImageInfo imageInfo{VK_NULL_HANDLE, views[0], VK_IMAGE_LAYOUT_GENERAL};
-    auto write = Struct<VkWriteDescriptorSet>(VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET);
-    write.dstSet = inputSet;
-    write.descriptorCount = 1;
-    write.descriptorType = VK_DESCRIPTOR_TYPE_INPUT_ATTACHMENT;
-    write.pImageInfo = &imageInfo;
-    vkUpdateDescriptorSets(d, 1, &write, 0, nullptr);
+    inputSet = makeImageSet(VK_DESCRIPTOR_TYPE_INPUT_ATTACHMENT, VK_NULL_HANDLE, views[0], &inputLayout);
     auto subpassLayoutInfo = Struct<VkPipelineLayoutCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO);
     subpassLayoutInfo.setLayoutCount = 1;
     subpassLayoutInfo.pSetLayouts = &inputLayout;
@@ -456,34 +439,8 @@ Pixels RenderWithLog(const std::string& manifest, const Scene& scene, std::share
     VkSampler sampler;
     KT_CHECK(vkCreateSampler(d, &samplerInfo, nullptr, &sampler));
     objects.Add([=] { vkDestroySampler(d, sampler, nullptr); });
-    VkDescriptorSetLayoutBinding binding{0, VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, 1, VK_SHADER_STAGE_FRAGMENT_BIT,
-                                         nullptr};
-    auto setLayoutInfo = Struct<VkDescriptorSetLayoutCreateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO);
-    setLayoutInfo.bindingCount = 1;
-    setLayoutInfo.pBindings = &binding;
     VkDescriptorSetLayout fetchSetLayout;
-    KT_CHECK(vkCreateDescriptorSetLayout(d, &setLayoutInfo, nullptr, &fetchSetLayout));
-    objects.Add([=] { vkDestroyDescriptorSetLayout(d, fetchSetLayout, nullptr); });
-    VkDescriptorPoolSize poolSize{VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, 1};
-    auto poolInfo = Struct<VkDescriptorPoolCreateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO);
-    poolInfo.maxSets = 1;
-    poolInfo.poolSizeCount = 1;
-    poolInfo.pPoolSizes = &poolSize;
-    VkDescriptorPool pool;
-    KT_CHECK(vkCreateDescriptorPool(d, &poolInfo, nullptr, &pool));
-    objects.Add([=] { vkDestroyDescriptorPool(d, pool, nullptr); });
-    auto allocInfo = Struct<VkDescriptorSetAllocateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO);
-    allocInfo.descriptorPool = pool;
-    allocInfo.descriptorSetCount = 1;
-    allocInfo.pSetLayouts = &fetchSetLayout;
-    KT_CHECK(vkAllocateDescriptorSets(d, &allocInfo, &fetchSet));
-    VkDescriptorImageInfo imageInfo{sampler, views[0], VK_IMAGE_LAYOUT_GENERAL};
-    auto write = Struct<VkWriteDescriptorSet>(VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET);
-    write.dstSet = fetchSet;
-    write.descriptorCount = 1;
-    write.descriptorType = VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER;
-    write.pImageInfo = &imageInfo;
-    vkUpdateDescriptorSets(d, 1, &write, 0, nullptr);
+    fetchSet = makeImageSet(VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, sampler, views[0], &fetchSetLayout);
     auto fetchLayoutInfo = Struct<VkPipelineLayoutCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO);
     fetchLayoutInfo.setLayoutCount = 1;
     fetchLayoutInfo.pSetLayouts = &fetchSetLayout;
