@@ -60,7 +60,7 @@ bool ImageLowering::image_type(uint32_t type, const Type** image, const Hooks& h
         return hooks.fail("multisampled images are 2D (multisampled input attachments are not supported)");
     if (t->dim != kDim1D && t->dim != kDim2D && t->dim != kDim3D && t->dim != kDimBuffer && t->dim != kDimCube)
         return hooks.fail("images of Dim " + std::to_string(t->dim) +
-                          " (Cube, Rect, SubpassData) are not supported in compute shaders yet");
+                          " are not supported (Rect; SubpassData outside fragment shaders)");
     if (t->dim == kDim3D && t->arrayed)
         return hooks.fail("arrayed 3D images do not exist");
     *image = t;

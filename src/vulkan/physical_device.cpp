@@ -573,7 +573,7 @@ static VkResult image_format_properties(PhysicalDevice& pd, VkFormat format, VkI
     // formats that are no attachment; otherwise the limits of the usages. Kiln's multisampled
     // images are attachments, transfer sources/destinations (render, clear, copy, resolve) and
     // sampled images (OpImageFetch with Sample); not storage images (storageImageSampleCounts = 1)
-    // nor input attachments (shaders do not read input attachments yet).
+    // nor input attachments (multisampled input attachments are not supported).
     out->sampleCounts = VK_SAMPLE_COUNT_1_BIT;
     constexpr VkImageUsageFlags multisample_usages =
         VK_IMAGE_USAGE_TRANSFER_SRC_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT | VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT |

@@ -246,20 +246,22 @@ VkResult allocate(Device& device, const VkMemoryAllocateInfo& info, DeviceMemory
     const Family* family = family_of(source.type);
     if (!family)
         return VK_ERROR_INVALID_EXTERNAL_HANDLE;
-    // Strict mode names the rule; either way the import fails.
-    if (r.import_win32 && source.name && source.handle)
+    // Each broken rule fails the import; strict mode also names it.
+    if (source.name && source.handle) {
         strict_violation(device, "VUID-VkImportMemoryWin32HandleInfoKHR-handle-01441",
                          {"vkAllocateMemory: VkImportMemoryWin32HandleInfoKHR has both a handle and a name."});
-    else if (r.import_win32 && source.name && !is_nt(source.type))
+        return VK_ERROR_INVALID_EXTERNAL_HANDLE;
+    }
+    if (source.name && !is_nt(source.type)) {
         strict_violation(device, "VUID-VkImportMemoryWin32HandleInfoKHR-handleType-01439",
                          {"vkAllocateMemory: VkImportMemoryWin32HandleInfoKHR names a payload of a type that has no names."});
-    else if (r.import_win32 && !source.name && !source.handle)
+        return VK_ERROR_INVALID_EXTERNAL_HANDLE;
+    }
+    if (r.import_win32 && !source.name && !source.handle) {
         strict_violation(device, "VUID-VkImportMemoryWin32HandleInfoKHR-handleType-01440",
                          {"vkAllocateMemory: VkImportMemoryWin32HandleInfoKHR has neither a handle nor a name."});
-    if (source.name && (source.handle || !is_nt(source.type)))
         return VK_ERROR_INVALID_EXTERNAL_HANDLE;
-    if (r.import_win32 && !source.name && !source.handle)
-        return VK_ERROR_INVALID_EXTERNAL_HANDLE;
+    }
     // Re-exporting imported memory: only the opaque types (exportFromImportedHandleTypes).
     if (export_types & ~memory_properties(source.type, Resource::Buffer).exportFromImportedHandleTypes)
         return VK_ERROR_INVALID_EXTERNAL_HANDLE;
