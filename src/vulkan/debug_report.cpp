@@ -33,7 +33,7 @@ static const char* severity_word(VkDebugUtilsMessageSeverityFlagBitsEXT severity
 // The validation layer's layout, so that tools and people who read its messages read Kiln's:
 //   Kiln Error: [ <message ID> ] Object 0: handle = 0x..., name = <name>, type = VK_OBJECT_TYPE_...; | MessageID = 0x... | <text>
 static std::string format(VkDebugUtilsMessageSeverityFlagBitsEXT severity, const char* message_id_name,
-                          int32_t id_number, MessageText message,
+                          int32_t id_number, std::span<const std::string_view> message,
                           std::span<const VkDebugUtilsObjectNameInfoEXT> objects) {
     std::string text = "Kiln ";
     text += severity_word(severity);
@@ -63,8 +63,8 @@ static std::string format(VkDebugUtilsMessageSeverityFlagBitsEXT severity, const
 }
 
 static void deliver(const Instance& instance, const ObjectNames* names, VkDebugUtilsMessageSeverityFlagBitsEXT severity,
-                    VkDebugUtilsMessageTypeFlagsEXT type, const char* message_id_name, MessageText message,
-                    std::span<const DebugObject> objects) {
+                    VkDebugUtilsMessageTypeFlagsEXT type, const char* message_id_name,
+                    std::span<const std::string_view> message, std::span<const DebugObject> objects) {
     if (!instance.messengers.anyone_wants(severity, type))
         return;
     // Reporting must never fail the command that reports: without memory the message is dropped.
@@ -95,16 +95,28 @@ static void deliver(const Instance& instance, const ObjectNames* names, VkDebugU
 }
 
 void report(const Instance& instance, VkDebugUtilsMessageSeverityFlagBitsEXT severity,
+            VkDebugUtilsMessageTypeFlagsEXT type, const char* message_id_name,
+            std::span<const std::string_view> message, std::span<const DebugObject> objects) {
+    deliver(instance, nullptr, severity, type, message_id_name, message, objects);
+}
+
+void report(const Device& device, VkDebugUtilsMessageSeverityFlagBitsEXT severity,
+            VkDebugUtilsMessageTypeFlagsEXT type, const char* message_id_name,
+            std::span<const std::string_view> message, std::span<const DebugObject> objects) {
+    deliver(device.physical_device.instance, &device.object_names, severity, type, message_id_name, message,
+            objects);
+}
+
+void report(const Instance& instance, VkDebugUtilsMessageSeverityFlagBitsEXT severity,
             VkDebugUtilsMessageTypeFlagsEXT type, const char* message_id_name, MessageText message,
             std::span<const DebugObject> objects) {
-    deliver(instance, nullptr, severity, type, message_id_name, message, objects);
+    report(instance, severity, type, message_id_name, std::span(message.begin(), message.size()), objects);
 }
 
 void report(const Device& device, VkDebugUtilsMessageSeverityFlagBitsEXT severity,
             VkDebugUtilsMessageTypeFlagsEXT type, const char* message_id_name, MessageText message,
             std::span<const DebugObject> objects) {
-    deliver(device.physical_device.instance, &device.object_names, severity, type, message_id_name, message,
-            objects);
+    report(device, severity, type, message_id_name, std::span(message.begin(), message.size()), objects);
 }
 
 }  // namespace kiln

@@ -37,6 +37,14 @@ DebugObject debug_object(Handle handle) {
     return {gen::ObjectTypeOf<Handle>::value, static_cast<uint64_t>(reinterpret_cast<uintptr_t>(handle))};
 }
 
+// The same, with a message assembled at run time (strict mode's: the caller's words, then the spec's).
+void report(const Instance& instance, VkDebugUtilsMessageSeverityFlagBitsEXT severity,
+            VkDebugUtilsMessageTypeFlagsEXT type, const char* message_id_name,
+            std::span<const std::string_view> message, std::span<const DebugObject> objects = {});
+void report(const Device& device, VkDebugUtilsMessageSeverityFlagBitsEXT severity,
+            VkDebugUtilsMessageTypeFlagsEXT type, const char* message_id_name,
+            std::span<const std::string_view> message, std::span<const DebugObject> objects = {});
+
 // Messages about the instance alone (objects shown without names).
 void report(const Instance& instance, VkDebugUtilsMessageSeverityFlagBitsEXT severity,
             VkDebugUtilsMessageTypeFlagsEXT type, const char* message_id_name, MessageText message,

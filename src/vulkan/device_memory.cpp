@@ -8,6 +8,7 @@
 #include "external/allocation.h"
 #include "image.h"
 #include "physical_device.h"
+#include "strict.h"
 #include "swapchain.h"
 #include "vk_entrypoints.h"
 
@@ -45,6 +46,8 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkAllocateMemory(VkDevice handle, const VkMe
         return result;
     }
     external::commit(*pAllocateInfo);
+    if (strict_mode(*device) != StrictMode::Off)
+        strict_track_memory(*device, *memory);
     *pMemory = memory->handle();
     return VK_SUCCESS;
 }
@@ -54,6 +57,8 @@ VKAPI_ATTR void VKAPI_CALL kiln_vkFreeMemory(VkDevice handle, VkDeviceMemory mem
     if (memoryHandle == VK_NULL_HANDLE)
         return;
     Device* device = Device::from(handle);
+    if (strict_mode(*device) != StrictMode::Off)
+        strict_untrack_memory(*DeviceMemory::from(memoryHandle));
     device->destroy_child(pAllocator, DeviceMemory::from(memoryHandle));
 }
 
@@ -103,29 +108,62 @@ static VkResult bind(DeviceMemory* memory, VkDeviceSize offset, VkDeviceSize siz
     return VK_SUCCESS;
 }
 
+// VUID-vkBindBufferMemory-memory-02726 / vkBindImageMemory-memory-02728 (and their
+// VkBind*MemoryInfo twins): memory exported through VkExportMemoryAllocateInfo binds only
+// resources created for one of its types. Kiln's memory can hold any resource, so this is
+// reported in strict mode and fails only there, in error mode.
+template <typename Resource>
+static bool breaks_export_rule(const DeviceMemory* memory, const Resource& resource, const char* vuid,
+                               const char* command) {
+    if (!memory || memory->export_struct != DeviceMemory::ExportStruct::Khr || !memory->export_types ||
+        (memory->export_types & resource.external_types))
+        return false;
+    return strict_violation(memory->device, vuid,
+                            {command, ": the memory was allocated for export (VkExportMemoryAllocateInfo::handleTypes"
+                                      " is not 0), and the resource was created for none of its handle types."},
+                            {{debug_object(memory->handle()), debug_object(const_cast<Resource&>(resource).handle())}});
+}
+
+static VkResult bind_buffer(VkBuffer buffer, VkDeviceMemory memory, VkDeviceSize offset, const char* vuid,
+                            const char* command) {
+    Buffer* b = Buffer::from(buffer);
+    DeviceMemory* m = DeviceMemory::from(memory);
+    if (breaks_export_rule(m, *b, vuid, command))
+        return VK_ERROR_VALIDATION_FAILED_EXT;
+    return bind(m, offset, b->size, &b->memory, &b->memory_offset);
+}
+
+static VkResult bind_image(VkImage image, VkDeviceMemory memory, VkDeviceSize offset, const char* vuid,
+                           const char* command) {
+    Image* i = Image::from(image);
+    DeviceMemory* m = DeviceMemory::from(memory);
+    if (breaks_export_rule(m, *i, vuid, command))
+        return VK_ERROR_VALIDATION_FAILED_EXT;
+    return bind(m, offset, i->layout.size(), &i->memory, &i->memory_offset);
+}
+
 VKAPI_ATTR VkResult VKAPI_CALL kiln_vkBindBufferMemory(VkDevice, VkBuffer buffer, VkDeviceMemory memory,
                                                        VkDeviceSize offset) {
-    Buffer* b = Buffer::from(buffer);
-    return bind(DeviceMemory::from(memory), offset, b->size, &b->memory, &b->memory_offset);
+    return bind_buffer(buffer, memory, offset, "VUID-vkBindBufferMemory-memory-02726", "vkBindBufferMemory");
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL kiln_vkBindImageMemory(VkDevice, VkImage image, VkDeviceMemory memory,
                                                       VkDeviceSize offset) {
-    Image* i = Image::from(image);
-    return bind(DeviceMemory::from(memory), offset, i->layout.size(), &i->memory, &i->memory_offset);
+    return bind_image(image, memory, offset, "VUID-vkBindImageMemory-memory-02728", "vkBindImageMemory");
 }
 
-VKAPI_ATTR VkResult VKAPI_CALL kiln_vkBindBufferMemory2(VkDevice device, uint32_t count,
+VKAPI_ATTR VkResult VKAPI_CALL kiln_vkBindBufferMemory2(VkDevice, uint32_t count,
                                                         const VkBindBufferMemoryInfo* pInfos) {
     for (uint32_t i = 0; i < count; ++i) {
-        const VkResult r = kiln_vkBindBufferMemory(device, pInfos[i].buffer, pInfos[i].memory, pInfos[i].memoryOffset);
+        const VkResult r = bind_buffer(pInfos[i].buffer, pInfos[i].memory, pInfos[i].memoryOffset,
+                                       "VUID-VkBindBufferMemoryInfo-memory-02726", "vkBindBufferMemory2");
         if (r != VK_SUCCESS)
             return r;
     }
     return VK_SUCCESS;
 }
 
-VKAPI_ATTR VkResult VKAPI_CALL kiln_vkBindImageMemory2(VkDevice device, uint32_t count,
+VKAPI_ATTR VkResult VKAPI_CALL kiln_vkBindImageMemory2(VkDevice, uint32_t count,
                                                        const VkBindImageMemoryInfo* pInfos) {
     for (uint32_t i = 0; i < count; ++i) {
         VkDeviceMemory memory = pInfos[i].memory;
@@ -139,7 +177,8 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkBindImageMemory2(VkDevice device, uint32_t
             memory = swapchain->slots[s->imageIndex].memory;
             offset = 0;
         }
-        const VkResult r = kiln_vkBindImageMemory(device, pInfos[i].image, memory, offset);
+        const VkResult r =
+            bind_image(pInfos[i].image, memory, offset, "VUID-VkBindImageMemoryInfo-memory-02728", "vkBindImageMemory2");
         if (r != VK_SUCCESS)
             return r;
     }

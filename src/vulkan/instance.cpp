@@ -104,6 +104,7 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateInstance(const VkInstanceCreateInfo*
                                                  api_version, enabled);
     if (!instance)
         return VK_ERROR_OUT_OF_HOST_MEMORY;
+    instance->strict = strict_mode_from_environment();
     instance->physical_device =
         create_object<PhysicalDevice>(allocator, VK_SYSTEM_ALLOCATION_SCOPE_INSTANCE, *instance);
     // VUID-VkInstanceCreateInfo-pNext-04926: chained messengers need VK_EXT_debug_utils enabled.

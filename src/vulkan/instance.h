@@ -5,6 +5,7 @@
 #include "debug_messenger.h"
 #include "host_array.h"
 #include "object.h"
+#include "strict.h"
 #include "vk_extensions.h"
 
 namespace kiln {
@@ -29,6 +30,8 @@ public:
     // vkDestroyInstance calls again (the application's structs are gone by then).
     DebugMessengers messengers;
     HostArray<VkDebugUtilsMessengerCreateInfoEXT> lifetime_messengers;
+    // KILN_STRICT when the instance was created (strict.h).
+    StrictMode strict = StrictMode::Off;
 };
 
 // The instance extensions Kiln implements.

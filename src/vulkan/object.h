@@ -98,4 +98,11 @@ template <typename T>
 T* find_out(void* chain) {
     return find_in_chain<T>(chain, gen::STypeOf<T>::value);
 }
+// A zeroed VkFoo with its sType set (for Kiln's calls to its own queries).
+template <typename T>
+T make_struct() {
+    T s{};
+    s.sType = gen::STypeOf<T>::value;
+    return s;
+}
 }  // namespace kiln

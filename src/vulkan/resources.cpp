@@ -1,6 +1,7 @@
 // Buffers, images and their views: creation, memory requirements and layouts.
 #include "buffer.h"
 #include "device.h"
+#include "external/create_rules.h"
 #include "external/handle_types.h"
 #include "image.h"
 #include "physical_device.h"
@@ -32,6 +33,8 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateBuffer(VkDevice handle, const VkBuff
         return VK_ERROR_OUT_OF_DEVICE_MEMORY;
     if (pCreateInfo->size == 0 || pCreateInfo->size > device->physical_device.heap_size)
         return VK_ERROR_OUT_OF_DEVICE_MEMORY;
+    if (!external::check_buffer_create(*device, *pCreateInfo))
+        return VK_ERROR_VALIDATION_FAILED_EXT;
     Buffer* buffer = device->create_child<Buffer>(pAllocator);
     if (!buffer)
         return VK_ERROR_OUT_OF_HOST_MEMORY;
@@ -125,6 +128,8 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateImage(VkDevice handle, const VkImage
         return VK_ERROR_FORMAT_NOT_SUPPORTED;
     if (layout.size() > device->physical_device.heap_size)
         return VK_ERROR_OUT_OF_DEVICE_MEMORY;
+    if (!external::check_image_create(*device, *pCreateInfo))
+        return VK_ERROR_VALIDATION_FAILED_EXT;
     Image* image = device->create_child<Image>(pAllocator);
     if (!image)
         return VK_ERROR_OUT_OF_HOST_MEMORY;

@@ -28,13 +28,13 @@ class ExternalMemoryD3D : public ExternalMemoryTest {
   }
 
   VkResult HandleProperties(VkExternalMemoryHandleTypeFlagBits type, HANDLE h, uint32_t* typeBits) {
-    VkBaseOutStructure sentinel{VkStructureType(1000999000), nullptr};
+    // pNext must be NULL (VUID-VkMemoryWin32HandlePropertiesKHR-pNext-pNext): the suite also runs in
+    // strict mode, which reports anything else.
     auto properties = Struct<VkMemoryWin32HandlePropertiesKHR>(VK_STRUCTURE_TYPE_MEMORY_WIN32_HANDLE_PROPERTIES_KHR);
-    properties.pNext = &sentinel;
     properties.memoryTypeBits = 0xdead0000u;
     VkResult result = fn_.getWin32HandleProperties(vk(), type, h, &properties);
     EXPECT_EQ(properties.sType, VK_STRUCTURE_TYPE_MEMORY_WIN32_HANDLE_PROPERTIES_KHR);
-    EXPECT_EQ(properties.pNext, &sentinel);
+    EXPECT_EQ(properties.pNext, nullptr);
     *typeBits = properties.memoryTypeBits;
     return result;
   }

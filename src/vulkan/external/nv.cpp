@@ -3,26 +3,80 @@
 // handled with the KHR ones in allocation.cpp, where its ownership rule lives.
 #include <kiln/win32.h>
 
+#include "device.h"
 #include "device_memory.h"
 #include "family.h"
 #include "handle_types.h"
+#include "strict.h"
 #include "vk_entrypoints.h"
+#include "vk_vuids.h"
 
 using namespace kiln;
 
-VKAPI_ATTR VkResult VKAPI_CALL kiln_vkGetMemoryWin32HandleNV(VkDevice, VkDeviceMemory memory,
+VKAPI_ATTR VkResult VKAPI_CALL kiln_vkGetMemoryWin32HandleNV(VkDevice handle, VkDeviceMemory memoryHandle,
                                                              VkExternalMemoryHandleTypeFlagsNV handleType,
                                                              HANDLE* pHandle) {
-    // One bit, of the memory's export types (VUID-vkGetMemoryWin32HandleNV-handleType-01326).
-    const VkExternalMemoryHandleTypeFlags type = external::from_nv(handleType);
-    if (external::to_nv(type) != handleType)
+    constexpr const char* kCommand = "vkGetMemoryWin32HandleNV";
+    if (!strict_device_is_live(handle) &&
+        strict_invalid_device(handle, "VUID-vkGetMemoryWin32HandleNV-device-parameter", kCommand))
+        return VK_ERROR_VALIDATION_FAILED_EXT;
+    const Device& device = *Device::from(handle);
+    if (!pHandle) {
+        strict_violation(device, "VUID-vkGetMemoryWin32HandleNV-pHandle-parameter",
+                         {"vkGetMemoryWin32HandleNV: pHandle is NULL."});
+        return VK_ERROR_VALIDATION_FAILED_EXT;
+    }
+    const DebugObject objects[] = {debug_object(memoryHandle)};
+    // Only strict mode knows which memory objects are live, and whose.
+    if (strict_mode(device) != StrictMode::Off) {
+        const Device* owner = strict_memory_owner(memoryHandle);
+        if (!owner) {
+            strict_violation(device, "VUID-vkGetMemoryWin32HandleNV-memory-parameter",
+                             {"vkGetMemoryWin32HandleNV: memory is not a live VkDeviceMemory."}, objects);
+            return VK_ERROR_VALIDATION_FAILED_EXT;
+        }
+        if (owner != &device && strict_violation(device, "VUID-vkGetMemoryWin32HandleNV-memory-parent",
+                                                  {"vkGetMemoryWin32HandleNV: memory was allocated from another "
+                                                   "device."},
+                                                  objects))
+            return VK_ERROR_VALIDATION_FAILED_EXT;
+    }
+    DeviceMemory& memory = *DeviceMemory::from(memoryHandle);
+    if (handleType == 0) {
+        strict_violation(device, "VUID-vkGetMemoryWin32HandleNV-handleType-requiredbitmask",
+                         {"vkGetMemoryWin32HandleNV: handleType is 0."}, objects);
         return VK_ERROR_INVALID_EXTERNAL_HANDLE;
+    }
+    if (handleType & ~gen::kDefinedBits_VkExternalMemoryHandleTypeFlagBitsNV) {
+        strict_violation(device, "VUID-vkGetMemoryWin32HandleNV-handleType-parameter",
+                         {"vkGetMemoryWin32HandleNV: handleType has bits no NV handle type defines."}, objects);
+        return VK_ERROR_INVALID_EXTERNAL_HANDLE;
+    }
+    // One flag, of those VkExportMemoryAllocateInfoNV asked for (Kiln can export what the KHR
+    // struct asked for too, so only strict mode minds which struct it was).
+    const VkExternalMemoryHandleTypeFlags type = external::from_nv(handleType);
+    if ((handleType & (handleType - 1)) || !(memory.export_types & type)) {
+        strict_violation(device, "VUID-vkGetMemoryWin32HandleNV-handleType-01326",
+                         {"vkGetMemoryWin32HandleNV: handleType is not one of the types the memory was allocated "
+                          "for export as."},
+                         objects);
+        return VK_ERROR_INVALID_EXTERNAL_HANDLE;
+    }
+    if (memory.export_struct != DeviceMemory::ExportStruct::Nv &&
+        strict_violation(device, "VUID-vkGetMemoryWin32HandleNV-handleType-01326",
+                         {"vkGetMemoryWin32HandleNV: the memory was allocated for export through "
+                          "VkExportMemoryAllocateInfo, not VkExportMemoryAllocateInfoNV."},
+                         objects))
+        return VK_ERROR_VALIDATION_FAILED_EXT;
     external::Exported exported;
     const VkResult result =
-        external::export_handle(*DeviceMemory::from(memory), VkExternalMemoryHandleTypeFlagBits(type), &exported);
-    if (result == VK_SUCCESS)
-        *pHandle = reinterpret_cast<HANDLE>(exported.handle);
-    return result;
+        external::export_handle(memory, VkExternalMemoryHandleTypeFlagBits(type), &exported);
+    if (result != VK_SUCCESS)
+        return result;
+    if (external::is_nt(VkExternalMemoryHandleTypeFlagBits(type)) && strict_mode(device) != StrictMode::Off)
+        strict_note_nt_export(memory, exported.handle);
+    *pHandle = reinterpret_cast<HANDLE>(exported.handle);
+    return VK_SUCCESS;
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL kiln_vkGetPhysicalDeviceExternalImageFormatPropertiesNV(
