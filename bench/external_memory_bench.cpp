@@ -1,5 +1,6 @@
 // External memory: Kiln beside lavapipe in one run (docs/external-memory.md is the contract). Figures:
-// docs/performance.md, "External memory: share cycle, import, mapping bandwidth".
+// docs/performance.md, "External memory: share cycle, import, mapping bandwidth" and "Strict mode: cost on
+// the share cycle".
 //
 //   build/bench/kiln_external_memory_bench [--benchmark_filter=REGEX] [any Google Benchmark flag]
 //
@@ -17,7 +18,11 @@
 //                                  written once before the loop: malloc (the machine's limit) or the
 //                                  mapping of an import; bytes/s
 //
-// <variant>: kiln_win32 (OPAQUE_WIN32, an NT handle), kiln_fd (OPAQUE_FD), lavapipe_fd (OPAQUE_FD).
+// <variant>: kiln_win32 (OPAQUE_WIN32, an NT handle), kiln_win32_strict (the same, in strict mode),
+// kiln_fd (OPAQUE_FD), lavapipe_fd (OPAQUE_FD). kiln_win32_strict runs on its own two instances, created
+// with KILN_STRICT=error in the environment (strict mode is per instance, so it lives beside the others in
+// one run; no debug messenger: a valid share cycle reports nothing); it is registered for ShareCycle and
+// Import/ImportOrphan only, where strict mode checks, not for Memcpy (a mapping costs the same).
 // Device A and device B are two VkDevices of two VkInstances of the same driver in this process; a variant
 // whose driver is missing, or lacks the extensions, is skipped with the reason. By default every benchmark
 // runs 9 times of at least 0.25 s each, the repetitions of all benchmarks interleaved at random, and only
@@ -411,7 +416,11 @@ void Memcpy(benchmark::State& state, const Variant* variant) {
 
 // Registration order is run order: the variants of one size sit next to each other in time, so that drift
 // on a noisy machine hits all of them alike.
-void register_benchmarks(const std::vector<const Variant*>& variants) {
+// `strict_variants` (strict mode) run ShareCycle and Import only, each right after the others of its size.
+void register_benchmarks(const std::vector<const Variant*>& plain_variants,
+                         const std::vector<const Variant*>& strict_variants) {
+    std::vector<const Variant*> variants = plain_variants;
+    variants.insert(variants.end(), strict_variants.begin(), strict_variants.end());
     for (const int64_t size : kShareSizes)
         for (const Variant* variant : variants)
             benchmark::RegisterBenchmark(("ShareCycle/" + variant->name()).c_str(), ShareCycle, variant)
@@ -433,12 +442,26 @@ void register_benchmarks(const std::vector<const Variant*>& variants) {
             ->Arg(size)
             ->UseRealTime()
             ->Unit(benchmark::kMillisecond);
-        for (const Variant* variant : variants)
+        for (const Variant* variant : plain_variants)
             benchmark::RegisterBenchmark(("Memcpy/" + variant->name()).c_str(), Memcpy, variant)
                 ->Arg(size)
                 ->UseRealTime()
                 ->Unit(benchmark::kMillisecond);
     }
+}
+
+// Driver::open with KILN_STRICT=`mode` in the environment at its vkCreateInstance (Kiln reads it there;
+// the instance keeps that mode), the previous value given back afterwards.
+Driver open_with_strict(const char* mode, std::string label, const std::vector<const char*>& extensions) {
+    const char* previous = std::getenv("KILN_STRICT");
+    const std::string saved = previous ? previous : "";
+    setenv("KILN_STRICT", mode, 1);
+    Driver driver = Driver::open(std::move(label), KILN_BENCH_KILN_MANIFEST, "Kiln", extensions);
+    if (previous)
+        setenv("KILN_STRICT", saved.c_str(), 1);
+    else
+        unsetenv("KILN_STRICT");
+    return driver;
 }
 
 }  // namespace
@@ -452,12 +475,17 @@ int main(int argc, char** argv) {
     // Two instances of each driver, one device each: device B imports what device A exports.
     Driver kiln_a = Driver::open("kiln A", KILN_BENCH_KILN_MANIFEST, "Kiln", kiln_extensions);
     Driver kiln_b = Driver::open("kiln B", KILN_BENCH_KILN_MANIFEST, "Kiln", kiln_extensions);
+    // The same driver in strict mode: two more instances, made with KILN_STRICT=error.
+    Driver kiln_strict_a = open_with_strict("error", "kiln strict A", kiln_extensions);
+    Driver kiln_strict_b = open_with_strict("error", "kiln strict B", kiln_extensions);
     Driver lavapipe_a = Driver::open("lavapipe A", KILN_BENCH_LAVAPIPE_MANIFEST, "llvmpipe", lavapipe_extensions);
     Driver lavapipe_b = Driver::open("lavapipe B", KILN_BENCH_LAVAPIPE_MANIFEST, "llvmpipe", lavapipe_extensions);
     const Variant kiln_win32("kiln_win32", &kiln_a, &kiln_b, VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_WIN32_BIT);
+    const Variant kiln_win32_strict("kiln_win32_strict", &kiln_strict_a, &kiln_strict_b,
+                                    VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_WIN32_BIT);
     const Variant kiln_fd("kiln_fd", &kiln_a, &kiln_b, VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT);
     const Variant lavapipe_fd("lavapipe_fd", &lavapipe_a, &lavapipe_b, VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT);
-    register_benchmarks({&kiln_win32, &kiln_fd, &lavapipe_fd});
+    register_benchmarks({&kiln_win32, &kiln_fd, &lavapipe_fd}, {&kiln_win32_strict});
 
     // Repetitions interleaved at random: fresh pages cost more in this kind of VM when the guest has
     // not backed them lately, which would otherwise penalise whichever benchmark runs first after a big free.
@@ -466,6 +494,8 @@ int main(int argc, char** argv) {
                            "--benchmark_enable_random_interleaving=true", "--benchmark_min_time=0.25"},
                           {{"kiln A", kiln_a.describe()},
                            {"kiln B", kiln_b.describe()},
+                           {"kiln strict A", kiln_strict_a.describe() + ", KILN_STRICT=error"},
+                           {"kiln strict B", kiln_strict_b.describe() + ", KILN_STRICT=error"},
                            {"lavapipe A", lavapipe_a.describe()},
                            {"lavapipe B", lavapipe_b.describe()}});
 }

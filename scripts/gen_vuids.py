@@ -72,13 +72,10 @@ def c_string(text):
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--validusage", required=True)
-    parser.add_argument("--registry", required=True, help="vk.xml")
-    parser.add_argument("--out", required=True)
-    args = parser.parse_args()
-    with open(args.validusage) as f:
+def rules_in_scope(validusage_path):
+    """Every rule in strict mode's scope: VUID -> the spec's text as plain text (also used by
+    scripts/gen_strict_table.py)."""
+    with open(validusage_path) as f:
         validation = json.load(f)["validation"]
     rules = {}
     for name in WHOLE + PARTIAL:
@@ -86,6 +83,16 @@ def main():
             for entry in entries:
                 if in_scope(name, condition, entry):
                     rules[entry["vuid"]] = plain(entry["text"])
+    return rules
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--validusage", required=True)
+    parser.add_argument("--registry", required=True, help="vk.xml")
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+    rules = rules_in_scope(args.validusage)
     registry = ET.parse(args.registry).getroot()
     masks = {name: defined_bits(registry, name) for name in BITMASKS}
     os.makedirs(args.out, exist_ok=True)
