@@ -93,7 +93,7 @@ for stage in "${stages[@]}"; do
         tsan_wrap=(setarch "$(uname -m)" -R)
       fi
       # Suppressions (the preset's TSAN_OPTIONS): tests/tsan.supp, other vendors' code only.
-      run_ctest tsan "${tsan_wrap[@]}" ctest --preset tsan --label-regex '^(unit|win32|conformance|compute|raster)$' --no-tests=error
+      run_ctest tsan "${tsan_wrap[@]}" ctest --preset tsan --label-regex '^(unit|win32|conformance|compute|raster|strict)$' --no-tests=error
       ;;
     fuzz)
       # libFuzzer is clang's: a separate build of the SPIR-V front end alone, run for 60 s.

@@ -130,8 +130,7 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkCreateDevice(VkPhysicalDevice physicalDevi
             device->queues[device->queue_count++] = queue;
         }
     }
-    if (strict_mode(*device) != StrictMode::Off)
-        strict_track_device(*device);
+    strict_track_device(*device);
     *pDevice = device->handle();
     return VK_SUCCESS;
 }
@@ -140,8 +139,7 @@ VKAPI_ATTR void VKAPI_CALL kiln_vkDestroyDevice(VkDevice handle, const VkAllocat
     Device* device = Device::from(handle);
     if (!device)
         return;
-    if (strict_mode(*device) != StrictMode::Off)
-        strict_untrack_device(*device);
+    strict_untrack_device(*device);
     const HostAllocator allocator = device->allocator;
     destroy_object(allocator, device);
 }

@@ -1,5 +1,6 @@
 #include "strict.h"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
@@ -89,6 +90,7 @@ std::string describe(std::span<const NtExport> open) {
 }
 
 struct DeviceRecord {
+    bool strict = false;  // of a strict instance: its NT exports are remembered
     std::vector<NtExport> exports;
     size_t sweep_at = 64;  // forget closed handles when the list reaches this length
 };
@@ -149,10 +151,12 @@ bool strict_violation(const Device& device, const char* vuid, MessageText detail
 }
 
 void strict_track_device(Device& device) {
+    const bool strict = strict_mode(device) != StrictMode::Off;
     Tracker& t = tracker();
     std::lock_guard lock(t.mutex);
-    t.devices_[&device];
-    g_strict_devices.fetch_add(1, std::memory_order_relaxed);
+    t.devices_[&device].strict = strict;
+    if (strict)
+        g_strict_devices.fetch_add(1, std::memory_order_relaxed);
 }
 
 void strict_untrack_device(Device& device) {
@@ -167,8 +171,11 @@ void strict_untrack_device(Device& device) {
             if (still_open(e))
                 open.push_back(e);
         t.orphans_.insert(t.orphans_.end(), open.begin(), open.end());
+        if (it->second.strict)
+            g_strict_devices.fetch_sub(1, std::memory_order_relaxed);
         t.devices_.erase(it);
-        g_strict_devices.fetch_sub(1, std::memory_order_relaxed);
+        // Memory the application never freed goes with its device (VUID-vkDestroyDevice-device-00378).
+        std::erase_if(t.memories_, [&](const auto& entry) { return entry.second == &device; });
     }
     if (open.empty())
         return;
@@ -215,6 +222,8 @@ bool strict_invalid_device(VkDevice device, const char* vuid, const char* comman
         Tracker& t = tracker();
         std::lock_guard lock(t.mutex);
         for (auto& [d, record] : t.devices_) {
+            if (!record.strict)
+                continue;
             const Instance* instance = &d->physical_device.instance;
             if (std::find(instances.begin(), instances.end(), instance) == instances.end())
                 instances.push_back(instance);
@@ -248,7 +257,7 @@ void strict_note_nt_export(const DeviceMemory& memory, uintptr_t handle) {
     Tracker& t = tracker();
     std::lock_guard lock(t.mutex);
     auto it = t.devices_.find(&memory.device);
-    if (it == t.devices_.end())
+    if (it == t.devices_.end() || !it->second.strict)
         return;
     DeviceRecord& record = it->second;
     try {

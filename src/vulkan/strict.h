@@ -36,8 +36,9 @@ StrictMode strict_mode(const Device& device);
 bool strict_violation(const Device& device, const char* vuid, MessageText detail,
                       std::span<const DebugObject> objects = {});
 
-// The object tracker. Devices of strict instances register themselves and their memory objects;
-// the checks below answer only for them, so that strict mode costs nothing when it is off.
+// The object tracker. Every device registers itself (one lock per vkCreateDevice/vkDestroyDevice),
+// devices of strict instances also their memory objects and NT exports; the checks below look
+// anything up only while a strict device lives, so that strict mode costs nothing when it is off.
 void strict_track_device(Device& device);
 // Reports the NT handles exported from the device's memory that are still open (a WARNING:
 // the application may keep them past the device), then forgets the device.
@@ -45,8 +46,8 @@ void strict_untrack_device(Device& device);
 void strict_track_memory(const Device& device, const DeviceMemory& memory);
 void strict_untrack_memory(const DeviceMemory& memory);
 
-// Whether `device` is a live device of a strict instance. With no strict device alive at all
-// (strict mode off), every handle passes: only strict mode pays for the lookup.
+// Whether `device` is a live device. With no strict device alive at all (strict mode off), every
+// handle passes: only strict mode pays for the lookup.
 bool strict_device_is_live(VkDevice device);
 // A call received a `device` that is no live VkDevice: reported to every strict instance's
 // messengers (no device to find one through). True when the call must fail -- always, as

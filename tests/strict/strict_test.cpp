@@ -1,124 +1,187 @@
 // Strict mode (KILN_STRICT=error, set by CTest for this suite): a broken valid-usage rule of the
 // win32 external-memory structs is reported with its VUID as the message ID, the spec's text in
 // the message, through the application's VK_EXT_debug_utils messenger -- one message, that rule
-// only -- and the call fails with the spec's error code.
+// only -- and the call fails with the spec's error code. This file: the handle/name rules of the
+// KHR import, the modes themselves (off, warn, a bogus value, no messenger), and the report of NT
+// handles never closed. The rules of each command: strict_allocate_test.cpp,
+// strict_handles_test.cpp, strict_resources_test.cpp.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <mutex>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
-#include "external_test_util.h"
+#include "strict_fixture.h"
 
 namespace kiln_test {
 namespace {
 
-// What the messenger heard: message ID and text of every ERROR.
-struct Heard {
-  std::mutex mutex;
-  std::vector<std::pair<std::string, std::string>> messages;
-};
+using ::testing::HasSubstr;
+using ::testing::Not;
 
-VKAPI_ATTR VkBool32 VKAPI_CALL Listen(VkDebugUtilsMessageSeverityFlagBitsEXT, VkDebugUtilsMessageTypeFlagsEXT,
-                                      const VkDebugUtilsMessengerCallbackDataEXT* data, void* user) {
-  auto* heard = static_cast<Heard*>(user);
-  std::lock_guard lock(heard->mutex);
-  heard->messages.emplace_back(data->pMessageIdName ? data->pMessageIdName : "", data->pMessage ? data->pMessage : "");
-  return VK_FALSE;
-}
-
-class Strict : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ConnectToBroker();
-    InstanceOptions options;
-    options.extensions = {VK_NV_EXTERNAL_MEMORY_CAPABILITIES_EXTENSION_NAME, VK_EXT_DEBUG_UTILS_EXTENSION_NAME};
-    options.validation = false;  // the Khronos layer strips the win32 structs these tests use
-    instance_ = Instance::Create(options);
-    device_ = CreateExternalDevice(*instance_);
-    auto create = reinterpret_cast<PFN_vkCreateDebugUtilsMessengerEXT>(
-        vkGetInstanceProcAddr(instance_->handle(), "vkCreateDebugUtilsMessengerEXT"));
-    destroy_ = reinterpret_cast<PFN_vkDestroyDebugUtilsMessengerEXT>(
-        vkGetInstanceProcAddr(instance_->handle(), "vkDestroyDebugUtilsMessengerEXT"));
-    ASSERT_TRUE(create && destroy_);
-    auto info = Struct<VkDebugUtilsMessengerCreateInfoEXT>(VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT);
-    info.messageSeverity = VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT;
-    info.messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT;
-    info.pfnUserCallback = Listen;
-    info.pUserData = &heard_;
-    KT_CHECK(create(instance_->handle(), &info, nullptr, &messenger_));
-  }
-  void TearDown() override {
-    if (messenger_) destroy_(instance_->handle(), messenger_, nullptr);
-    device_.reset();
-    instance_.reset();
-  }
-
-  VkResult Import(VkExternalMemoryHandleTypeFlagBits type, HANDLE handle, LPCWSTR name) {
-    auto import = Struct<VkImportMemoryWin32HandleInfoKHR>(VK_STRUCTURE_TYPE_IMPORT_MEMORY_WIN32_HANDLE_INFO_KHR);
-    import.handleType = type;
-    import.handle = handle;
-    import.name = name;
-    Memory memory;
-    return TryAllocate(*device_, 64 * 1024, HostVisibleType(*device_), &import, &memory);
-  }
-
-  // The one message heard names `vuid` and quotes the spec; nothing else was heard.
-  ::testing::AssertionResult HeardOnly(const std::string& vuid) {
-    std::lock_guard lock(heard_.mutex);
-    if (heard_.messages.size() != 1) {
-      auto failure = ::testing::AssertionFailure() << heard_.messages.size() << " messages, not 1:";
-      for (const auto& [id, text] : heard_.messages) failure << "\n  " << id << ": " << text;
-      return failure;
-    }
-    const auto& [id, text] = heard_.messages[0];
-    if (id != vuid) return ::testing::AssertionFailure() << "heard " << id << ", not " << vuid;
-    if (text.find("The Vulkan spec states: ") == std::string::npos)
-      return ::testing::AssertionFailure() << "the message does not quote the spec: " << text;
-    return ::testing::AssertionSuccess();
-  }
-
-  std::unique_ptr<Instance> instance_;
-  std::unique_ptr<Device> device_;
-  PFN_vkDestroyDebugUtilsMessengerEXT destroy_ = nullptr;
-  VkDebugUtilsMessengerEXT messenger_ = VK_NULL_HANDLE;
-  Heard heard_;
-};
+constexpr VkResult kInvalidHandle = VK_ERROR_INVALID_EXTERNAL_HANDLE;
+const HANDLE kSomeHandle = reinterpret_cast<HANDLE>(uintptr_t(0x44));
 
 TEST_F(Strict, ImportWithBothHandleAndNameBreaks01441) {
   const std::u16string name = test_name(u"Local\\kiln-strict-01441");
-  EXPECT_EQ(Import(kOpaqueWin32, reinterpret_cast<HANDLE>(uintptr_t(0x44)), name.c_str()),
-            VK_ERROR_INVALID_EXTERNAL_HANDLE);
+  EXPECT_EQ(TryImport(kOpaqueWin32, kSomeHandle, name.c_str()), kInvalidHandle);
   EXPECT_TRUE(HeardOnly("VUID-VkImportMemoryWin32HandleInfoKHR-handle-01441"));
 }
 
 TEST_F(Strict, ImportByNameOfAGlobalShareTypeBreaks01439) {
   const std::u16string name = test_name(u"Local\\kiln-strict-01439");
-  EXPECT_EQ(Import(kOpaqueWin32Kmt, nullptr, name.c_str()), VK_ERROR_INVALID_EXTERNAL_HANDLE);
+  EXPECT_EQ(TryImport(kOpaqueWin32Kmt, nullptr, name.c_str()), kInvalidHandle);
   EXPECT_TRUE(HeardOnly("VUID-VkImportMemoryWin32HandleInfoKHR-handleType-01439"));
 }
 
 TEST_F(Strict, ImportWithNeitherHandleNorNameBreaks01440) {
-  EXPECT_EQ(Import(kOpaqueWin32, nullptr, nullptr), VK_ERROR_INVALID_EXTERNAL_HANDLE);
+  EXPECT_EQ(TryImport(kOpaqueWin32, nullptr, nullptr), kInvalidHandle);
   EXPECT_TRUE(HeardOnly("VUID-VkImportMemoryWin32HandleInfoKHR-handleType-01440"));
 }
 
 TEST_F(Strict, ValidImportsAreNotReported) {
   // An export, its NT handle, an import of it: nothing to say.
-  auto exportInfo = Struct<VkExportMemoryAllocateInfo>(VK_STRUCTURE_TYPE_EXPORT_MEMORY_ALLOCATE_INFO);
-  exportInfo.handleTypes = kOpaqueWin32;
-  Memory exporter;
-  ASSERT_EQ(TryAllocate(*device_, 64 * 1024, HostVisibleType(*device_), &exportInfo, &exporter), VK_SUCCESS);
-  const ExternalFunctions fn = ExternalFunctions::Load(*instance_, *device_);
-  auto get = Struct<VkMemoryGetWin32HandleInfoKHR>(VK_STRUCTURE_TYPE_MEMORY_GET_WIN32_HANDLE_INFO_KHR);
-  get.memory = exporter.get();
-  get.handleType = kOpaqueWin32;
-  HANDLE handle = nullptr;
-  ASSERT_EQ(fn.getWin32Handle(device_->handle, &get, &handle), VK_SUCCESS);
-  OwnedHandle owned(handle);
-  EXPECT_EQ(Import(kOpaqueWin32, handle, nullptr), VK_SUCCESS);
-  std::lock_guard lock(heard_.mutex);
-  EXPECT_TRUE(heard_.messages.empty()) << heard_.messages.front().first;
+  Memory exporter = Export(kOpaqueWin32);
+  OwnedHandle handle = NtHandle(exporter);
+  EXPECT_EQ(TryImport(kOpaqueWin32, handle.get(), nullptr), VK_SUCCESS);
+  EXPECT_TRUE(HeardNothing());
+}
+
+// ---- Without a messenger, strict mode writes to stderr.
+
+TEST_F(Strict, WithoutAMessengerTheReportGoesToStderr) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        StrictDevice silent;
+        silent.Open(/*listen=*/false);
+        const std::u16string name = test_name(u"Local\\kiln-strict-stderr");
+        (void)silent.TryImport(kOpaqueWin32, kSomeHandle, name.c_str());
+        std::exit(0);
+      },
+      ::testing::ExitedWithCode(0),
+      "kiln strict: \\[ VUID-VkImportMemoryWin32HandleInfoKHR-handle-01441 \\]");
+}
+
+// ---- The modes.
+
+// Strict mode off: the rules Kiln checks anyway still fail the call (it cannot go on), but nothing
+// is reported; a second NT export gives a second handle, as Windows drivers do.
+void ExpectStrictModeOff(StrictDevice& off) {
+  const std::u16string name = test_name(u"Local\\kiln-strict-off");
+  EXPECT_EQ(off.TryImport(kOpaqueWin32, kSomeHandle, name.c_str()), kInvalidHandle);  // handle and name
+  Memory memory = off.Export(kOpaqueWin32);
+  HANDLE h = nullptr;
+  ASSERT_EQ(off.TryGetWin32Handle(memory.get(), kOpaqueWin32, &h), VK_SUCCESS);
+  OwnedHandle first(h);
+  ASSERT_EQ(off.TryGetWin32Handle(memory.get(), kOpaqueWin32, &h), VK_SUCCESS) << "a second NT export failed";
+  OwnedHandle second(h);
+  EXPECT_NE(second.get(), first.get());
+  EXPECT_TRUE(CompareObjectHandles(first.get(), second.get()));
+  EXPECT_TRUE(off.HeardNothing());
+}
+
+TEST_F(Strict, StrictModeOffReportsNothing) {
+  Close();  // the process's only instance is the one made with KILN_STRICT unset
+  StrictDevice off;
+  off.OpenWith(nullptr);
+  ExpectStrictModeOff(off);
+}
+
+// Each instance keeps its own mode: a device of an instance made with strict mode off is no
+// invalid device because a strict instance lives beside it.
+TEST_F(Strict, StrictModeOffBesideAStrictInstanceReportsNothing) {
+  StrictDevice off;
+  off.OpenWith(nullptr);
+  ExpectStrictModeOff(off);
+  EXPECT_TRUE(HeardNothing()) << "the strict instance heard about the other instance's device";
+}
+
+// KILN_STRICT=loud is neither warn nor error: strict mode stays off.
+TEST_F(Strict, ABogusModeLeavesStrictModeOff) {
+  Close();  // the process's only instance is the one made with KILN_STRICT=loud
+  StrictDevice loud;
+  loud.OpenWith("loud");
+  ExpectStrictModeOff(loud);
+}
+
+// ---- NT handles never closed.
+
+TEST_F(Strict, NtHandleLeftOpenIsReportedWhenTheDeviceIsDestroyed) {
+  Memory memory = Export(kOpaqueWin32);
+  Memory other = Export(kOpaqueWin32);
+  OwnedHandle leaked = NtHandle(memory);
+  HANDLE closed = NtHandle(other).release();
+  ASSERT_TRUE(CloseHandle(closed));
+  memory.Reset();
+  other.Reset();
+  DestroyDevice();
+
+  const std::vector<Message> messages = Messages();
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0].id, "Kiln-Strict-NtHandleNeverClosed");
+  EXPECT_EQ(messages[0].severity, VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT);
+  EXPECT_EQ(messages[0].type, VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT);
+  EXPECT_THAT(messages[0].text, HasSubstr(Hex(leaked.get())));
+  if (closed != leaked.get()) {
+    EXPECT_THAT(messages[0].text, Not(HasSubstr(Hex(closed) + " (")));
+  }
+  EXPECT_TRUE(is_live(leaked.get())) << "the device took the application's handle";
+
+  // Closed now: nothing more is said (the instance goes without a word).
+  leaked.reset();
+  Forget();
+  Close();
+  EXPECT_TRUE(HeardNothing());
+}
+
+TEST_F(Strict, ClosedNtHandlesAreNotReportedWhenTheDeviceIsDestroyed) {
+  {
+    Memory khr = Export(kOpaqueWin32);
+    Memory nv = ExportNV(kNtNV);
+    OwnedHandle a = NtHandle(khr);
+    OwnedHandle b = NtHandleNV(nv);
+  }
+  DestroyDevice();
+  EXPECT_TRUE(HeardNothing());
+}
+
+// A handle still open when the process exits is reported then, on stderr. (The vkDestroyDevice
+// report before it says "again at exit" too: the pattern matches the at-exit report itself.)
+TEST_F(Strict, NtHandleNeverClosedIsReportedAtExit) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        StrictDevice leaky;
+        leaky.Open(/*listen=*/false);
+        {
+          Memory memory = leaky.Export(kOpaqueWin32);
+          (void)leaky.NtHandle(memory).release();
+        }
+        leaky.Close();
+        std::exit(0);
+      },
+      ::testing::ExitedWithCode(0), "Kiln-Strict-NtHandleNeverClosed \\] at exit, 1 NT handles");
+}
+
+// ... and not when it was closed after its device went.
+TEST_F(Strict, NtHandleClosedAfterItsDeviceIsNotReportedAtExit) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        StrictDevice leaky;
+        leaky.Open(/*listen=*/false);
+        HANDLE h = nullptr;
+        {
+          Memory memory = leaky.Export(kOpaqueWin32);
+          h = leaky.NtHandle(memory).release();
+        }
+        leaky.Close();
+        CloseHandle(h);
+        std::exit(0);
+      },
+      ::testing::ExitedWithCode(0), Not(HasSubstr("Kiln-Strict-NtHandleNeverClosed ] at exit")));
 }
 
 }  // namespace
