@@ -22,7 +22,8 @@
 // kiln_fd (OPAQUE_FD), lavapipe_fd (OPAQUE_FD). kiln_win32_strict runs on its own two instances, created
 // with KILN_STRICT=error in the environment (strict mode is per instance, so it lives beside the others in
 // one run; no debug messenger: a valid share cycle reports nothing); it is registered for ShareCycle and
-// Import/ImportOrphan only, where strict mode checks, not for Memcpy (a mapping costs the same).
+// Import/ImportOrphan only, where strict mode checks, not for Memcpy (a memcpy into a mapping makes no
+// Vulkan call).
 // Device A and device B are two VkDevices of two VkInstances of the same driver in this process; a variant
 // whose driver is missing, or lacks the extensions, is skipped with the reason. By default every benchmark
 // runs 9 times of at least 0.25 s each, the repetitions of all benchmarks interleaved at random, and only

@@ -45,13 +45,16 @@ def plain(text):
 
 
 def in_scope(name, condition, entry):
-    if OTHER_PLATFORM.search(condition) or OTHER_PLATFORM.search(entry["text"]):
+    # A condition that requires another platform's extension ("+(VK_ANDROID_...)") makes the rule
+    # that platform's; one that excludes it ("!(VK_ANDROID_...)") is the rule everywhere else.
+    required = re.sub(r"!\([^)]*\)", "", condition)
+    if OTHER_PLATFORM.search(required) or OTHER_PLATFORM.search(entry["text"]):
         return False
     if name in WHOLE:
         return True
     if NOT_WIN32.search(entry["text"]):
         return False
-    return bool(EXTERNAL.search(entry["text"]) or "external_memory" in condition)
+    return bool(EXTERNAL.search(entry["text"]) or "external_memory" in required)
 
 
 def defined_bits(registry, enum_name):

@@ -108,55 +108,73 @@ static VkResult bind(DeviceMemory* memory, VkDeviceSize offset, VkDeviceSize siz
     return VK_SUCCESS;
 }
 
-// VUID-vkBindBufferMemory-memory-02726 / vkBindImageMemory-memory-02728 (and their
-// VkBind*MemoryInfo twins): memory exported through VkExportMemoryAllocateInfo binds only
-// resources created for one of its types. Kiln's memory can hold any resource, so this is
-// reported in strict mode and fails only there, in error mode.
+// The external-memory rules of a bind, as each bind command names them.
+struct BindRules {
+    const char* command;
+    const char* exported;  // export types must include one of the resource's types
+    const char* imported;  // the imported type must be one of the resource's types
+};
+constexpr BindRules kBindBuffer{"vkBindBufferMemory", "VUID-vkBindBufferMemory-memory-02726",
+                                "VUID-vkBindBufferMemory-memory-02727"};
+constexpr BindRules kBindImage{"vkBindImageMemory", "VUID-vkBindImageMemory-memory-02728",
+                               "VUID-vkBindImageMemory-memory-02729"};
+constexpr BindRules kBindBuffer2{"vkBindBufferMemory2", "VUID-VkBindBufferMemoryInfo-memory-02726",
+                                 "VUID-VkBindBufferMemoryInfo-memory-02727"};
+constexpr BindRules kBindImage2{"vkBindImageMemory2", "VUID-VkBindImageMemoryInfo-memory-02728",
+                                "VUID-VkBindImageMemoryInfo-memory-02729"};
+
+// Memory exported through VkExportMemoryAllocateInfo, or imported, binds only resources created
+// for one of its handle types. Kiln's memory can hold any resource, so these rules are reported in
+// strict mode and fail the bind only there, in error mode.
 template <typename Resource>
-static bool breaks_export_rule(const DeviceMemory* memory, const Resource& resource, const char* vuid,
-                               const char* command) {
-    if (!memory || memory->export_struct != DeviceMemory::ExportStruct::Khr || !memory->export_types ||
-        (memory->export_types & resource.external_types))
+static bool breaks_external_rules(const DeviceMemory* memory, const Resource& resource, const BindRules& rules) {
+    if (!memory)
         return false;
-    return strict_violation(memory->device, vuid,
-                            {command, ": the memory was allocated for export (VkExportMemoryAllocateInfo::handleTypes"
-                                      " is not 0), and the resource was created for none of its handle types."},
-                            {{debug_object(memory->handle()), debug_object(const_cast<Resource&>(resource).handle())}});
+    const DebugObject objects[] = {debug_object(memory->handle()), debug_object(const_cast<Resource&>(resource).handle())};
+    if (memory->export_struct == DeviceMemory::ExportStruct::Khr && memory->export_types &&
+        !(memory->export_types & resource.external_types) &&
+        strict_violation(memory->device, rules.exported,
+                         {rules.command, ": the memory was allocated for export (VkExportMemoryAllocateInfo::handleTypes"
+                                         " is not 0), and the resource was created for none of its handle types."},
+                         objects))
+        return true;
+    return memory->import_type && !(memory->import_type & resource.external_types) &&
+           strict_violation(memory->device, rules.imported,
+                            {rules.command, ": the memory was imported, and the resource was not created for the "
+                                            "imported handle type (VkExternalMemory{Buffer,Image}CreateInfo::handleTypes)."},
+                            objects);
 }
 
-static VkResult bind_buffer(VkBuffer buffer, VkDeviceMemory memory, VkDeviceSize offset, const char* vuid,
-                            const char* command) {
+static VkResult bind_buffer(VkBuffer buffer, VkDeviceMemory memory, VkDeviceSize offset, const BindRules& rules) {
     Buffer* b = Buffer::from(buffer);
     DeviceMemory* m = DeviceMemory::from(memory);
-    if (breaks_export_rule(m, *b, vuid, command))
+    if (breaks_external_rules(m, *b, rules))
         return VK_ERROR_VALIDATION_FAILED_EXT;
     return bind(m, offset, b->size, &b->memory, &b->memory_offset);
 }
 
-static VkResult bind_image(VkImage image, VkDeviceMemory memory, VkDeviceSize offset, const char* vuid,
-                           const char* command) {
+static VkResult bind_image(VkImage image, VkDeviceMemory memory, VkDeviceSize offset, const BindRules& rules) {
     Image* i = Image::from(image);
     DeviceMemory* m = DeviceMemory::from(memory);
-    if (breaks_export_rule(m, *i, vuid, command))
+    if (breaks_external_rules(m, *i, rules))
         return VK_ERROR_VALIDATION_FAILED_EXT;
     return bind(m, offset, i->layout.size(), &i->memory, &i->memory_offset);
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL kiln_vkBindBufferMemory(VkDevice, VkBuffer buffer, VkDeviceMemory memory,
                                                        VkDeviceSize offset) {
-    return bind_buffer(buffer, memory, offset, "VUID-vkBindBufferMemory-memory-02726", "vkBindBufferMemory");
+    return bind_buffer(buffer, memory, offset, kBindBuffer);
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL kiln_vkBindImageMemory(VkDevice, VkImage image, VkDeviceMemory memory,
                                                       VkDeviceSize offset) {
-    return bind_image(image, memory, offset, "VUID-vkBindImageMemory-memory-02728", "vkBindImageMemory");
+    return bind_image(image, memory, offset, kBindImage);
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL kiln_vkBindBufferMemory2(VkDevice, uint32_t count,
                                                         const VkBindBufferMemoryInfo* pInfos) {
     for (uint32_t i = 0; i < count; ++i) {
-        const VkResult r = bind_buffer(pInfos[i].buffer, pInfos[i].memory, pInfos[i].memoryOffset,
-                                       "VUID-VkBindBufferMemoryInfo-memory-02726", "vkBindBufferMemory2");
+        const VkResult r = bind_buffer(pInfos[i].buffer, pInfos[i].memory, pInfos[i].memoryOffset, kBindBuffer2);
         if (r != VK_SUCCESS)
             return r;
     }
@@ -177,8 +195,7 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkBindImageMemory2(VkDevice, uint32_t count,
             memory = swapchain->slots[s->imageIndex].memory;
             offset = 0;
         }
-        const VkResult r =
-            bind_image(pInfos[i].image, memory, offset, "VUID-VkBindImageMemoryInfo-memory-02728", "vkBindImageMemory2");
+        const VkResult r = bind_image(pInfos[i].image, memory, offset, kBindImage2);
         if (r != VK_SUCCESS)
             return r;
     }

@@ -33,6 +33,8 @@ public:
     // types already exported once (VUID-VkMemoryGetWin32HandleInfoKHR-handleType-00663).
     enum class ExportStruct : uint8_t { None, Khr, Nv } export_struct = ExportStruct::None;
     std::atomic<VkExternalMemoryHandleTypeFlags> nt_exported{0};
+    // The handle type the memory was imported as; 0 when it was not imported.
+    VkExternalMemoryHandleTypeFlags import_type = 0;
     uint32_t nt_access = 0;
     uint32_t nt_flags = 0;
     // An NT handle Kiln owns: given to a VkImportMemoryWin32HandleInfoNV import, whose appendix

@@ -1,5 +1,5 @@
-// Strict mode and resources: binding memory exported through VkExportMemoryAllocateInfo to a
-// resource created for none of its types, and creating buffers and images with external-memory
+// Strict mode and resources: binding memory exported through VkExportMemoryAllocateInfo, or
+// imported, to a resource created for none of its types, and creating buffers and images with external-memory
 // structs the format or the other struct rules out. Kiln's memory can hold any resource, so these
 // rules fail the call only in error mode, with VK_ERROR_VALIDATION_FAILED_EXT.
 #include <gtest/gtest.h>
@@ -45,6 +45,72 @@ TEST_F(Strict, BindingExportedMemoryToAPlainImageThroughBind2Breaks02728) {
   bind.memory = memory.get();
   EXPECT_EQ(vkBindImageMemory2(vk(), 1, &bind), kValidationFailed);
   EXPECT_TRUE(HeardOnly("VUID-VkBindImageMemoryInfo-memory-02728"));
+}
+
+// Memory imported from a D3D12 heap of `size` bytes (the test keeps the heap's handle open).
+Memory ImportD3D12Heap(const Device& device, uint32_t type, HANDLE heap, VkDeviceSize size) {
+  auto import = Struct<VkImportMemoryWin32HandleInfoKHR>(VK_STRUCTURE_TYPE_IMPORT_MEMORY_WIN32_HANDLE_INFO_KHR);
+  import.handleType = kD3D12Heap;
+  import.handle = heap;
+  return Allocate(device, size, type, &import);
+}
+
+// Heaps come in whole pages.
+VkDeviceSize WholePages(VkDeviceSize size) { return (size + 4095) / 4096 * 4096; }
+
+OwnedHandle D3D12Heap(VkDeviceSize size) {
+  HANDLE h = nullptr;
+  if (kiln_create_external_payload(kD3D12Heap, size, nullptr, 0, nullptr, &h) != ERROR_SUCCESS)
+    Fail("kiln_create_external_payload failed");
+  return OwnedHandle(h);
+}
+
+TEST_F(Strict, BindingImportedMemoryToAPlainBufferBreaks02727) {
+  OwnedHandle heap = D3D12Heap(kSize);
+  Memory memory = ImportD3D12Heap(device(), hostVisible(), heap.get(), kSize);
+  std::unique_ptr<Resource> buffer = Resource::Buffer(device(), 0);
+  EXPECT_EQ(vkBindBufferMemory(vk(), buffer->buffer(), memory.get(), 0), kValidationFailed);
+  EXPECT_TRUE(HeardOnly("VUID-vkBindBufferMemory-memory-02727"));
+}
+
+TEST_F(Strict, BindingImportedMemoryToAPlainBufferThroughBind2Breaks02727) {
+  OwnedHandle heap = D3D12Heap(kSize);
+  Memory memory = ImportD3D12Heap(device(), hostVisible(), heap.get(), kSize);
+  std::unique_ptr<Resource> buffer = Resource::Buffer(device(), 0);
+  auto bind = Struct<VkBindBufferMemoryInfo>(VK_STRUCTURE_TYPE_BIND_BUFFER_MEMORY_INFO);
+  bind.buffer = buffer->buffer();
+  bind.memory = memory.get();
+  EXPECT_EQ(vkBindBufferMemory2(vk(), 1, &bind), kValidationFailed);
+  EXPECT_TRUE(HeardOnly("VUID-VkBindBufferMemoryInfo-memory-02727"));
+}
+
+TEST_F(Strict, BindingImportedMemoryToAPlainImageBreaks02729) {
+  std::unique_ptr<Resource> image = Resource::Image(device(), 0);
+  const VkDeviceSize size = WholePages(image->requirements().size);
+  OwnedHandle heap = D3D12Heap(size);
+  Memory memory = ImportD3D12Heap(device(), hostVisible(), heap.get(), size);
+  EXPECT_EQ(vkBindImageMemory(vk(), image->image(), memory.get(), 0), kValidationFailed);
+  EXPECT_TRUE(HeardOnly("VUID-vkBindImageMemory-memory-02729"));
+}
+
+TEST_F(Strict, BindingImportedMemoryToAPlainImageThroughBind2Breaks02729) {
+  std::unique_ptr<Resource> image = Resource::Image(device(), 0);
+  const VkDeviceSize size = WholePages(image->requirements().size);
+  OwnedHandle heap = D3D12Heap(size);
+  Memory memory = ImportD3D12Heap(device(), hostVisible(), heap.get(), size);
+  auto bind = Struct<VkBindImageMemoryInfo>(VK_STRUCTURE_TYPE_BIND_IMAGE_MEMORY_INFO);
+  bind.image = image->image();
+  bind.memory = memory.get();
+  EXPECT_EQ(vkBindImageMemory2(vk(), 1, &bind), kValidationFailed);
+  EXPECT_TRUE(HeardOnly("VUID-VkBindImageMemoryInfo-memory-02729"));
+}
+
+TEST_F(Strict, BindingImportedMemoryToAResourceCreatedForItsTypeIsNotReported) {
+  std::unique_ptr<Resource> buffer = Resource::Buffer(device(), kD3D12Heap);
+  OwnedHandle heap = D3D12Heap(kSize);
+  Memory memory = ImportD3D12Heap(device(), hostVisible(), heap.get(), kSize);
+  EXPECT_EQ(vkBindBufferMemory(vk(), buffer->buffer(), memory.get(), 0), VK_SUCCESS);
+  EXPECT_TRUE(HeardNothing());
 }
 
 // ---- Creation.

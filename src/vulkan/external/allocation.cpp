@@ -436,6 +436,7 @@ VkResult allocate(Device& device, const VkMemoryAllocateInfo& info, DeviceMemory
         return result;
     memory.block = std::move(block);
     memory.payload = std::move(imported.payload);
+    memory.import_type = source.type;
     // The NV appendix: an import transfers ownership of an NT handle to the driver.
     if (import.nv && is_nt(source.type))
         memory.owned_handle = source.handle;
