@@ -43,12 +43,6 @@ CHAINED = [
 ]
 STYPE_NOTE = ("cannot be broken observably: a chained structure is found by its sType, so one with another "
               "sType is another structure (the parent's pNext rule, outside this scope)")
-FOREIGN_PAYLOAD_NOTE = (
-    "checked (the payload header's driverUUID/deviceUUID), but no test can reach it: every NT handle, name "
-    "and KMT value refers to a payload Kiln itself made on this device; a foreign payload can only arrive as "
-    "a file descriptor, whose rules (VkImportMemoryFdInfoKHR) are tested in tests/conformance "
-    "(ExternalMemoryBadInput.PayloadOfAnotherDriverOrDeviceIsInvalid)")
-
 # The rules that cannot be checked or cannot be tested, and why.
 NOTES = {
     **{"VUID-%s-sType-sType" % name: STYPE_NOTE for name in CHAINED},
@@ -60,9 +54,6 @@ NOTES = {
     "VUID-VkMemoryAllocateInfo-memoryTypeIndex-00645": (
         "holds by construction: vkGetMemoryWin32HandlePropertiesKHR reports every memory type for every handle "
         "made outside Vulkan (the device is the host), and an out-of-range index is refused by vkAllocateMemory"),
-    "VUID-VkImportMemoryWin32HandleInfoKHR-handle-01518": FOREIGN_PAYLOAD_NOTE,
-    "VUID-VkImportMemoryWin32HandleInfoKHR-name-01519": FOREIGN_PAYLOAD_NOTE,
-    "VUID-VkImportMemoryWin32HandleInfoKHR-handle-00659": FOREIGN_PAYLOAD_NOTE,
 }
 
 LITERAL = re.compile(r'"(VUID-[^"\s]+)"')
