@@ -103,6 +103,13 @@ TEST_F(Strict, GetWin32HandleOfFreedMemoryBreaksMemoryParameter) {
   EXPECT_EQ(fn().getWin32Handle(vk(), &info, &h), kValidationFailed);
   EXPECT_TRUE(HeardOnly("VUID-VkMemoryGetWin32HandleInfoKHR-memory-parameter"));
   EXPECT_EQ(h, nullptr);
+
+  // VK_NULL_HANDLE too.
+  Forget();
+  info.memory = VK_NULL_HANDLE;
+  EXPECT_EQ(fn().getWin32Handle(vk(), &info, &h), kValidationFailed);
+  EXPECT_TRUE(HeardOnly("VUID-VkMemoryGetWin32HandleInfoKHR-memory-parameter"));
+  EXPECT_EQ(h, nullptr);
 }
 
 TEST_F(Strict, GetWin32HandleOfAnUndefinedTypeBreaksHandleTypeParameter) {
@@ -251,6 +258,12 @@ TEST_F(Strict, GetWin32HandleNVOfFreedMemoryBreaksMemoryParameter) {
   memory.Reset();
   HANDLE h = nullptr;
   EXPECT_EQ(fn().getWin32HandleNV(vk(), freed, kNtNV, &h), kValidationFailed);
+  EXPECT_TRUE(HeardOnly("VUID-vkGetMemoryWin32HandleNV-memory-parameter"));
+  EXPECT_EQ(h, nullptr);
+
+  // VK_NULL_HANDLE too.
+  Forget();
+  EXPECT_EQ(fn().getWin32HandleNV(vk(), VK_NULL_HANDLE, kNtNV, &h), kValidationFailed);
   EXPECT_TRUE(HeardOnly("VUID-vkGetMemoryWin32HandleNV-memory-parameter"));
   EXPECT_EQ(h, nullptr);
 }

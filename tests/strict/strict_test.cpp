@@ -79,6 +79,17 @@ void ExpectStrictModeOff(StrictDevice& off) {
   OwnedHandle second(h);
   EXPECT_NE(second.get(), first.get());
   EXPECT_TRUE(CompareObjectHandles(first.get(), second.get()));
+  // NULL pointers and a NULL memory object fail without a crash in every mode.
+  EXPECT_EQ(off.fn().getWin32Handle(off.vk(), nullptr, &h), VK_ERROR_VALIDATION_FAILED_EXT);
+  auto info = Struct<VkMemoryGetWin32HandleInfoKHR>(VK_STRUCTURE_TYPE_MEMORY_GET_WIN32_HANDLE_INFO_KHR);
+  info.handleType = kOpaqueWin32;
+  EXPECT_EQ(off.fn().getWin32Handle(off.vk(), &info, &h), VK_ERROR_VALIDATION_FAILED_EXT);
+  info.memory = memory.get();
+  EXPECT_EQ(off.fn().getWin32Handle(off.vk(), &info, nullptr), VK_ERROR_VALIDATION_FAILED_EXT);
+  EXPECT_EQ(off.fn().getWin32HandleNV(off.vk(), VK_NULL_HANDLE, VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_WIN32_BIT_NV, &h),
+            VK_ERROR_VALIDATION_FAILED_EXT);
+  EXPECT_EQ(off.fn().getWin32HandleProperties(off.vk(), kD3D12Heap, kSomeHandle, nullptr),
+            VK_ERROR_VALIDATION_FAILED_EXT);
   EXPECT_TRUE(off.HeardNothing());
 }
 

@@ -27,6 +27,12 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkGetMemoryWin32HandleNV(VkDevice handle, Vk
         return VK_ERROR_VALIDATION_FAILED_EXT;
     }
     const DebugObject objects[] = {debug_object(memoryHandle)};
+    // A NULL memory object is refused in every mode: there is nothing to read.
+    if (!memoryHandle) {
+        strict_violation(device, "VUID-vkGetMemoryWin32HandleNV-memory-parameter",
+                         {"vkGetMemoryWin32HandleNV: memory is VK_NULL_HANDLE."}, objects);
+        return VK_ERROR_VALIDATION_FAILED_EXT;
+    }
     // Only strict mode knows which memory objects are live, and whose.
     if (strict_mode(device) != StrictMode::Off) {
         const Device* owner = strict_memory_owner(memoryHandle);

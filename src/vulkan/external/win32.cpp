@@ -50,8 +50,9 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkGetMemoryWin32HandleKHR(VkDevice handle, c
     if (pInfo->pNext && strict_violation(device, "VUID-VkMemoryGetWin32HandleInfoKHR-pNext-pNext",
                                          {"vkGetMemoryWin32HandleKHR: pGetWin32HandleInfo->pNext is not NULL."}))
         return VK_ERROR_VALIDATION_FAILED_EXT;
-    // Only strict mode knows which memory objects are live; a dead one cannot be used at all.
-    if (strict_mode(device) != StrictMode::Off && !strict_memory_owner(pInfo->memory)) {
+    // Only strict mode knows which memory objects are live; a dead one cannot be used at all. A
+    // NULL one is refused in every mode: there is nothing to read.
+    if (!pInfo->memory || (strict_mode(device) != StrictMode::Off && !strict_memory_owner(pInfo->memory))) {
         strict_violation(device, "VUID-VkMemoryGetWin32HandleInfoKHR-memory-parameter",
                          {"vkGetMemoryWin32HandleKHR: pGetWin32HandleInfo->memory is not a live VkDeviceMemory."},
                          {{debug_object(pInfo->memory)}});
