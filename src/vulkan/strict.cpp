@@ -208,28 +208,25 @@ void strict_untrack_memory(const DeviceMemory& memory) {
     t.memories_.erase(&memory);
 }
 
-bool strict_device_is_live(VkDevice device) {
+bool strict_unknown_device(VkDevice device, const char* vuid, const char* command) {
     if (g_strict_devices.load(std::memory_order_relaxed) == 0)
-        return true;
+        return false;
     Tracker& t = tracker();
-    std::lock_guard lock(t.mutex);
-    return t.devices_.count(Device::from(device)) != 0;
-}
-
-bool strict_invalid_device(VkDevice device, const char* vuid, const char* command) {
-    std::vector<const Instance*> instances;
     {
-        Tracker& t = tracker();
         std::lock_guard lock(t.mutex);
-        for (auto& [d, record] : t.devices_) {
-            if (!record.strict)
-                continue;
-            const Instance* instance = &d->physical_device.instance;
-            if (std::find(instances.begin(), instances.end(), instance) == instances.end())
-                instances.push_back(instance);
-        }
+        if (t.devices_.count(Device::from(device)))
+            return false;
     }
     try {
+        std::vector<const Instance*> instances;
+        {
+            std::lock_guard lock(t.mutex);
+            for (auto& [d, record] : t.devices_) {
+                const Instance* instance = &d->physical_device.instance;
+                if (record.strict && std::find(instances.begin(), instances.end(), instance) == instances.end())
+                    instances.push_back(instance);
+            }
+        }
         const std::vector<std::string_view> pieces =
             rule_message(vuid, {command, ": the VkDevice is not a live device of this driver."});
         const DebugObject objects[] = {{VK_OBJECT_TYPE_DEVICE, uint64_t(reinterpret_cast<uintptr_t>(device))}};
@@ -242,6 +239,7 @@ bool strict_invalid_device(VkDevice device, const char* vuid, const char* comman
         if (!heard)
             print(vuid, pieces);
     } catch (const std::bad_alloc&) {
+        // Reporting never fails the command: without memory the message is dropped.
     }
     return true;
 }

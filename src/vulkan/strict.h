@@ -46,13 +46,10 @@ void strict_untrack_device(Device& device);
 void strict_track_memory(const Device& device, const DeviceMemory& memory);
 void strict_untrack_memory(const DeviceMemory& memory);
 
-// Whether `device` is a live device. With no strict device alive at all (strict mode off), every
-// handle passes: only strict mode pays for the lookup.
-bool strict_device_is_live(VkDevice device);
-// A call received a `device` that is no live VkDevice: reported to every strict instance's
-// messengers (no device to find one through). True when the call must fail -- always, as
-// nothing can be done with a device that does not exist.
-bool strict_invalid_device(VkDevice device, const char* vuid, const char* command);
+// True when `device` is no live VkDevice, which is then reported as `vuid` to every strict
+// instance's messengers (there is no device to find one through): the call must fail. With no
+// strict device alive at all (strict mode off), every handle passes unlooked-at.
+bool strict_unknown_device(VkDevice device, const char* vuid, const char* command);
 
 // The strict device that `memory` belongs to; NULL when `memory` is no live memory object of a
 // strict device.

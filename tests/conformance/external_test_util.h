@@ -215,6 +215,29 @@ inline const void* Chain(std::initializer_list<const void*> structures) {
   return head;
 }
 
+// `head`, then `extra` (nullptr entries left out), linked into one pNext chain.
+inline const void* ChainAfter(const void* head, const std::vector<const void*>& extra) {
+  auto* tail = reinterpret_cast<VkBaseOutStructure*>(const_cast<void*>(head));
+  tail->pNext = nullptr;
+  for (const void* s : extra) {
+    if (!s) continue;
+    auto* link = reinterpret_cast<VkBaseOutStructure*>(const_cast<void*>(s));
+    link->pNext = nullptr;
+    tail->pNext = link;
+    tail = link;
+  }
+  return head;
+}
+
+// A D3D runtime's shared resource of `size` bytes, made by Kiln's stand-in: an NT handle (or a KMT
+// value, for the KMT types) the caller owns.
+inline HANDLE CreateD3DPayload(VkExternalMemoryHandleTypeFlagBits type, VkDeviceSize size) {
+  HANDLE h = nullptr;
+  if (kiln_create_external_payload(type, size, nullptr, 0, nullptr, &h) != ERROR_SUCCESS)
+    Fail("kiln_create_external_payload failed");
+  return h;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Entry points of the extensions (on Linux the loader exports no win32 function).
 
@@ -661,20 +684,6 @@ class ExternalMemoryTest : public ::testing::Test {
     import.handleType = kOpaqueFd;
     import.fd = fd;
     return TryAllocate(on ? *on : device(), size, memoryType, ChainAfter(&import, extra), out);
-  }
-
-  // Links `head` and then `extra` into one chain.
-  static const void* ChainAfter(const void* head, const std::vector<const void*>& extra) {
-    auto* tail = reinterpret_cast<VkBaseOutStructure*>(const_cast<void*>(head));
-    tail->pNext = nullptr;
-    for (const void* s : extra) {
-      if (!s) continue;
-      auto* link = reinterpret_cast<VkBaseOutStructure*>(const_cast<void*>(s));
-      link->pNext = nullptr;
-      tail->pNext = link;
-      tail = link;
-    }
-    return head;
   }
 
   std::unique_ptr<Instance> instance_;

@@ -20,10 +20,7 @@ OwnedHandle Duplicate(HANDLE h) {
 
 // A D3D runtime's shared resource (Kiln's stand-in): an NT handle the test owns.
 OwnedHandle D3DPayload(VkExternalMemoryHandleTypeFlagBits type, VkDeviceSize size) {
-  HANDLE h = nullptr;
-  if (kiln_create_external_payload(type, size, nullptr, 0, nullptr, &h) != ERROR_SUCCESS)
-    Fail("kiln_create_external_payload failed");
-  return OwnedHandle(h);
+  return OwnedHandle(CreateD3DPayload(type, size));
 }
 
 // ---- Which structs one chain may hold.

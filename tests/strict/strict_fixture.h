@@ -64,19 +64,6 @@ inline VkDevice NoDevice() {
   return reinterpret_cast<VkDevice>(zeros);
 }
 
-// `head`, then `extra` (nullptr entries left out), linked into one pNext chain.
-inline const void* ChainAfter(const void* head, const std::vector<const void*>& extra) {
-  auto* tail = reinterpret_cast<VkBaseOutStructure*>(const_cast<void*>(head));
-  tail->pNext = nullptr;
-  for (const void* s : extra) {
-    if (!s) continue;
-    auto* link = reinterpret_cast<VkBaseOutStructure*>(const_cast<void*>(s));
-    link->pNext = nullptr;
-    tail->pNext = link;
-    tail = link;
-  }
-  return head;
-}
 
 // An instance (VK_EXT_debug_utils, VK_NV_external_memory_capabilities, no validation layer: it
 // strips the win32 structs) and a device with every external-memory extension, made in one

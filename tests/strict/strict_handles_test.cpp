@@ -27,12 +27,7 @@ VkMemoryWin32HandlePropertiesKHR Properties() {
   return Struct<VkMemoryWin32HandlePropertiesKHR>(VK_STRUCTURE_TYPE_MEMORY_WIN32_HANDLE_PROPERTIES_KHR);
 }
 
-OwnedHandle D3D12Heap() {
-  HANDLE h = nullptr;
-  if (kiln_create_external_payload(kD3D12Heap, kSize, nullptr, 0, nullptr, &h) != ERROR_SUCCESS)
-    Fail("kiln_create_external_payload failed");
-  return OwnedHandle(h);
-}
+OwnedHandle D3D12Heap() { return OwnedHandle(CreateD3DPayload(kD3D12Heap, kSize)); }
 
 // Runs `call` in a child process (a death test) and expects it to return, not to crash: a call with
 // a VkDevice that is no device reaches Kiln only if no loader trampoline reads it first.

@@ -58,12 +58,7 @@ Memory ImportD3D12Heap(const Device& device, uint32_t type, HANDLE heap, VkDevic
 // Heaps come in whole pages.
 VkDeviceSize WholePages(VkDeviceSize size) { return (size + 4095) / 4096 * 4096; }
 
-OwnedHandle D3D12Heap(VkDeviceSize size) {
-  HANDLE h = nullptr;
-  if (kiln_create_external_payload(kD3D12Heap, size, nullptr, 0, nullptr, &h) != ERROR_SUCCESS)
-    Fail("kiln_create_external_payload failed");
-  return OwnedHandle(h);
-}
+OwnedHandle D3D12Heap(VkDeviceSize size) { return OwnedHandle(CreateD3DPayload(kD3D12Heap, size)); }
 
 TEST_F(Strict, BindingImportedMemoryToAPlainBufferBreaks02727) {
   OwnedHandle heap = D3D12Heap(kSize);

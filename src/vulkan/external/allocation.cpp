@@ -29,6 +29,9 @@ struct Request {
     const VkImportMemoryFdInfoKHR* import_fd = nullptr;
     const VkImportMemoryHostPointerInfoEXT* import_host = nullptr;
     const VkMemoryDedicatedAllocateInfo* dedicated = nullptr;
+    // Rules of an import about the general allocate structs.
+    const VkMemoryOpaqueCaptureAddressAllocateInfo* capture_address = nullptr;
+    const VkMemoryAllocateFlagsInfo* flags = nullptr;
 };
 
 template <typename T>
@@ -58,6 +61,8 @@ bool parse(const void* chain, Request* r) {
         case gen::STypeOf<VkImportMemoryFdInfoKHR>::value: ok = take(s, &r->import_fd); break;
         case gen::STypeOf<VkImportMemoryHostPointerInfoEXT>::value: ok = take(s, &r->import_host); break;
         case gen::STypeOf<VkMemoryDedicatedAllocateInfo>::value: ok = take(s, &r->dedicated); break;
+        case gen::STypeOf<VkMemoryOpaqueCaptureAddressAllocateInfo>::value: ok = take(s, &r->capture_address); break;
+        case gen::STypeOf<VkMemoryAllocateFlagsInfo>::value: ok = take(s, &r->flags); break;
         default: break;  // other structures (and the loader's own) are not this file's business
         }
         if (!ok)
@@ -142,8 +147,7 @@ VkResult check_structs(const Device& device, const Request& r, Import* import) {
 }
 
 // The rules of an import that concern the request alone, before the handle is looked at.
-VkResult check_import_request(const Device& device, const VkMemoryAllocateInfo& info, const Request& r,
-                              const Import& import) {
+VkResult check_import_request(const Device& device, const Request& r, const Import& import) {
     const ImportSource& s = import.source;
     if (r.import_win32 && !import.nv && r.import_win32->handleType) {
         // VUID-VkImportMemoryWin32HandleInfoKHR-handleType-00660: the win32 struct imports win32 types.
@@ -172,15 +176,13 @@ VkResult check_import_request(const Device& device, const VkMemoryAllocateInfo& 
     }
     if (is_nt(s.type) || is_kmt(s.type)) {
         // VUID-VkMemoryAllocateInfo-opaqueCaptureAddress-03333: imports choose no address.
-        if (const auto* capture = find<VkMemoryOpaqueCaptureAddressAllocateInfo>(info.pNext);
-            capture && capture->opaqueCaptureAddress)
+        if (r.capture_address && r.capture_address->opaqueCaptureAddress)
             return refuse(device, "VUID-VkMemoryAllocateInfo-opaqueCaptureAddress-03333",
                           {"vkAllocateMemory: an import chains VkMemoryOpaqueCaptureAddressAllocateInfo with an "
                            "address other than 0."});
         // VUID-VkMemoryAllocateInfo-None-00643: every payload of Kiln's one physical device was
         // allocated for device mask 1.
-        if (const auto* flags = find<VkMemoryAllocateFlagsInfo>(info.pNext);
-            flags && (flags->flags & VK_MEMORY_ALLOCATE_DEVICE_MASK_BIT) && flags->deviceMask != 1 &&
+        if (r.flags && (r.flags->flags & VK_MEMORY_ALLOCATE_DEVICE_MASK_BIT) && r.flags->deviceMask != 1 &&
             strict_violation(device, "VUID-VkMemoryAllocateInfo-None-00643",
                              {"vkAllocateMemory: the import's device mask differs from the mask (1) the payload "
                               "was allocated with."}))
@@ -388,7 +390,7 @@ VkResult allocate(Device& device, const VkMemoryAllocateInfo& info, DeviceMemory
 
     // Import.
     const ImportSource& source = import.source;
-    if (const VkResult result = check_import_request(device, info, r, import); result != VK_SUCCESS)
+    if (const VkResult result = check_import_request(device, r, import); result != VK_SUCCESS)
         return result;
     const Family* family = family_of(source.type);
     if (!family)

@@ -17,8 +17,7 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkGetMemoryWin32HandleNV(VkDevice handle, Vk
                                                              VkExternalMemoryHandleTypeFlagsNV handleType,
                                                              HANDLE* pHandle) {
     constexpr const char* kCommand = "vkGetMemoryWin32HandleNV";
-    if (!strict_device_is_live(handle) &&
-        strict_invalid_device(handle, "VUID-vkGetMemoryWin32HandleNV-device-parameter", kCommand))
+    if (strict_unknown_device(handle, "VUID-vkGetMemoryWin32HandleNV-device-parameter", kCommand))
         return VK_ERROR_VALIDATION_FAILED_EXT;
     const Device& device = *Device::from(handle);
     if (!pHandle) {
@@ -79,8 +78,6 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkGetMemoryWin32HandleNV(VkDevice handle, Vk
         external::export_handle(memory, VkExternalMemoryHandleTypeFlagBits(type), &exported);
     if (result != VK_SUCCESS)
         return result;
-    if (external::is_nt(VkExternalMemoryHandleTypeFlagBits(type)) && strict_mode(device) != StrictMode::Off)
-        strict_note_nt_export(memory, exported.handle);
     *pHandle = reinterpret_cast<HANDLE>(exported.handle);
     return VK_SUCCESS;
 }

@@ -27,8 +27,7 @@ bool is_one_defined_type(VkExternalMemoryHandleTypeFlagBits type) {
 VKAPI_ATTR VkResult VKAPI_CALL kiln_vkGetMemoryWin32HandleKHR(VkDevice handle, const VkMemoryGetWin32HandleInfoKHR* pInfo,
                                                               HANDLE* pHandle) {
     constexpr const char* kCommand = "vkGetMemoryWin32HandleKHR";
-    if (!strict_device_is_live(handle) &&
-        strict_invalid_device(handle, "VUID-vkGetMemoryWin32HandleKHR-device-parameter", kCommand))
+    if (strict_unknown_device(handle, "VUID-vkGetMemoryWin32HandleKHR-device-parameter", kCommand))
         return VK_ERROR_VALIDATION_FAILED_EXT;
     const Device& device = *Device::from(handle);
     // Nothing can be read from, or written to, a NULL pointer.
@@ -101,11 +100,8 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkGetMemoryWin32HandleKHR(VkDevice handle, c
     const VkResult result = external::export_handle(memory, type, &exported);
     if (result != VK_SUCCESS)
         return result;
-    if (nt) {
+    if (nt)
         memory.nt_exported.fetch_or(type, std::memory_order_relaxed);
-        if (strict_mode(device) != StrictMode::Off)
-            strict_note_nt_export(memory, exported.handle);
-    }
     *pHandle = reinterpret_cast<HANDLE>(exported.handle);
     return VK_SUCCESS;
 }
@@ -114,8 +110,7 @@ VKAPI_ATTR VkResult VKAPI_CALL kiln_vkGetMemoryWin32HandlePropertiesKHR(
     VkDevice handle, VkExternalMemoryHandleTypeFlagBits handleType, HANDLE win32Handle,
     VkMemoryWin32HandlePropertiesKHR* pProperties) {
     constexpr const char* kCommand = "vkGetMemoryWin32HandlePropertiesKHR";
-    if (!strict_device_is_live(handle) &&
-        strict_invalid_device(handle, "VUID-vkGetMemoryWin32HandlePropertiesKHR-device-parameter", kCommand))
+    if (strict_unknown_device(handle, "VUID-vkGetMemoryWin32HandlePropertiesKHR-device-parameter", kCommand))
         return VK_ERROR_VALIDATION_FAILED_EXT;
     const Device& device = *Device::from(handle);
     if (!pProperties) {

@@ -6,6 +6,7 @@
 
 #include "device_memory.h"
 #include "family.h"
+#include "strict.h"
 #include "win32/handle_table.h"
 
 namespace kiln::external {
@@ -40,6 +41,9 @@ public:
                                                                  memory.nt_access, memory.nt_flags);
         if (!h)
             return VK_ERROR_TOO_MANY_OBJECTS;  // the process's table is full
+        // Strict mode remembers every NT handle given to the application, for the leak report.
+        if (strict_mode(memory.device) != StrictMode::Off)
+            strict_note_nt_export(memory, h);
         out->handle = h;
         return VK_SUCCESS;
     }
